@@ -1,0 +1,3 @@
+"""Privacy-compliance analytics for a California medical spa."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,298 @@
+"""The compliance export's data contract (v1), declared once.
+
+Every table, column, type, required flag and allowed code of
+``shared/spec/data-contract.md`` lives here. The loader validates against it and the
+README's contract section is generated from it, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CONTRACT_VERSION = "1"
+
+CHANNELS = ("sms", "email", "phone", "mail")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract table.
+
+    ``type`` is the DuckDB type the loader casts to. ``codes`` lists the allowed values
+    of a coded column (matched after trimming and lower-casing). ``code_list`` marks a
+    comma-separated list of codes (``disclosures.data_categories``).
+    """
+
+    name: str
+    type: str
+    required: bool = True
+    codes: tuple[str, ...] = ()
+    code_list: bool = False
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table: its columns, id column and row-level rules."""
+
+    name: str
+    columns: tuple[Column, ...]
+    id_column: str
+    optional: bool = False
+    meaning: str = ""
+    # (later_column, earlier_column): the later one may not precede the earlier one.
+    order_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def _c(name: str, type_: str, required: bool = True, **kw) -> Column:
+    return Column(name, type_, required, **kw)
+
+
+TS = "TIMESTAMPTZ"
+
+CONSENT_EVENTS = Table(
+    "consent_events",
+    (
+        _c("event_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR", meaning="whose consent"),
+        _c("channel", "VARCHAR", codes=CHANNELS),
+        _c(
+            "purpose",
+            "VARCHAR",
+            codes=("marketing", "service", "all"),
+            meaning="`all` covers marketing and service",
+        ),
+        _c("action", "VARCHAR", codes=("opt_in", "opt_out")),
+        _c(
+            "method",
+            "VARCHAR",
+            codes=("sms_keyword", "web_form", "in_person", "phone_call", "email_link", "written"),
+        ),
+        _c("occurred_at", TS, meaning="when the patient gave or withdrew consent"),
+        _c(
+            "processed_at",
+            TS,
+            False,
+            meaning="when the messaging system started honouring it; NULL: not yet",
+        ),
+        _c(
+            "source_message_id",
+            "VARCHAR",
+            False,
+            meaning="the inbound message that caused it, for keyword events",
+        ),
+    ),
+    id_column="event_id",
+    meaning="recorded consent changes",
+    order_rules=(("processed_at", "occurred_at"),),
+)
+
+MESSAGES = Table(
+    "messages",
+    (
+        _c("message_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR", meaning="the other party"),
+        _c("channel", "VARCHAR", codes=CHANNELS),
+        _c("direction", "VARCHAR", codes=("outbound", "inbound")),
+        _c(
+            "purpose",
+            "VARCHAR",
+            False,
+            codes=("marketing", "service", "optout_confirmation", "help_reply"),
+            meaning="outbound only; required for outbound messages",
+        ),
+        _c("body", "VARCHAR", False, meaning="inbound text as received; NULL for outbound"),
+        _c("campaign_id", "VARCHAR", False, meaning="outbound marketing campaign"),
+        _c("sent_at", TS, meaning="when sent or received"),
+    ),
+    id_column="message_id",
+    meaning="every text, e-mail and call, both directions",
+)
+
+REQUEST_TYPES = (
+    "access",
+    "amend",
+    "accounting",
+    "restriction",
+    "confidential_comms",
+    "know",
+    "delete",
+    "correct",
+    "opt_out_sale_share",
+    "limit_sensitive",
+    "marketing_opt_out",
+)
+
+REQUESTS = Table(
+    "requests",
+    (
+        _c("request_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR", False, meaning="NULL while the requester is not matched"),
+        _c("regime", "VARCHAR", codes=("hipaa", "ccpa")),
+        _c("request_type", "VARCHAR", codes=REQUEST_TYPES),
+        _c("channel", "VARCHAR", codes=("web", "email", "phone", "mail", "in_person")),
+        _c("received_at", TS, meaning="when the clinic received it; the clock starts here"),
+        _c("acknowledged_at", TS, False, meaning="when receipt was confirmed"),
+        _c("verified_at", TS, False, meaning="when identity was verified"),
+        _c("extended_at", TS, False, meaning="when the requester was told of an extension"),
+        _c("extension_reason", "VARCHAR", False),
+        _c("closed_at", TS, False, meaning="when the substantive response was sent; NULL: open"),
+        _c(
+            "outcome",
+            "VARCHAR",
+            False,
+            codes=("fulfilled", "partial", "denied", "withdrawn"),
+            meaning="NULL while open",
+        ),
+        _c(
+            "denial_reason",
+            "VARCHAR",
+            False,
+            codes=("unverified", "not_found", "exempt_phi", "retention_required", "other"),
+        ),
+    ),
+    id_column="request_id",
+    meaning="privacy-rights requests under HIPAA and CCPA/CPRA",
+    order_rules=(
+        ("closed_at", "received_at"),
+        ("acknowledged_at", "received_at"),
+        ("verified_at", "received_at"),
+        ("extended_at", "received_at"),
+    ),
+)
+
+DISCLOSURES = Table(
+    "disclosures",
+    (
+        _c("disclosure_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR", meaning="whose information"),
+        _c("disclosed_at", TS),
+        _c("recipient_name", "VARCHAR"),
+        _c("recipient_address", "VARCHAR", False),
+        _c(
+            "recipient_type",
+            "VARCHAR",
+            codes=(
+                "healthcare_provider",
+                "health_plan",
+                "business_associate",
+                "government",
+                "court",
+                "law_enforcement",
+                "researcher",
+                "marketing_partner",
+                "patient",
+                "other",
+            ),
+        ),
+        _c(
+            "purpose",
+            "VARCHAR",
+            codes=(
+                "treatment",
+                "payment",
+                "operations",
+                "required_by_law",
+                "public_health",
+                "health_oversight",
+                "judicial",
+                "law_enforcement",
+                "research",
+                "marketing",
+                "sale",
+                "limited_data_set",
+                "national_security",
+                "correctional",
+                "facility_directory",
+                "incidental",
+                "other",
+            ),
+        ),
+        _c(
+            "data_categories",
+            "VARCHAR",
+            codes=("phi", "contact", "sms_phone", "payment", "demographic"),
+            code_list=True,
+            meaning="comma-separated list of categories",
+        ),
+        _c("description", "VARCHAR", meaning="what was disclosed, as in an accounting"),
+        _c("authorization_id", "VARCHAR", False, meaning="the patient's signed authorization"),
+        _c("vendor_id", "VARCHAR", False, meaning="vendors.vendor_id for business associates"),
+    ),
+    id_column="disclosure_id",
+    meaning="PHI or personal information given to anyone outside the clinic",
+)
+
+VENDORS = Table(
+    "vendors",
+    (
+        _c("vendor_id", "VARCHAR", meaning="unique id"),
+        _c("name", "VARCHAR"),
+        _c("baa_signed_on", "DATE", False, meaning="BAA in effect from this date; NULL: none"),
+        _c("baa_ended_on", "DATE", False, meaning="BAA no longer in effect from this date"),
+    ),
+    id_column="vendor_id",
+    optional=True,
+    meaning="business associates (optional table)",
+)
+
+RECORDS = Table(
+    "records",
+    (
+        _c("record_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR"),
+        _c(
+            "record_class",
+            "VARCHAR",
+            codes=("medical", "billing", "consent_proof", "request_log", "marketing_profile"),
+        ),
+        _c("created_at", TS),
+        _c("last_activity_at", TS, meaning="retention counts from here"),
+        _c("birth_date", "DATE", False, meaning="patient's birth date (minors' rule)"),
+        _c("legal_hold", "BOOLEAN", meaning="never due for disposal while true"),
+        _c("disposed_at", TS, False, meaning="when securely destroyed; NULL: still held"),
+    ),
+    id_column="record_id",
+    meaning="record inventory, for retention",
+    order_rules=(("disposed_at", "created_at"),),
+)
+
+TABLES: tuple[Table, ...] = (CONSENT_EVENTS, MESSAGES, REQUESTS, DISCLOSURES, VENDORS, RECORDS)
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# Quarantine reasons in the contract's order of precedence: a row takes the first.
+QUARANTINE_REASONS: tuple[str, ...] = (
+    "bad_value",
+    "missing_required",
+    "unknown_code",
+    "bad_order",
+    "inconsistent_state",
+    "duplicate_row",
+    "conflicting_id",
+)
+
+
+def contract_markdown() -> str:
+    """Render the contract as Markdown tables, for the README and the docs."""
+    lines = [f"Data contract v{CONTRACT_VERSION} (generated from `analytics.contract`).", ""]
+    for t in TABLES:
+        lines.append(f"### {t.name}{' (optional)' if t.optional else ''}: {t.meaning}")
+        lines.append("| column | type | required | allowed codes |")
+        lines.append("|---|---|---|---|")
+        for c in t.columns:
+            codes = ", ".join(f"`{x}`" for x in c.codes)
+            if c.code_list:
+                codes = "comma-separated: " + codes
+            lines.append(f"| {c.name} | {c.type} | {'yes' if c.required else 'no'} | {codes} |")
+        lines.append("")
+    return "\n".join(lines)

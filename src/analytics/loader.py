@@ -1,0 +1,334 @@
+"""Open a compliance export, validate it against the contract, quarantine bad rows.
+
+An export is read into an in-memory DuckDB connection. For every contract table the
+connection then holds a typed, validated table of the same name (codes trimmed and
+lower-cased, timestamps as TIMESTAMPTZ in UTC), and ``quarantine`` holds every row that
+broke the contract, with its reason. Nothing is dropped: per table, rows read = rows used +
+rows quarantined. The source is never written to: a ``.duckdb`` file is attached
+read-only and files are only read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analytics.contract import QUARANTINE_REASONS, TABLES, Column, Table
+from analytics.sql import ident
+
+DUCKDB_MAGIC = b"DUCK"
+
+
+class ExportError(Exception):
+    """An export that cannot be read at all: the message says what and where."""
+
+
+@dataclass
+class TableSummary:
+    """What validation did to one table."""
+
+    table: str
+    present: bool
+    rows_read: int = 0
+    rows_used: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    absent_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(self.by_reason.values())
+
+
+@dataclass
+class Export:
+    """A validated export: a DuckDB connection holding the contract tables."""
+
+    con: duckdb.DuckDBPyConnection
+    source: Path
+    form: str
+    tables: dict[str, TableSummary]
+
+    def summary_rows(self) -> list[dict]:
+        """One row per table: read, used, quarantined and each reason's count."""
+        rows = []
+        for s in self.tables.values():
+            row = {
+                "table": s.table,
+                "present": s.present,
+                "rows_read": s.rows_read,
+                "rows_used": s.rows_used,
+                "rows_quarantined": s.rows_quarantined,
+            }
+            row.update({r: s.by_reason.get(r, 0) for r in QUARANTINE_REASONS})
+            rows.append(row)
+        return rows
+
+    def quarantine_counts(self) -> list[dict]:
+        """Quarantined rows counted by table and reason (the metrics.json shape)."""
+        return [
+            {"table": s.table, "reason": r, "rows": n}
+            for s in self.tables.values()
+            for r, n in s.by_reason.items()
+            if n
+        ]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(12)
+    return head[8:12] == DUCKDB_MAGIC
+
+
+def _files_from_load_sql(directory: Path) -> dict[str, Path]:
+    """Map table names to data files as named in an EXPORT DATABASE ``load.sql``.
+
+    Paths in load.sql are those of the machine that exported; only the file name is
+    kept and looked up inside ``directory``.
+    """
+    text = (directory / "load.sql").read_text(encoding="utf-8", errors="replace")
+    found = {}
+    for m in re.finditer(r"COPY\s+\"?([\w.]+?)\"?\s+FROM\s+'([^']*)'", text, re.IGNORECASE):
+        table = m.group(1).split(".")[-1].lower()
+        found[table] = directory / Path(m.group(2).replace("''", "'")).name
+    return found
+
+
+def _files_by_name(directory: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for p in sorted(directory.iterdir()):
+        if p.suffix.lower() in (".parquet", ".csv") and p.is_file():
+            found.setdefault(p.stem.lower(), p)
+    return found
+
+
+def _raw_relations(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, dict]:
+    """Return the export's form and, per table name present, a raw relation."""
+    if not path.exists():
+        raise ExportError(f"no export at {path}: the path does not exist")
+    if path.is_file():
+        if not _is_duckdb_file(path):
+            raise ExportError(
+                f"{path} is not an export: a file export must be a DuckDB database "
+                "(*.duckdb); Parquet or CSV tables belong in a directory"
+            )
+        try:
+            con.execute("ATTACH ? AS src (READ_ONLY)", [str(path)])
+        except duckdb.Error as e:
+            raise ExportError(f"{path} cannot be opened as a DuckDB database: {e}") from None
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = 'src' AND table_schema = 'main'"
+            ).fetchall()
+        ]
+        return "duckdb", {n.lower(): con.table(f"src.main.{ident(n)}") for n in names}
+
+    if (path / "schema.sql").is_file() and (path / "load.sql").is_file():
+        form, files = "export_database", _files_from_load_sql(path)
+    else:
+        form, files = "table_files", _files_by_name(path)
+    if not any(t.name in files for t in TABLES):
+        raise ExportError(
+            f"{path} is not an export: it holds none of the contract's tables "
+            f"({', '.join(t.name for t in TABLES)}) as .parquet or .csv files"
+        )
+    relations = {}
+    for table in TABLES:
+        file = files.get(table.name)
+        if file is None:
+            continue
+        if not file.is_file():
+            raise ExportError(f"table {table.name!r}: file {file} named in load.sql is missing")
+        relations[table.name] = _read_file(con, table.name, file)
+    return form, relations
+
+
+def _read_file(con: duckdb.DuckDBPyConnection, table: str, file: Path):
+    try:
+        if file.suffix.lower() == ".parquet":
+            rel = con.read_parquet(str(file))
+        else:
+            rel = con.read_csv(str(file), header=True, all_varchar=True)
+        rel.limit(1).fetchall()  # force a read so a bad file fails here, by name
+        return rel
+    except duckdb.Error as e:
+        kind = "Parquet" if file.suffix.lower() == ".parquet" else "CSV"
+        first = str(e).splitlines()[0]
+        raise ExportError(f"table {table!r}: {file} is not a readable {kind} file ({first})") from None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _typed_expr(col: Column, raw: str) -> str:
+    """SQL for a column's typed value, from its raw expression."""
+    if col.code_list:
+        return (
+            f"array_to_string(list_transform(string_split({raw}::VARCHAR, ','), "
+            "lambda x: lower(trim(x))), ',')"
+        )
+    if col.codes:
+        return f"nullif(lower(trim({raw}::VARCHAR)), '')"
+    if col.type == "VARCHAR":
+        return f"nullif(trim({raw}::VARCHAR), '')"
+    return f"TRY_CAST({raw} AS {col.type})"
+
+
+def _reason_expr(table: Table) -> str:
+    """SQL CASE giving each row the first contract reason that applies, or NULL."""
+    cols = table.columns
+    q = {c.name: ident(c.name) for c in cols}
+    bad_value = " OR ".join(
+        f"({ident('_raw_' + c.name)} IS NOT NULL AND {q[c.name]} IS NULL)"
+        for c in cols
+        if c.type != "VARCHAR"
+    )
+    missing = [f"{q[c.name]} IS NULL" for c in cols if c.required]
+    if table.name == "messages":
+        missing.append("(direction = 'outbound' AND purpose IS NULL)")
+    unknown = []
+    for c in cols:
+        allowed = ", ".join("'" + code + "'" for code in c.codes)
+        if c.code_list:
+            unknown.append(
+                f"NOT list_bool_and(list_transform(string_split({q[c.name]}, ','), "
+                f"lambda x: x IN ({allowed})))"
+            )
+        elif c.codes:
+            unknown.append(f"{q[c.name]} NOT IN ({allowed})")
+    order = [f"{ident(later)} < {ident(earlier)}" for later, earlier in table.order_rules]
+    branches = [
+        ("bad_value", bad_value),
+        ("missing_required", " OR ".join(missing)),
+        ("unknown_code", " OR ".join(unknown)),
+        ("bad_order", " OR ".join(order)),
+    ]
+    if table.name == "requests":
+        branches.append(("inconsistent_state", "(closed_at IS NULL) <> (outcome IS NULL)"))
+    branches += [("duplicate_row", "_copy > 1"), ("conflicting_id", "_versions > 1")]
+    whens = " ".join(f"WHEN coalesce({cond}, false) THEN '{r}'" for r, cond in branches if cond)
+    return f"CASE {whens} END"
+
+
+def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, raw) -> TableSummary:
+    summary = TableSummary(table.name, present=raw is not None)
+    view = f"_raw_{table.name}"
+    if raw is None:
+        con.execute(
+            f"CREATE TABLE {ident(table.name)} ("
+            + ", ".join(f"{ident(c.name)} {c.type}" for c in table.columns)
+            + ")"
+        )
+        return summary
+    raw.create_view(view)
+    present = {c.lower(): c for c in raw.columns}
+    for c in table.columns:
+        if c.name not in present:
+            if c.required:
+                raise ExportError(
+                    f"table {table.name!r} is missing required column {c.name!r} "
+                    f"(it has: {', '.join(raw.columns) or 'no columns'})"
+                )
+            summary.absent_columns.append(c.name)
+
+    raw_cols = [
+        f"{ident(present[c.name])} AS {ident('_raw_' + c.name)}"
+        if c.name in present
+        else f"NULL AS {ident('_raw_' + c.name)}"
+        for c in table.columns
+    ]
+    raw_names = [ident("_raw_" + c.name) for c in table.columns]
+    typed = [f"{_typed_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns]
+    id_col = ident(table.id_column)
+    stage = ident(f"_stage_{table.name}")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE {stage} AS
+        WITH r AS (SELECT row_number() OVER () AS _row, {", ".join(raw_cols)} FROM {ident(view)}),
+        t AS (SELECT *, {", ".join(typed)} FROM r),
+        k AS (
+            SELECT *,
+                row_number() OVER (PARTITION BY {", ".join(raw_names)} ORDER BY _row) AS _copy,
+                hash({", ".join(raw_names)}) AS _key
+            FROM t
+        ),
+        v AS (
+            SELECT *,
+                CASE WHEN {id_col} IS NULL THEN 1
+                     ELSE count(DISTINCT _key) OVER (PARTITION BY {id_col}) END AS _versions
+            FROM k
+        )
+        SELECT *, {_reason_expr(table)} AS _reason FROM v
+        """
+    )
+    con.execute(
+        f"CREATE TABLE {ident(table.name)} AS SELECT "
+        + ", ".join(ident(c.name) for c in table.columns)
+        + f" FROM {stage} WHERE _reason IS NULL ORDER BY _row"
+    )
+    con.execute(
+        f"""
+        INSERT INTO quarantine
+        SELECT ?, _reason, _row,
+               to_json(struct_pack({", ".join(f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names))}))::VARCHAR
+        FROM {stage} WHERE _reason IS NOT NULL ORDER BY _row
+        """,
+        [table.name],
+    )
+    summary.rows_read = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
+    summary.rows_used = con.execute(f"SELECT count(*) FROM {ident(table.name)}").fetchall()[0][0]
+    summary.by_reason = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM quarantine WHERE table_name = ? GROUP BY reason",
+            [table.name],
+        ).fetchall()
+    )
+    con.execute(f"DROP TABLE {stage}")
+    con.execute(f"DROP VIEW {ident(view)}")
+    return summary
+
+
+def open_export(
+    source: str | Path, *, memory_limit: str | None = None, threads: int | None = None
+) -> Export:
+    """Read and validate an export in any accepted form; raise ExportError if unreadable."""
+    path = Path(source).expanduser()
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        if threads:
+            con.execute("SET threads = ?", [threads])
+        form, raws = _raw_relations(con, path)
+        for table in TABLES:
+            if table.name not in raws and not table.optional:
+                raise ExportError(
+                    f"{path} is missing required table {table.name!r}"
+                    + ("" if form == "duckdb" else f" (no {table.name}.parquet or .csv)")
+                )
+        con.execute(
+            "CREATE TABLE quarantine (table_name VARCHAR, reason VARCHAR, "
+            "source_row BIGINT, row_json VARCHAR)"
+        )
+        summaries = {t.name: _validate_table(con, t, raws.get(t.name)) for t in TABLES}
+        if form == "duckdb":
+            con.execute("DETACH src")
+    except ExportError:
+        con.close()
+        raise
+    except duckdb.Error as e:
+        con.close()
+        first = str(e).splitlines()[0]
+        raise ExportError(f"{path} could not be read as an export: {first}") from None
+    return Export(con=con, source=path, form=form, tables=summaries)

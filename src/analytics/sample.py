@@ -1,0 +1,575 @@
+"""A deterministic, realistic sample export, generated set-wise in DuckDB.
+
+The sample reads like a real clinic's logs for 2025-01 to 2026-10: seasonal request
+volumes, every request type, extensions (some notified too late), denials, opt-outs by
+keyword in mixed case, a slow-processing month, marketing sent after opt-out and without
+consent, minors' records, legal holds, overdue and premature destruction, disclosures of
+every purpose and a handful of rows that break the contract (see ``PLANTED_BAD_ROWS``).
+
+Randomness comes from ``hash(key, salt, seed)``, so the same seed gives the same rows
+whatever the thread count, and no Python loop runs per row.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from analytics.contract import TABLES
+from analytics.sql import ident, literal
+
+WINDOW_START = "2025-01-01"
+WINDOW_END = "2026-10-31"
+
+# Rows that break the contract on purpose, by table and reason: the quarantine must
+# show exactly these.
+PLANTED_BAD_ROWS: dict[tuple[str, str], int] = {
+    ("consent_events", "duplicate_row"): 1,
+    ("consent_events", "unknown_code"): 1,
+    ("messages", "conflicting_id"): 2,
+    ("messages", "missing_required"): 1,
+    ("requests", "bad_order"): 1,
+    ("requests", "inconsistent_state"): 1,
+    ("disclosures", "missing_required"): 1,
+    ("disclosures", "unknown_code"): 1,
+    ("records", "bad_order"): 1,
+}
+
+_CFG = """
+CREATE TEMP TABLE cfg AS SELECT ?::UBIGINT AS seed, ?::INTEGER AS n_patients, ?::VARCHAR AS tz
+"""
+
+_SETUP = """
+CREATE TEMP MACRO u(k, salt) AS
+    (hash(k, salt, (SELECT seed FROM cfg)) % 1000000007)::DOUBLE / 1000000007.0;
+CREATE TEMP MACRO pick(k, salt, xs) AS xs[1 + floor(u(k, salt) * len(xs))::INTEGER];
+CREATE TEMP MACRO loc(ts) AS timezone((SELECT tz FROM cfg), ts);
+"""
+
+_PATIENTS = """
+CREATE TEMP TABLE patients AS
+WITH base AS (
+    SELECT i, 'P' || lpad(i::VARCHAR, 6, '0') AS patient_id,
+        u(i, 'hist') < 0.45 AS historic
+    FROM range(1, (SELECT n_patients FROM cfg) + 1) t(i)
+), fv AS (
+    SELECT *,
+        CASE WHEN historic
+            THEN DATE '2012-01-01' + floor(u(i, 'fv') * 4747)::INTEGER
+            ELSE DATE '2025-01-01' + floor(sqrt(u(i, 'fv')) * 658)::INTEGER END AS first_visit,
+        30 + floor(u(i, 'gap') * 90)::INTEGER AS gap_days,
+        CASE WHEN u(i, 'churn') < 0.5 THEN floor(u(i, 'life') * 1800)::INTEGER ELSE 99999 END
+            AS lifetime_days
+    FROM base
+)
+SELECT *,
+    least(first_visit + lifetime_days, DATE '2026-10-31') AS active_until,
+    CASE WHEN u(i, 'minor') < 0.03
+        THEN first_visit - (15 * 365 + floor(u(i, 'age') * 1000))::INTEGER
+        ELSE first_visit - (18 * 365 + floor(u(i, 'age') * 52 * 365))::INTEGER END AS birth_date,
+    u(i, 'svc') < 0.90 AS svc_sms,
+    u(i, 'smsm') < 0.55 AS sms_marketing,
+    u(i, 'emm') < 0.45 AS email_marketing,
+    u(i, 'all') < 0.10 AS consent_all
+FROM fv;
+
+CREATE TEMP TABLE visits AS
+SELECT p.i, p.patient_id, k,
+    p.first_visit + k * p.gap_days + floor(u(p.i * 100 + k, 'vj') * 10)::INTEGER AS visit_date
+FROM patients p, (SELECT range::INTEGER AS k FROM range(0, 60)) r
+WHERE p.first_visit + k * p.gap_days <= p.active_until;
+
+CREATE TEMP TABLE last_visits AS
+SELECT i, max(visit_date) AS last_visit FROM visits GROUP BY i;
+"""
+
+# Opt-outs and their life cycle, one row per patient that withdrew on SMS or e-mail.
+_STOPS = """
+CREATE TEMP TABLE sms_stops AS
+WITH s AS (
+    SELECT p.*, greatest(p.first_visit, DATE '2025-01-01') AS earliest
+    FROM patients p WHERE sms_marketing AND u(i, 'stop') < 0.14
+), t AS (
+    SELECT *,
+        earliest + floor(u(i, 'stopday') * (DATE '2026-10-28' - earliest))::INTEGER AS stop_day
+    FROM s WHERE earliest < DATE '2026-10-28'
+)
+SELECT i, patient_id,
+    loc(stop_day + INTERVAL 8 HOUR + to_seconds(floor(u(i, 'stopt') * 50000)::BIGINT)) AS stop_at,
+    pick(i, 'stopbody', ['STOP', 'Stop', 'stop please', 'UNSUBSCRIBE', 'Stop all', ' STOP ',
+        'opt out', 'optout', 'Cancel', 'quit', 'STOP!!', 'Please stop texting me', 'End',
+        'stop.', 'Revoke']) AS body,
+    u(i, 'missed') < 0.03 AS missed,
+    CASE
+        WHEN u(i, 'never') < 0.015 THEN NULL
+        WHEN strftime(stop_day, '%Y-%m') = '2026-03'
+            THEN to_seconds(floor(3600 * (6 + 66 * u(i, 'slow')))::BIGINT)
+        ELSE to_seconds(floor(60 + 14400 * pow(u(i, 'delay'), 5))::BIGINT)
+    END AS delay,
+    u(i, 'extra_conf') < 0.04 AS extra_confirmation,
+    CASE WHEN u(i, 'reopt') < 0.12
+        THEN stop_day + 30 + floor(u(i, 'reoptd') * 170)::INTEGER END AS reopt_day
+FROM t;
+
+CREATE TEMP TABLE email_stops AS
+WITH s AS (
+    SELECT p.*, greatest(p.first_visit, DATE '2025-01-01') AS earliest
+    FROM patients p WHERE email_marketing AND u(i, 'estop') < 0.10
+)
+SELECT i, patient_id,
+    loc(earliest + floor(u(i, 'estopday') * (DATE '2026-10-28' - earliest))::INTEGER
+        + INTERVAL 7 HOUR + to_seconds(floor(u(i, 'estopt') * 60000)::BIGINT)) AS stop_at,
+    to_seconds(floor(60 + 7200 * u(i, 'edelay'))::BIGINT) AS delay
+FROM s WHERE earliest < DATE '2026-10-28';
+"""
+
+_CONSENT = """
+CREATE TEMP TABLE g_consent AS
+WITH ev AS (
+    SELECT patient_id, 'sms' AS channel, 'service' AS purpose, 'opt_in' AS action,
+        'in_person' AS method, loc(first_visit + INTERVAL 9 HOUR
+            + to_seconds(floor(u(i, 'c1') * 3600)::BIGINT)) AS occurred_at,
+        INTERVAL 3 MINUTE AS delay, NULL AS source_message_id, 1 AS seq
+    FROM patients WHERE svc_sms
+    UNION ALL
+    SELECT patient_id, 'sms', CASE WHEN consent_all THEN 'all' ELSE 'marketing' END, 'opt_in',
+        pick(i, 'm2', ['web_form', 'in_person', 'written']),
+        loc(first_visit + INTERVAL 9 HOUR + to_seconds(floor(3700 + u(i, 'c2') * 3600)::BIGINT)),
+        INTERVAL 4 MINUTE, NULL, 2
+    FROM patients WHERE sms_marketing
+    UNION ALL
+    SELECT patient_id, 'email', 'marketing', 'opt_in', 'web_form',
+        loc(first_visit + INTERVAL 9 HOUR + to_seconds(floor(7400 + u(i, 'c3') * 3600)::BIGINT)),
+        INTERVAL 2 MINUTE, NULL, 3
+    FROM patients WHERE email_marketing
+    UNION ALL
+    SELECT patient_id, 'sms', 'all', 'opt_out', 'sms_keyword', stop_at + INTERVAL 2 SECOND,
+        delay, 'M-IN-STOP-' || lpad(i::VARCHAR, 6, '0'), 4
+    FROM sms_stops WHERE NOT missed
+    UNION ALL
+    SELECT patient_id, 'sms', 'marketing', 'opt_in', 'web_form',
+        loc(reopt_day + INTERVAL 12 HOUR), INTERVAL 5 MINUTE, NULL, 5
+    FROM sms_stops WHERE reopt_day IS NOT NULL AND reopt_day <= DATE '2026-10-31'
+        AND NOT missed
+    UNION ALL
+    SELECT patient_id, 'email', 'marketing', 'opt_out', 'email_link', stop_at, delay, NULL, 6
+    FROM email_stops
+)
+SELECT 'CE' || lpad(row_number() OVER (ORDER BY occurred_at, patient_id, seq)::VARCHAR, 7, '0')
+        AS event_id,
+    patient_id, channel, purpose, action, method, occurred_at,
+    occurred_at + delay AS processed_at, source_message_id
+FROM ev
+ORDER BY occurred_at, patient_id, seq;
+"""
+
+_MESSAGES = """
+CREATE TEMP TABLE campaigns AS
+SELECT 'CMP-' || strftime(m, '%Y-%m') || '-' || upper(ch) AS campaign_id, ch AS channel,
+    loc(m::DATE + (CASE WHEN ch = 'sms' THEN 9 ELSE 2 END)
+        + floor(u(epoch(m)::BIGINT, ch) * 4)::INTEGER + INTERVAL 11 HOUR) AS send_at
+FROM range(TIMESTAMP '2025-01-01', TIMESTAMP '2026-11-01', INTERVAL 1 MONTH) t(m),
+    (VALUES ('sms'), ('email')) c(ch);
+
+-- What the clinic's messaging system believed at send time: consent honoured only once
+-- processed. Planted: a stale list in 2026-06 and an imported list in 2025-11.
+CREATE TEMP TABLE g_marketing AS
+WITH sms_state AS (
+    SELECT p.i, p.patient_id, p.first_visit, p.sms_marketing, s.stop_at, s.delay, s.missed,
+        s.reopt_day
+    FROM patients p LEFT JOIN sms_stops s USING (i)
+), sms_targets AS (
+    SELECT c.campaign_id, c.channel, c.send_at, st.i, st.patient_id
+    FROM campaigns c, sms_state st
+    WHERE c.channel = 'sms' AND st.sms_marketing
+      AND loc(st.first_visit + INTERVAL 9 HOUR) < c.send_at
+      AND (
+        st.stop_at IS NULL OR st.missed OR st.delay IS NULL
+        OR st.stop_at + st.delay > c.send_at
+        OR (st.reopt_day IS NOT NULL AND loc(st.reopt_day + INTERVAL 13 HOUR) <= c.send_at)
+        OR (c.campaign_id = 'CMP-2026-06-SMS' AND u(st.i, 'stale') < 0.25)
+      )
+    UNION ALL
+    SELECT c.campaign_id, c.channel, c.send_at, p.i, p.patient_id
+    FROM campaigns c, patients p
+    WHERE c.campaign_id = 'CMP-2025-11-SMS' AND NOT p.sms_marketing
+      AND p.first_visit < DATE '2025-11-01' AND u(p.i, 'import') < 0.004
+), email_targets AS (
+    SELECT c.campaign_id, c.channel, c.send_at, p.i, p.patient_id
+    FROM campaigns c JOIN patients p ON p.email_marketing
+    LEFT JOIN email_stops e USING (i)
+    WHERE c.channel = 'email' AND loc(p.first_visit + INTERVAL 10 HOUR) < c.send_at
+      AND (e.stop_at IS NULL OR e.stop_at + e.delay > c.send_at)
+      AND u(p.i * 1000 + month(c.send_at), 'eskip') < 0.8
+)
+SELECT patient_id, channel, 'outbound' AS direction, 'marketing' AS purpose, NULL AS body,
+    campaign_id, send_at + to_seconds(i % 900) AS sent_at
+FROM (SELECT * FROM sms_targets UNION ALL SELECT * FROM email_targets);
+
+CREATE TEMP TABLE g_messages_unnumbered AS
+SELECT * FROM g_marketing
+UNION ALL
+-- appointment reminders, the day before each visit in the window
+SELECT v.patient_id, CASE WHEN p.svc_sms AND (s.stop_at IS NULL OR s.missed
+        OR s.stop_at > loc(v.visit_date - 1 + INTERVAL 10 HOUR)) THEN 'sms' ELSE 'phone' END,
+    'outbound', 'service', NULL, NULL,
+    loc(v.visit_date - 1 + INTERVAL 10 HOUR + to_seconds(v.i % 1800))
+FROM visits v JOIN patients p USING (i) LEFT JOIN sms_stops s USING (i)
+WHERE v.visit_date BETWEEN DATE '2025-01-02' AND DATE '2026-11-01'
+UNION ALL
+-- keyword replies (STOP and friends)
+SELECT patient_id, 'sms', 'inbound', NULL, body, NULL, stop_at FROM sms_stops
+UNION ALL
+-- opt-out confirmations: one, and a second one for a few
+SELECT s.patient_id, 'sms', 'outbound', 'optout_confirmation', NULL, NULL,
+    s.stop_at + s.delay + INTERVAL 1 MINUTE + (k * INTERVAL 2 HOUR)
+FROM sms_stops s, range(0, 2) r(k)
+WHERE NOT s.missed AND s.delay IS NOT NULL AND (k = 0 OR s.extra_confirmation)
+UNION ALL
+-- HELP requests, their replies (late or missing for a few) and other replies
+SELECT patient_id, 'sms', 'inbound', NULL, help_body, NULL, help_at FROM (
+    SELECT patient_id, i,
+        pick(i, 'hb', ['HELP', 'help', 'Help?', 'help me please', 'Help - what is this number?',
+            'HELP ME']) AS help_body,
+        loc(DATE '2025-01-01' + floor(u(i, 'hd') * 668)::INTEGER + INTERVAL 9 HOUR
+            + to_seconds(floor(u(i, 'ht') * 40000)::BIGINT)) AS help_at
+    FROM patients WHERE svc_sms AND u(i, 'help') < 0.05
+)
+UNION ALL
+SELECT patient_id, 'sms', 'outbound', 'help_reply', NULL, NULL,
+    loc(DATE '2025-01-01' + floor(u(i, 'hd') * 668)::INTEGER + INTERVAL 9 HOUR
+        + to_seconds(floor(u(i, 'ht') * 40000)::BIGINT))
+    + CASE WHEN u(i, 'hlate') < 0.06 THEN INTERVAL 61 MINUTE + to_seconds(floor(u(i, 'hl') * 9000)::BIGINT)
+           ELSE to_seconds(floor(30 + u(i, 'hr') * 1500)::BIGINT) END
+FROM patients WHERE svc_sms AND u(i, 'help') < 0.05 AND u(i, 'hmiss') >= 0.08
+UNION ALL
+SELECT patient_id, 'sms', 'inbound', NULL,
+    pick(i, 'ob', ['Thanks!', 'See you then', 'Can I reschedule to Friday?',
+        'Is the stopwatch I left in the lobby there?', 'Helpful, thanks!', 'don''t text me',
+        'Yes', 'Confirmed', '<b>Running late</b>', '<script>alert(1)</script>',
+        'The weekend works', 'Who is this?']),
+    NULL,
+    loc(DATE '2025-01-01' + floor(u(i, 'od') * 668)::INTEGER + INTERVAL 10 HOUR
+        + to_seconds(floor(u(i, 'ot') * 30000)::BIGINT))
+FROM patients WHERE u(i, 'other') < 0.12;
+
+CREATE TEMP TABLE g_messages AS
+SELECT CASE WHEN s.i IS NOT NULL THEN 'M-IN-STOP-' || lpad(s.i::VARCHAR, 6, '0')
+        ELSE 'M' || lpad(row_number() OVER (ORDER BY g.sent_at, g.patient_id, g.channel,
+            g.direction, g.purpose)::VARCHAR, 8, '0') END AS message_id,
+    g.patient_id, g.channel, g.direction, g.purpose, g.body, g.campaign_id, g.sent_at
+FROM g_messages_unnumbered g
+LEFT JOIN sms_stops s ON g.direction = 'inbound' AND s.patient_id = g.patient_id
+    AND s.stop_at = g.sent_at AND s.body = g.body
+ORDER BY g.sent_at, g.patient_id, g.channel, g.direction, g.purpose;
+"""
+
+_REQUESTS = """
+CREATE TEMP TABLE g_requests AS
+WITH months AS (
+    SELECT m, round(11 * (1 + 0.35 * cos(2 * pi() * (month(m) - 1) / 12)))::INTEGER AS n
+    FROM range(DATE '2025-01-01', DATE '2026-11-01', INTERVAL 1 MONTH) t(m)
+), raw AS (
+    SELECT m::DATE AS m, k, (year(m) * 100 + month(m)) * 100 + k AS key
+    FROM months, range(0, 60) r(k) WHERE k < n
+), typed AS (
+    SELECT *,
+        pick(key, 'type', ['access', 'access', 'access', 'access', 'access', 'access',
+            'marketing_opt_out', 'marketing_opt_out', 'marketing_opt_out', 'know', 'know',
+            'delete', 'delete', 'amend', 'accounting', 'restriction', 'confidential_comms',
+            'correct', 'opt_out_sale_share', 'limit_sensitive']) AS request_type,
+        m + floor(u(key, 'day') * (last_day(m) - m + 1))::INTEGER AS rday
+    FROM raw
+), r AS (
+    SELECT *,
+        CASE WHEN request_type IN ('access', 'amend', 'accounting', 'restriction',
+                'confidential_comms') THEN 'hipaa'
+             WHEN request_type = 'marketing_opt_out'
+                THEN CASE WHEN u(key, 'reg') < 0.5 THEN 'hipaa' ELSE 'ccpa' END
+             ELSE 'ccpa' END AS regime,
+        CASE request_type WHEN 'access' THEN 15 WHEN 'amend' THEN 60 WHEN 'accounting' THEN 60
+            WHEN 'restriction' THEN 30 WHEN 'confidential_comms' THEN 30
+            WHEN 'opt_out_sale_share' THEN 21 WHEN 'limit_sensitive' THEN 21
+            WHEN 'marketing_opt_out' THEN 14 ELSE 45 END AS nominal_days,
+        request_type IN ('amend', 'accounting', 'know', 'delete', 'correct') AS extendable,
+        -- late evening arrivals land in the next UTC day (and month, at month end)
+        loc(rday + CASE WHEN u(key, 'eve') < 0.15 THEN INTERVAL 22 HOUR
+            ELSE INTERVAL 8 HOUR END + to_seconds(floor(u(key, 't') * 7000)::BIGINT))
+            AS received_at
+    FROM typed
+), shaped AS (
+    SELECT *,
+        u(key, 'late') < 0.12 AS late,
+        extendable AND u(key, 'ext') < 0.25 AS extended,
+        extendable AND u(key, 'ext') < 0.25 AND u(key, 'extlate') < 0.3 AS extension_late,
+        u(key, 'open') < 0.03 AS stuck_open,
+        pick(key, 'outcome', ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled',
+            'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled',
+            'partial', 'denied', 'denied', 'withdrawn']) AS outcome0
+    FROM r
+), timed AS (
+    SELECT *,
+        CASE
+            WHEN extended THEN nominal_days + floor(u(key, 'xd') * nominal_days * 0.9)::INTEGER
+            WHEN late THEN nominal_days + 1 + floor(u(key, 'ld') * 20)::INTEGER
+            ELSE 1 + floor(pow(u(key, 'd'), 0.7) * (nominal_days - 3))::INTEGER
+        END AS close_days,
+        CASE WHEN extension_late THEN nominal_days + 1 + floor(u(key, 'xl') * 3)::INTEGER
+             ELSE floor(nominal_days * (0.5 + 0.4 * u(key, 'xw')))::INTEGER END AS ext_days
+    FROM shaped
+)
+SELECT 'R' || strftime(m, '%y%m') || '-' || lpad(k::VARCHAR, 3, '0') AS request_id,
+    CASE WHEN u(key, 'unmatched') < 0.05 THEN NULL
+         ELSE 'P' || lpad((1 + floor(u(key, 'pat') * (SELECT n_patients FROM cfg)))::INTEGER::VARCHAR,
+            6, '0') END AS patient_id,
+    regime, request_type,
+    pick(key, 'ch', ['web', 'web', 'email', 'email', 'phone', 'mail', 'in_person']) AS channel,
+    received_at,
+    CASE WHEN u(key, 'ack') < 0.9
+        THEN received_at + to_seconds(floor(3600 * 24 * (pow(u(key, 'ackd'), 3) * 14))::BIGINT)
+        END AS acknowledged_at,
+    CASE WHEN u(key, 'ver') < 0.92
+        THEN received_at + to_seconds(floor(3600 * 24 * (u(key, 'verd') * 5))::BIGINT)
+        END AS verified_at,
+    CASE WHEN extended THEN received_at + to_days(ext_days) END AS extended_at,
+    CASE WHEN extended THEN pick(key, 'xr', ['records held off-site', 'complex request',
+        'volume of records', 'identity verification pending']) END AS extension_reason,
+    CASE WHEN NOT stuck_open AND received_at + to_days(close_days) <= loc(TIMESTAMP '2026-10-31 17:00')
+        THEN received_at + to_days(close_days) + to_seconds(floor(u(key, 'ct') * 20000)::BIGINT)
+        END AS closed_at,
+    outcome0, key
+FROM timed;
+
+CREATE OR REPLACE TEMP TABLE g_requests AS
+SELECT request_id, patient_id, regime, request_type, channel, received_at, acknowledged_at,
+    verified_at, extended_at, extension_reason, closed_at,
+    CASE WHEN closed_at IS NULL THEN NULL
+         WHEN patient_id IS NULL THEN 'denied'
+         ELSE outcome0 END AS outcome,
+    CASE WHEN closed_at IS NULL THEN NULL
+         WHEN patient_id IS NULL THEN 'unverified'
+         WHEN outcome0 = 'denied' THEN
+            CASE WHEN regime = 'ccpa' AND u(key, 'dr') < 0.6 THEN 'exempt_phi'
+                 WHEN request_type = 'delete' THEN 'retention_required'
+                 ELSE pick(key, 'dr2', ['unverified', 'not_found', 'other']) END
+         END AS denial_reason
+FROM g_requests
+ORDER BY received_at, request_id;
+"""
+
+_DISCLOSURES = """
+CREATE TEMP TABLE g_vendors AS
+SELECT * FROM (VALUES
+    ('V001', 'Secure EHR Cloud Inc.', DATE '2019-03-01', NULL::DATE),
+    ('V002', 'Valley Medical Billing LLC', DATE '2020-01-15', DATE '2025-10-01'),
+    ('V003', 'QuickText SMS Gateway', NULL::DATE, NULL::DATE),
+    ('V004', 'ShredRight Document Destruction', DATE '2021-06-01', NULL::DATE),
+    ('V005', 'After Hours Answering Service', DATE '2026-02-01', NULL::DATE)
+) v(vendor_id, name, baa_signed_on, baa_ended_on);
+
+CREATE TEMP TABLE g_disclosures AS
+WITH d AS (
+    SELECT k,
+        pick(k, 'p', ['treatment', 'treatment', 'treatment', 'treatment', 'treatment',
+            'treatment', 'treatment', 'payment', 'payment', 'payment', 'payment', 'operations',
+            'operations', 'operations', 'operations', 'operations', 'required_by_law',
+            'public_health', 'health_oversight', 'judicial', 'law_enforcement', 'research',
+            'marketing', 'limited_data_set', 'facility_directory', 'incidental', 'other',
+            'patient_copy', 'patient_copy']) AS p0,
+        'P' || lpad((1 + floor(u(k, 'pat') * (SELECT n_patients FROM cfg)))::INTEGER::VARCHAR,
+            6, '0') AS patient_id,
+        loc(DATE '2025-01-01' + floor(u(k, 'day') * 669)::INTEGER + INTERVAL 8 HOUR
+            + to_seconds(floor(u(k, 't') * 36000)::BIGINT)) AS disclosed_at
+    FROM range(1, 1 + (SELECT n_patients FROM cfg) * 2 // 3) r(k)
+), r AS (
+    SELECT *,
+        CASE p0 WHEN 'patient_copy' THEN 'other' ELSE p0 END AS purpose,
+        CASE p0
+            WHEN 'treatment' THEN 'healthcare_provider' WHEN 'payment' THEN 'health_plan'
+            WHEN 'operations' THEN 'business_associate' WHEN 'required_by_law' THEN 'government'
+            WHEN 'public_health' THEN 'government' WHEN 'health_oversight' THEN 'government'
+            WHEN 'judicial' THEN 'court' WHEN 'law_enforcement' THEN 'law_enforcement'
+            WHEN 'research' THEN 'researcher' WHEN 'marketing' THEN 'marketing_partner'
+            WHEN 'limited_data_set' THEN 'researcher' WHEN 'patient_copy' THEN 'patient'
+            ELSE 'other' END AS recipient_type,
+        pick(k, 'v', ['V001', 'V001', 'V002', 'V002', 'V003', 'V004', 'V005']) AS vendor
+    FROM d
+)
+SELECT 'D' || lpad(k::VARCHAR, 6, '0') AS disclosure_id, patient_id, disclosed_at,
+    CASE recipient_type
+        WHEN 'healthcare_provider' THEN pick(k, 'hp', ['Northridge Dermatology Group',
+            'Valley Plastic Surgery', 'Dr. A. Rivera, MD'])
+        WHEN 'health_plan' THEN pick(k, 'pl', ['Blue Shield of California', 'Anthem Blue Cross',
+            'Aetna'])
+        WHEN 'business_associate' THEN (SELECT name FROM g_vendors WHERE vendor_id = vendor)
+        WHEN 'government' THEN pick(k, 'gv', ['LA County Dept. of Public Health',
+            'Medical Board of California', 'CDPH'])
+        WHEN 'court' THEN 'LA Superior Court'
+        WHEN 'law_enforcement' THEN 'LAPD Devonshire Division'
+        WHEN 'researcher' THEN 'UCLA Dermatology Research'
+        WHEN 'marketing_partner' THEN 'Glow Promotions LLC'
+        WHEN 'patient' THEN 'The patient'
+        ELSE 'Patient''s attorney' END AS recipient_name,
+    CASE WHEN u(k, 'addr') < 0.7 THEN pick(k, 'ad', ['Los Angeles, CA', 'Northridge, CA',
+        'Sacramento, CA', 'Encino, CA']) END AS recipient_address,
+    recipient_type, purpose,
+    CASE
+        WHEN purpose = 'marketing' THEN 'contact,sms_phone'
+        WHEN purpose = 'payment' THEN 'phi,payment,demographic'
+        WHEN recipient_type = 'business_associate' AND vendor = 'V003' THEN 'contact,sms_phone'
+        ELSE 'phi,demographic' END AS data_categories,
+    CASE purpose
+        WHEN 'treatment' THEN 'Treatment summary and medication list'
+        WHEN 'payment' THEN 'Claim with procedure codes and dates of service'
+        WHEN 'operations' THEN 'Records processed by service provider'
+        WHEN 'marketing' THEN 'Name and mobile number for promotional texts'
+        WHEN 'research' THEN 'Treatment outcomes for study enrolment'
+        WHEN 'judicial' THEN 'Records produced under subpoena'
+        ELSE 'Copy of medical record' END AS description,
+    CASE WHEN purpose IN ('research', 'other') AND u(k, 'auth') < 0.7 THEN 'AUTH-' || k
+         WHEN purpose = 'marketing' AND u(k, 'auth') < 0.5 THEN 'AUTH-' || k END
+        AS authorization_id,
+    CASE WHEN recipient_type = 'business_associate' THEN vendor END AS vendor_id
+FROM r
+ORDER BY disclosed_at, disclosure_id;
+"""
+
+_RECORDS = """
+CREATE TEMP TABLE g_records AS
+WITH base AS (
+    SELECT p.i, p.patient_id, p.first_visit, coalesce(lv.last_visit, p.first_visit) AS last_visit,
+        p.birth_date, cls.record_class, cls.n AS cn,
+        CASE cls.record_class WHEN 'marketing_profile' THEN 3 WHEN 'consent_proof' THEN 5
+            ELSE 7 END AS years
+    FROM patients p LEFT JOIN last_visits lv USING (i),
+        (VALUES ('medical', 1), ('billing', 2), ('consent_proof', 3), ('marketing_profile', 4))
+            cls(record_class, n)
+    WHERE cls.record_class IN ('medical', 'billing')
+       OR (cls.record_class = 'consent_proof' AND (p.svc_sms OR p.sms_marketing))
+       OR (cls.record_class = 'marketing_profile' AND (p.sms_marketing OR p.email_marketing))
+), due AS (
+    SELECT *,
+        CASE WHEN record_class = 'medical'
+            THEN greatest(last_visit + to_years(years), birth_date + INTERVAL 19 YEAR)::DATE
+            ELSE (last_visit + to_years(years))::DATE END AS dispose_by,
+        u(i * 10 + cn, 'hold') < 0.006 AS legal_hold
+    FROM base
+)
+SELECT 'REC' || lpad((i * 10 + cn)::VARCHAR, 8, '0') AS record_id, patient_id, record_class,
+    loc(first_visit + INTERVAL 9 HOUR) AS created_at,
+    loc(last_visit + INTERVAL 17 HOUR) AS last_activity_at,
+    CASE WHEN record_class = 'medical' THEN birth_date END AS birth_date,
+    legal_hold,
+    CASE WHEN NOT legal_hold AND dispose_by + 60 < DATE '2026-10-31'
+            AND u(i * 10 + cn, 'disp') < CASE WHEN record_class = 'marketing_profile'
+                THEN 0.55 ELSE 0.88 END
+        THEN loc(dispose_by + floor(u(i * 10 + cn, 'dd') * 60)::INTEGER + INTERVAL 14 HOUR)
+        END AS disposed_at
+FROM due
+UNION ALL
+SELECT 'REC-' || request_id, patient_id, 'request_log', received_at,
+    coalesce(closed_at, received_at), NULL, false, NULL
+FROM g_requests WHERE patient_id IS NOT NULL;
+
+-- one medical record destroyed two years early, one destroyed while on legal hold
+UPDATE g_records SET disposed_at = loc(TIMESTAMP '2026-04-20 14:00'),
+    last_activity_at = loc(TIMESTAMP '2021-03-15 17:00'),
+    created_at = loc(TIMESTAMP '2016-05-02 09:00')
+WHERE record_id = (SELECT min(record_id) FROM g_records
+    WHERE record_class = 'medical' AND NOT legal_hold AND disposed_at IS NULL
+      AND birth_date < DATE '1990-01-01');
+UPDATE g_records SET disposed_at = loc(TIMESTAMP '2026-02-10 15:00')
+WHERE record_id = (SELECT min(record_id) FROM g_records
+    WHERE record_class = 'billing' AND legal_hold AND disposed_at IS NULL
+      AND last_activity_at < loc(TIMESTAMP '2018-01-01'));
+"""
+
+# Rows that break the contract (PLANTED_BAD_ROWS), added after the clean rows.
+_BAD_ROWS = """
+INSERT INTO g_consent SELECT * FROM g_consent WHERE event_id = 'CE0000100';
+INSERT INTO g_consent SELECT 'CE9000001', patient_id, 'fax', purpose, action, method,
+    occurred_at, processed_at, NULL FROM g_consent WHERE event_id = 'CE0000200';
+INSERT INTO g_messages SELECT message_id, patient_id, channel, direction, purpose, body,
+    campaign_id, sent_at + INTERVAL 1 MINUTE FROM g_messages WHERE message_id = 'M00000300';
+INSERT INTO g_messages SELECT 'M90000001', patient_id, 'sms', 'outbound', NULL, NULL, NULL,
+    sent_at FROM g_messages WHERE message_id = 'M00000400';
+INSERT INTO g_requests SELECT 'R9001-001', patient_id, regime, request_type, channel,
+    received_at, NULL, NULL, NULL, NULL, received_at - INTERVAL 2 DAY, 'fulfilled', NULL
+    FROM g_requests WHERE closed_at IS NOT NULL LIMIT 1;
+INSERT INTO g_requests SELECT 'R9001-002', patient_id, regime, request_type, channel,
+    received_at, NULL, NULL, NULL, NULL, received_at + INTERVAL 5 DAY, NULL, NULL
+    FROM g_requests WHERE closed_at IS NOT NULL LIMIT 1;
+INSERT INTO g_disclosures SELECT 'D900001', NULL, disclosed_at, recipient_name,
+    recipient_address, recipient_type, purpose, data_categories, description, NULL, vendor_id
+    FROM g_disclosures WHERE disclosure_id = 'D000010';
+INSERT INTO g_disclosures SELECT 'D900002', patient_id, disclosed_at, recipient_name,
+    recipient_address, recipient_type, purpose, 'phi,ssn', description, NULL, vendor_id
+    FROM g_disclosures WHERE disclosure_id = 'D000011';
+INSERT INTO g_records SELECT 'REC-BAD-0001', patient_id, record_class, created_at,
+    last_activity_at, birth_date, false, created_at - INTERVAL 30 DAY
+    FROM g_records WHERE record_class = 'billing' LIMIT 1;
+"""
+
+_SOURCES = {
+    "consent_events": "g_consent",
+    "messages": "g_messages",
+    "requests": "g_requests",
+    "disclosures": "g_disclosures",
+    "vendors": "g_vendors",
+    "records": "g_records",
+}
+
+
+def generate_sample(
+    out: str | Path,
+    *,
+    patients: int = 3000,
+    seed: int = 20261026,
+    timezone: str = "America/Los_Angeles",
+    fmt: str = "parquet",
+) -> Path:
+    """Write a sample export as a DuckDB ``EXPORT DATABASE`` directory at ``out``.
+
+    The directory is built beside ``out`` and moved into place at the end, so a failed
+    generation never leaves half an export.
+    """
+    if patients < 50:
+        raise ValueError("the sample needs at least 50 patients")
+    out = Path(out)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(_CFG, [seed, patients, timezone])
+        con.execute(_SETUP)
+        for block in (_PATIENTS, _STOPS, _CONSENT, _MESSAGES, _REQUESTS, _DISCLOSURES, _RECORDS):
+            con.execute(block)
+        con.execute(_BAD_ROWS)
+        for table in TABLES:
+            cols = ", ".join(f"{ident(c.name)} {c.type}" for c in table.columns)
+            con.execute(f"CREATE TABLE main.{ident(table.name)} ({cols})")
+            con.execute(
+                f"INSERT INTO main.{ident(table.name)} SELECT * FROM {_SOURCES[table.name]}"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
+        target = tmp / "export"
+        options = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(FORMAT csv)"
+        con.execute(f"EXPORT DATABASE {literal(str(target))} {options}")
+    finally:
+        con.close()
+    _relative_load_sql(target)
+    if out.exists():
+        shutil.rmtree(out)
+    target.rename(out)
+    shutil.rmtree(tmp)
+    return out
+
+
+def _relative_load_sql(directory: Path) -> None:
+    """Make load.sql name its files relative to the export, not this machine's paths."""
+    load = directory / "load.sql"
+    text = load.read_text(encoding="utf-8").replace(str(directory) + "/", "")
+    load.write_text(text, encoding="utf-8")

@@ -42,6 +42,8 @@ class Table:
     meaning: str = ""
     # (later_column, earlier_column): the later one may not precede the earlier one.
     order_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # The timestamp that places a row in a month (None: the table is not dated).
+    time_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -94,6 +96,7 @@ CONSENT_EVENTS = Table(
     ),
     id_column="event_id",
     meaning="recorded consent changes",
+    time_column="occurred_at",
     order_rules=(("processed_at", "occurred_at"),),
 )
 
@@ -117,6 +120,7 @@ MESSAGES = Table(
     ),
     id_column="message_id",
     meaning="every text, e-mail and call, both directions",
+    time_column="sent_at",
 )
 
 REQUEST_TYPES = (
@@ -163,6 +167,7 @@ REQUESTS = Table(
     ),
     id_column="request_id",
     meaning="privacy-rights requests under HIPAA and CCPA/CPRA",
+    time_column="received_at",
     order_rules=(
         ("closed_at", "received_at"),
         ("acknowledged_at", "received_at"),
@@ -231,6 +236,7 @@ DISCLOSURES = Table(
     ),
     id_column="disclosure_id",
     meaning="PHI or personal information given to anyone outside the clinic",
+    time_column="disclosed_at",
 )
 
 VENDORS = Table(
@@ -264,6 +270,7 @@ RECORDS = Table(
     ),
     id_column="record_id",
     meaning="record inventory, for retention",
+    time_column="created_at",
     order_rules=(("disposed_at", "created_at"),),
 )
 

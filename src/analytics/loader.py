@@ -164,7 +164,9 @@ def _read_file(con: duckdb.DuckDBPyConnection, table: str, file: Path):
     except duckdb.Error as e:
         kind = "Parquet" if file.suffix.lower() == ".parquet" else "CSV"
         first = str(e).splitlines()[0]
-        raise ExportError(f"table {table!r}: {file} is not a readable {kind} file ({first})") from None
+        raise ExportError(
+            f"table {table!r}: {file} is not a readable {kind} file ({first})"
+        ) from None
 
 
 # --------------------------------------------------------------------------- validation

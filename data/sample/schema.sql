@@ -1,0 +1,7 @@
+CREATE TABLE consent_events(event_id VARCHAR, patient_id VARCHAR, channel VARCHAR, purpose VARCHAR, "action" VARCHAR, "method" VARCHAR, occurred_at TIMESTAMP WITH TIME ZONE, processed_at TIMESTAMP WITH TIME ZONE, source_message_id VARCHAR);
+CREATE TABLE disclosures(disclosure_id VARCHAR, patient_id VARCHAR, disclosed_at TIMESTAMP WITH TIME ZONE, recipient_name VARCHAR, recipient_address VARCHAR, recipient_type VARCHAR, purpose VARCHAR, data_categories VARCHAR, description VARCHAR, authorization_id VARCHAR, vendor_id VARCHAR);
+CREATE TABLE messages(message_id VARCHAR, patient_id VARCHAR, channel VARCHAR, direction VARCHAR, purpose VARCHAR, body VARCHAR, campaign_id VARCHAR, sent_at TIMESTAMP WITH TIME ZONE);
+CREATE TABLE records(record_id VARCHAR, patient_id VARCHAR, record_class VARCHAR, created_at TIMESTAMP WITH TIME ZONE, last_activity_at TIMESTAMP WITH TIME ZONE, birth_date DATE, legal_hold BOOLEAN, disposed_at TIMESTAMP WITH TIME ZONE);
+CREATE TABLE requests(request_id VARCHAR, patient_id VARCHAR, regime VARCHAR, request_type VARCHAR, channel VARCHAR, received_at TIMESTAMP WITH TIME ZONE, acknowledged_at TIMESTAMP WITH TIME ZONE, verified_at TIMESTAMP WITH TIME ZONE, extended_at TIMESTAMP WITH TIME ZONE, extension_reason VARCHAR, closed_at TIMESTAMP WITH TIME ZONE, outcome VARCHAR, denial_reason VARCHAR);
+CREATE TABLE vendors(vendor_id VARCHAR, "name" VARCHAR, baa_signed_on DATE, baa_ended_on DATE);
+

@@ -1,0 +1,73 @@
+"""Plotly charts that render in JupyterLab and in offline HTML reports alike.
+
+Papermill stores Plotly's default output as ``application/vnd.plotly.v1+json``, which
+nbconvert cannot render: the chart silently vanishes from the HTML. So each figure is
+shown as a bundle that carries both that JSON (for JupyterLab) and an HTML fragment
+without plotly.js (for the report), and ``plotly_js()`` inlines plotly.js once per page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+from IPython.display import HTML, display
+from plotly.offline import get_plotlyjs
+
+from analytics.contract import QUARANTINE_REASONS
+
+
+def plotly_js() -> HTML:
+    """An output holding plotly.js itself: show it once, before the first chart."""
+    return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
+
+
+def figure_html(fig: go.Figure) -> str:
+    """The figure as an HTML fragment that relies on the page's inlined plotly.js."""
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+def show(fig: go.Figure) -> None:
+    """Display a figure for both JupyterLab (Plotly JSON) and the HTML report."""
+    display(
+        {
+            "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+            "text/html": figure_html(fig),
+        },
+        raw=True,
+    )
+
+
+def quarantine_by_reason(counts: list[dict], title: str) -> go.Figure:
+    """Stacked bars: quarantined rows per table, one colour per contract reason."""
+    tables = sorted({c["table"] for c in counts})
+    reasons = [r for r in QUARANTINE_REASONS if any(c["reason"] == r for c in counts)]
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=reason,
+                x=tables,
+                y=[
+                    sum(c["rows"] for c in counts if c["table"] == t and c["reason"] == reason)
+                    for t in tables
+                ],
+            )
+            for reason in reasons
+        ]
+    )
+    fig.update_layout(
+        barmode="stack",
+        title=title,
+        xaxis_title="table",
+        yaxis_title="rows quarantined (count)",
+        legend_title="reason",
+        template="plotly_white",
+        height=380,
+        margin={"t": 60, "b": 40},
+    )
+    return fig

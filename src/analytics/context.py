@@ -1,0 +1,71 @@
+"""What every report notebook starts from: the export, the policy and the period.
+
+A notebook's parameters (source, period, policy) arrive as plain strings from Papermill
+or JupyterLab; ``open_report`` checks them, opens and validates the export, and raises
+one of the suite's clear errors when something is wrong.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analytics import __version__
+from analytics.loader import Export, open_export
+from analytics.paths import sample_path
+from analytics.period import Period, default_period
+from analytics.policy import Policy, load_policy
+
+AUDIENCES = ("leadership", "officer")
+
+
+@dataclass
+class ReportContext:
+    """A validated export with the policy and period a report applies."""
+
+    export: Export
+    policy: Policy
+    period: Period
+    audience: str
+    generated_at: datetime
+
+    @property
+    def timezone(self) -> str:
+        return self.policy.timezone
+
+    def banner_html(self, title: str, rule: str) -> str:
+        """The header every report opens with: what, for which period, by which rule."""
+        e = html.escape
+        return (
+            f'<div class="report-banner" aria-label="{e(title)}">'
+            f"<p><b>Period:</b> {e(str(self.period))} (local dates in {e(self.timezone)}; "
+            f"as of {e(self.period.as_of.isoformat())})</p>"
+            f"<p><b>Rule:</b> {e(rule)}</p>"
+            f"<p><b>Source:</b> {e(str(self.export.source))} ({e(self.export.form)}) · "
+            f"<b>Policy:</b> {e(self.policy.path)} (sha256 {e(self.policy.sha256[:12])}…)</p>"
+            f"<p><b>Made:</b> {e(self.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by "
+            f"analytics {e(__version__)}</p>"
+            "</div>"
+        )
+
+
+def resolve_source(source: str | Path | None) -> Path:
+    """The export to read: the given path, or the shipped sample when empty."""
+    return Path(source).expanduser() if source else sample_path()
+
+
+def open_report(
+    source: str | Path | None = None,
+    period: str | None = None,
+    policy: str | Path | None = None,
+    audience: str = "leadership",
+) -> ReportContext:
+    """Open and validate everything a report needs; raise a clear error if unusable."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
+    pol = load_policy(policy)
+    export = open_export(resolve_source(source))
+    per = Period.parse(period) if period else default_period(export.con, pol.timezone)
+    return ReportContext(export, pol, per, audience, datetime.now(UTC))

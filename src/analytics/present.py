@@ -1,0 +1,25 @@
+"""Presenting small results in notebooks and HTML reports: escaped tables and notes."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML
+
+
+def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:
+    """A DataFrame as an HTML table with every cell escaped (bodies may hold markup)."""
+    body = frame.to_html(index=False, escape=True, border=0, na_rep="—")
+    if caption:
+        body = body.replace(
+            '<table border="0" class="dataframe">',
+            f'<table border="0" class="dataframe"><caption>{html.escape(caption)}</caption>',
+            1,
+        )
+    return HTML(body)
+
+
+def note(text: str) -> HTML:
+    """A plain sentence for the reader, escaped."""
+    return HTML(f"<p>{html.escape(text)}</p>")

@@ -1,0 +1,82 @@
+"""The data-quality view of an export: what was read, used and quarantined, and why."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.contract import QUARANTINE_REASONS, TABLES
+from analytics.loader import Export
+from analytics.period import Period
+from analytics.sql import ident
+
+REASON_MEANINGS = {
+    "bad_value": "a value that cannot be read as its column's type",
+    "missing_required": "a required value is empty (or an outbound message has no purpose)",
+    "unknown_code": "a code outside the column's allowed list",
+    "bad_order": "a later step dated before an earlier one (e.g. closed before received)",
+    "inconsistent_state": "a request closed without an outcome, or with an outcome but open",
+    "duplicate_row": "an exact copy of an earlier row (the first copy is used)",
+    "conflicting_id": "two different rows share one id (all of them are set aside)",
+}
+
+
+def validation_summary(export: Export) -> pd.DataFrame:
+    """Rows read, used and quarantined per table, with the reasons in words."""
+    rows = []
+    for r in export.summary_rows():
+        reasons = ", ".join(f"{k} {r[k]}" for k in QUARANTINE_REASONS if r[k])
+        rows.append(
+            {
+                "table": r["table"],
+                "in export": "yes" if r["present"] else "no (optional, read as empty)",
+                "rows read": r["rows_read"],
+                "rows used": r["rows_used"],
+                "rows quarantined": r["rows_quarantined"],
+                "quarantined by reason": reasons or "none",
+                "balanced": r["rows_read"] == r["rows_used"] + r["rows_quarantined"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reasons_table() -> pd.DataFrame:
+    """The quarantine reasons in order of precedence, in plain words."""
+    return pd.DataFrame(
+        {
+            "precedence": range(1, len(QUARANTINE_REASONS) + 1),
+            "reason": QUARANTINE_REASONS,
+            "meaning": [REASON_MEANINGS[r] for r in QUARANTINE_REASONS],
+        }
+    )
+
+
+def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFrame:
+    """Per dated table: rows used in the period, and the export's first and last local date."""
+    parts = [
+        f"""SELECT ? AS "table",
+            count(*) FILTER (WHERE timezone(?, {ident(t.time_column)})::DATE
+                             BETWEEN ? AND ?) AS rows_in_period,
+            min(timezone(?, {ident(t.time_column)}))::DATE AS first_local_date,
+            max(timezone(?, {ident(t.time_column)}))::DATE AS last_local_date
+        FROM {ident(t.name)}"""
+        for t in TABLES
+        if t.time_column
+    ]
+    params: list = []
+    for t in TABLES:
+        if t.time_column:
+            params += [t.name, timezone, period.first_day, period.as_of, timezone, timezone]
+    return export.con.execute(" UNION ALL ".join(parts), params).df()
+
+
+def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:
+    """The first quarantined rows of each table and reason, as read (for the officer)."""
+    return export.con.execute(
+        """
+        SELECT table_name AS "table", reason, source_row, row_json AS "row as read"
+        FROM quarantine
+        QUALIFY row_number() OVER (PARTITION BY table_name, reason ORDER BY source_row) <= ?
+        ORDER BY table_name, reason, source_row
+        """,
+        [limit],
+    ).df()

@@ -278,11 +278,13 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, raw) -> TableS
         + ", ".join(ident(c.name) for c in table.columns)
         + f" FROM {stage} WHERE _reason IS NULL ORDER BY _row"
     )
+    as_read = ", ".join(
+        f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names, strict=True)
+    )
     con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT ?, _reason, _row,
-               to_json(struct_pack({", ".join(f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names))}))::VARCHAR
+        SELECT ?, _reason, _row, to_json(struct_pack({as_read}))::VARCHAR
         FROM {stage} WHERE _reason IS NOT NULL ORDER BY _row
         """,
         [table.name],

@@ -242,7 +242,8 @@ UNION ALL
 SELECT patient_id, 'sms', 'outbound', 'help_reply', NULL, NULL,
     loc(DATE '2025-01-01' + floor(u(i, 'hd') * 668)::INTEGER + INTERVAL 9 HOUR
         + to_seconds(floor(u(i, 'ht') * 40000)::BIGINT))
-    + CASE WHEN u(i, 'hlate') < 0.06 THEN INTERVAL 61 MINUTE + to_seconds(floor(u(i, 'hl') * 9000)::BIGINT)
+    + CASE WHEN u(i, 'hlate') < 0.06
+            THEN INTERVAL 61 MINUTE + to_seconds(floor(u(i, 'hl') * 9000)::BIGINT)
            ELSE to_seconds(floor(30 + u(i, 'hr') * 1500)::BIGINT) END
 FROM patients WHERE svc_sms AND u(i, 'help') < 0.05 AND u(i, 'hmiss') >= 0.08
 UNION ALL
@@ -323,8 +324,8 @@ WITH months AS (
 )
 SELECT 'R' || strftime(m, '%y%m') || '-' || lpad(k::VARCHAR, 3, '0') AS request_id,
     CASE WHEN u(key, 'unmatched') < 0.05 THEN NULL
-         ELSE 'P' || lpad((1 + floor(u(key, 'pat') * (SELECT n_patients FROM cfg)))::INTEGER::VARCHAR,
-            6, '0') END AS patient_id,
+         ELSE 'P' || lpad((1 + floor(u(key, 'pat') * (SELECT n_patients FROM cfg)))
+            ::INTEGER::VARCHAR, 6, '0') END AS patient_id,
     regime, request_type,
     pick(key, 'ch', ['web', 'web', 'email', 'email', 'phone', 'mail', 'in_person']) AS channel,
     received_at,
@@ -337,7 +338,8 @@ SELECT 'R' || strftime(m, '%y%m') || '-' || lpad(k::VARCHAR, 3, '0') AS request_
     CASE WHEN extended THEN received_at + to_days(ext_days) END AS extended_at,
     CASE WHEN extended THEN pick(key, 'xr', ['records held off-site', 'complex request',
         'volume of records', 'identity verification pending']) END AS extension_reason,
-    CASE WHEN NOT stuck_open AND received_at + to_days(close_days) <= loc(TIMESTAMP '2026-10-31 17:00')
+    CASE WHEN NOT stuck_open
+            AND received_at + to_days(close_days) <= loc(TIMESTAMP '2026-10-31 17:00')
         THEN received_at + to_days(close_days) + to_seconds(floor(u(key, 'ct') * 20000)::BIGINT)
         END AS closed_at,
     outcome0, key

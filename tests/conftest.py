@@ -1,0 +1,169 @@
+"""Tiny hand-made exports, written in every form the contract accepts."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.contract import TABLES, TABLES_BY_NAME
+from analytics.sql import ident, literal
+
+FORMS = ("duckdb", "export_parquet", "export_csv", "files_parquet", "files_csv")
+
+# One valid row per table; tests copy and change them.
+BASE_ROWS: dict[str, dict] = {
+    "consent_events": {
+        "event_id": "E1",
+        "patient_id": "P1",
+        "channel": "sms",
+        "purpose": "marketing",
+        "action": "opt_in",
+        "method": "web_form",
+        "occurred_at": "2026-10-01 17:00:00+00",
+        "processed_at": "2026-10-01 17:05:00+00",
+        "source_message_id": None,
+    },
+    "messages": {
+        "message_id": "M1",
+        "patient_id": "P1",
+        "channel": "sms",
+        "direction": "outbound",
+        "purpose": "marketing",
+        "body": None,
+        "campaign_id": "C1",
+        "sent_at": "2026-10-02 18:00:00+00",
+    },
+    "requests": {
+        "request_id": "R1",
+        "patient_id": "P1",
+        "regime": "hipaa",
+        "request_type": "access",
+        "channel": "web",
+        "received_at": "2026-10-05 16:00:00+00",
+        "acknowledged_at": "2026-10-05 17:00:00+00",
+        "verified_at": "2026-10-06 16:00:00+00",
+        "extended_at": None,
+        "extension_reason": None,
+        "closed_at": "2026-10-10 16:00:00+00",
+        "outcome": "fulfilled",
+        "denial_reason": None,
+    },
+    "disclosures": {
+        "disclosure_id": "D1",
+        "patient_id": "P1",
+        "disclosed_at": "2026-10-07 20:00:00+00",
+        "recipient_name": "Valley Dermatology",
+        "recipient_address": None,
+        "recipient_type": "healthcare_provider",
+        "purpose": "treatment",
+        "data_categories": "phi,demographic",
+        "description": "Treatment summary",
+        "authorization_id": None,
+        "vendor_id": None,
+    },
+    "vendors": {
+        "vendor_id": "V1",
+        "name": "Secure EHR",
+        "baa_signed_on": "2020-01-01",
+        "baa_ended_on": None,
+    },
+    "records": {
+        "record_id": "REC1",
+        "patient_id": "P1",
+        "record_class": "medical",
+        "created_at": "2018-03-01 17:00:00+00",
+        "last_activity_at": "2019-03-01 17:00:00+00",
+        "birth_date": "1980-02-29",
+        "legal_hold": False,
+        "disposed_at": None,
+    },
+}
+
+
+def rows(table: str, *changes: dict) -> list[dict]:
+    """Rows of ``table``: the base row updated by each change (one row per change)."""
+    return [{**BASE_ROWS[table], **c} for c in (changes or ({},))]
+
+
+def build_db(tables: dict[str, list[dict]], *, typed: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding ``tables`` (contract types, or all VARCHAR)."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    for name, table_rows in tables.items():
+        spec = TABLES_BY_NAME[name]
+        cols = [c.name for c in spec.columns if any(c.name in r for r in table_rows)] or [
+            c.name for c in spec.columns
+        ]
+        types = {c.name: (c.type if typed else "VARCHAR") for c in spec.columns}
+        con.execute(
+            f"CREATE TABLE {ident(name)} ("
+            + ", ".join(f"{ident(c)} {types.get(c, 'VARCHAR')}" for c in cols)
+            + ")"
+        )
+        for r in table_rows:
+            con.execute(
+                f"INSERT INTO {ident(name)} VALUES ({', '.join('?' * len(cols))})",
+                [None if r.get(c) is None else str(r[c]) if not typed else r.get(c) for c in cols],
+            )
+    return con
+
+
+def write_export(
+    tables: dict[str, list[dict]], form: str, where: Path, *, typed: bool = True
+) -> Path:
+    """Write ``tables`` as an export of the given form under ``where``; return its path."""
+    con = build_db(tables, typed=typed)
+    where.mkdir(parents=True, exist_ok=True)
+    try:
+        if form == "duckdb":
+            path = where / "export.duckdb"
+            con.execute(f"ATTACH {literal(str(path))} AS out")
+            for name in tables:
+                con.execute(f"CREATE TABLE out.{ident(name)} AS SELECT * FROM {ident(name)}")
+            con.execute("DETACH out")
+            return path
+        if form.startswith("export_"):
+            path = where / form
+            fmt = "(FORMAT parquet)" if form.endswith("parquet") else "(FORMAT csv)"
+            con.execute(f"EXPORT DATABASE {literal(str(path))} {fmt}")
+            return path
+        path = where / form
+        path.mkdir()
+        ext = "parquet" if form.endswith("parquet") else "csv"
+        for name in tables:
+            target = literal(str(path / f"{name}.{ext}"))
+            options = "(FORMAT parquet)" if ext == "parquet" else "(FORMAT csv, HEADER)"
+            con.execute(f"COPY {ident(name)} TO {target} {options}")
+        return path
+    finally:
+        con.close()
+
+
+def full_export(**overrides: list[dict]) -> dict[str, list[dict]]:
+    """Every table with its base row, unless overridden."""
+    tables = {t.name: rows(t.name) for t in TABLES}
+    tables.update(overrides)
+    return tables
+
+
+def tree_hash(path: Path) -> str:
+    """SHA-256 over every file's bytes under ``path`` (or of the file itself)."""
+    h = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture
+def make_export(tmp_path):
+    """Build an export from tables in a given form."""
+
+    def make(tables: dict[str, list[dict]], form: str = "files_parquet", **kw) -> Path:
+        return write_export(tables, form, tmp_path / form, **kw)
+
+    return make

@@ -294,12 +294,13 @@ def contract_markdown() -> str:
     lines = [f"Data contract v{CONTRACT_VERSION} (generated from `analytics.contract`).", ""]
     for t in TABLES:
         lines.append(f"### {t.name}{' (optional)' if t.optional else ''}: {t.meaning}")
-        lines.append("| column | type | required | allowed codes |")
-        lines.append("|---|---|---|---|")
+        lines.append("| column | type | required | allowed codes | meaning |")
+        lines.append("|---|---|---|---|---|")
         for c in t.columns:
             codes = ", ".join(f"`{x}`" for x in c.codes)
             if c.code_list:
                 codes = "comma-separated: " + codes
-            lines.append(f"| {c.name} | {c.type} | {'yes' if c.required else 'no'} | {codes} |")
+            required = "yes" if c.required else "no"
+            lines.append(f"| {c.name} | {c.type} | {required} | {codes} | {c.meaning} |")
         lines.append("")
     return "\n".join(lines)

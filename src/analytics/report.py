@@ -116,8 +116,10 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbfo
             log_output=False,
         )
     except papermill.PapermillExecutionError as e:
+        first = (e.source or "").strip().splitlines()[:1] or [""]
         raise RunError(
-            f"notebook {notebook.name} failed in cell {e.cell_index}: {e.ename}: {e.evalue}"
+            f"notebook {notebook.name} failed in cell {e.cell_index} ({first[0][:80]!r}): "
+            f"{e.ename}: {e.evalue}"
         ) from None
 
 

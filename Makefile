@@ -1,0 +1,49 @@
+# Privacy-compliance analytics. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install report test lint format lab sample browser clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name analytics --display-name "Python (analytics)"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv, install the suite and register its Jupyter kernel
+
+report: $(STAMP) ## HTML reports from the shipped sample, into reports/YYYY-MM/
+	$(BIN)/analytics run
+
+browser: ## install Debian's chromium for the browser tests (if missing)
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP) ## ruff lint and format check, and no outputs in committed notebooks
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/python -m analytics.devtools check-notebooks notebooks
+
+test: $(STAMP) browser lint ## lint, then every test: unit, CLI, notebooks (nbval), browser
+	$(BIN)/python -m pytest
+
+format: $(STAMP) ## format the code and strip notebook outputs
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/python -m analytics.devtools strip-notebooks notebooks
+
+lab: $(STAMP) ## open the notebooks in JupyterLab (defaults read the shipped sample)
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP) ## regenerate data/sample from the generator
+	$(BIN)/analytics sample --out data/sample
+
+clean: ## remove the virtual environment and generated reports
+	rm -rf $(VENV) reports

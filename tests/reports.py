@@ -1,0 +1,38 @@
+"""Helpers for tests that run the report notebooks on a tiny export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import full_export, rows, write_export
+
+# Values that must never reach a leadership page: planted in rows the loader quarantines.
+SECRET_ID = "LEAKCHECK-REQ-7731"
+MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
+
+
+def tiny_month_export(where: Path) -> Path:
+    """A small export for 2026-10 with one quarantined request carrying markup."""
+    return write_export(
+        full_export(
+            requests=rows(
+                "requests",
+                {},
+                {"request_id": SECRET_ID, "extension_reason": MARKUP, "outcome": None},
+            ),
+            messages=rows(
+                "messages",
+                {},
+                {
+                    "message_id": "M2",
+                    "direction": "inbound",
+                    "purpose": None,
+                    "campaign_id": None,
+                    "body": MARKUP,
+                    "sent_at": "2026-10-31 23:00:00+00",
+                },
+            ),
+        ),
+        "export_parquet",
+        where,
+    )

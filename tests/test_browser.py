@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reports import tiny_month_export
 
 from analytics.report import report_notebooks, run_notebooks
+from reports import tiny_month_export
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FORMS, full_export, rows, tree_hash, write_export
 
 from analytics.contract import TABLES
 from analytics.loader import open_export
 from analytics.sql import ident
+from conftest import FORMS, full_export, rows, tree_hash, write_export
 
 
 def tiny_tables() -> dict[str, list[dict]]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import full_export, rows
 
 from analytics.loader import open_export
+from conftest import full_export, rows
 
 R = "requests"
 

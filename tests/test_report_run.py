@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import tree_hash
 from plotly.offline import get_plotlyjs
-from reports import MARKUP, SECRET_ID, tiny_month_export
 
 from analytics.paths import notebooks_dir
 from analytics.report import RunError, ensure_kernel, report_notebooks, run_notebooks
+from conftest import tree_hash
+from reports import MARKUP, SECRET_ID, tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

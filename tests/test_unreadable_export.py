@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import full_export, rows, write_export
 
 from analytics.loader import ExportError, open_export
+from conftest import full_export, rows, write_export
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.report import report_notebooks, run_notebooks
+from analytics.context import open_report
+from analytics.runner import run_month
 from reports import tiny_month_export
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -17,10 +18,9 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> list[Path]:
     tmp = tmp_path_factory.mktemp("browser")
-    source = tiny_month_export(tmp / "export")
-    target = tmp / "reports" / "2026-10"
-    run_notebooks(report_notebooks(), target, {"source": str(source), "period": "2026-10"})
-    return sorted(target.glob("*.html")) + sorted((target / "officer").glob("*.html"))
+    ctx = open_report(tiny_month_export(tmp / "export"), "2026-10")
+    folder = run_month(ctx, tmp / "reports", jobs=2).folder
+    return [folder / "index.html", *sorted(folder.glob("*.html")), *folder.glob("officer/*.html")]
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +34,45 @@ def browser():
         b.close()
 
 
-def test_pages_draw_charts_offline_without_outside_requests(pages, browser, tmp_path):
-    assert pages
+def test_pages_draw_every_chart_offline_without_outside_requests(pages, browser, tmp_path):
+    assert len(pages) >= 3
     for page_path in pages:
-        context = browser.new_context(offline=True, java_script_enabled=True)
+        expected_charts = page_path.read_text().count('class="plotly-graph-div"')
+        context = browser.new_context(offline=True)
         page = context.new_page()
         requests, errors, dialogs = [], [], []
         page.on("request", lambda r, seen=requests: seen.append(r.url))
         page.on("pageerror", lambda e, seen=errors: seen.append(str(e)))
+        page.on(
+            "console",
+            lambda m, seen=errors: seen.append(m.text) if m.type == "error" else None,
+        )
         page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
         page.goto(page_path.as_uri())
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(300)
         outside = [u for u in requests if not u.startswith(("file:", "data:", "about:"))]
         assert outside == [], page_path.name
         assert errors == [], page_path.name
         assert dialogs == [] and page.title() != "pwned", page_path.name
-        charts = page.locator(".js-plotly-plot .main-svg")
-        assert charts.count() >= 1, page_path.name
-        box = page.locator(".js-plotly-plot").first.bounding_box()
+        drawn = page.locator(".js-plotly-plot:has(.main-svg)")
+        assert expected_charts >= 1
+        assert drawn.count() == expected_charts, page_path.name
+        box = drawn.first.bounding_box()
         assert box and box["height"] > 200 and box["width"] > 300
         shot = tmp_path / f"{page_path.parent.name}-{page_path.stem}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
         context.close()
+
+
+def test_index_shows_every_tile(pages, browser):
+    index = pages[0]
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(index.as_uri())
+    tiles = page.locator(".tile")
+    assert tiles.count() >= 1
+    for i in range(tiles.count()):
+        assert tiles.nth(i).is_visible()
+        assert tiles.nth(i).locator(".value").inner_text().strip() != ""
+    context.close()

@@ -1,7 +1,8 @@
-"""The report run: notebooks executed by Papermill, offline HTML, safe replacement."""
+"""The monthly run: notebooks executed by Papermill, offline HTML, all-or-nothing months."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -11,12 +12,24 @@ from pathlib import Path
 import pytest
 from plotly.offline import get_plotlyjs
 
+from analytics.context import open_report
+from analytics.metrics import shape_problems
 from analytics.paths import notebooks_dir
-from analytics.report import RunError, ensure_kernel, report_notebooks, run_notebooks
+from analytics.report import RunError, ensure_kernel, report_notebooks
+from analytics.runner import RunLocked, month_lock, run_month
 from conftest import tree_hash
 from reports import MARKUP, SECRET_ID, tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +37,9 @@ def month(tmp_path_factory):
     """One run of every report notebook over the tiny export, for 2026-10."""
     tmp = tmp_path_factory.mktemp("run")
     source = tiny_month_export(tmp / "export")
-    params = {"source": str(source), "period": "2026-10", "policy": None}
-    target = tmp / "reports" / "2026-10"
-    results = run_notebooks(report_notebooks(), target, params)
-    return target, results, params
+    ctx = open_report(source, "2026-10")
+    result = run_month(ctx, tmp / "reports", jobs=2)
+    return result, ctx
 
 
 def test_kernel_runs_this_interpreter():
@@ -47,72 +59,166 @@ def test_every_notebook_has_a_parameters_cell_and_no_outputs():
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
 
 
-def test_run_writes_leadership_and_officer_pages(month):
-    target, results, _ = month
-    assert {r.name for r in results} == {p.stem for p in report_notebooks()}
-    for r in results:
-        assert r.html.is_file() and r.officer_html.is_file() and r.executed.is_file()
-        assert stat.S_IMODE(os.stat(r.officer_html).st_mode) == 0o600
-        assert stat.S_IMODE(os.stat(r.executed).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(target / "officer").st_mode) == 0o700
+def test_run_writes_every_page_index_and_metrics(month):
+    result, _ = month
+    folder = result.folder
+    assert {p.name for p in result.pages} == {p.stem for p in report_notebooks()}
+    for p in result.pages:
+        assert p.html.is_file() and p.officer_html.is_file() and p.executed.is_file()
+        assert stat.S_IMODE(os.stat(p.officer_html).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(p.executed).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(folder / "officer").st_mode) == 0o700
+    assert (folder / "index.html").is_file()
+    doc = json.loads((folder / "metrics.json").read_text())
+    assert shape_problems(doc) == []
+    assert doc["period"] == "2026-10"
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".2026")] == []
 
 
-def test_leadership_page_carries_no_ids_and_officer_page_escapes_markup(month):
-    target, _, _ = month
-    page = (target / "data_quality.html").read_text()
-    officer = (target / "officer" / "data_quality.html").read_text()
-    assert SECRET_ID not in page
+def test_metrics_json_counts_equal_the_export(month):
+    result, _ = month
+    doc = json.loads((result.folder / "metrics.json").read_text())
+    values = {(m["metric"], m["segment"]): m["value"] for m in doc["metrics"]}
+    assert values[("quality.rows_quarantined", "requests")] == 1
+    assert values[("quality.rows_read", "requests")] == 2
+    assert values[("quality.rows_quarantined", "all")] == 1
+    assert values[("quality.quarantined_rate", "requests")] == 0.5
+    assert doc["quarantine"] == [{"table": "requests", "reason": "inconsistent_state", "rows": 1}]
+    assert doc["source"]["tables"]["requests"] == {
+        "rows_read": 2,
+        "rows_used": 1,
+        "rows_quarantined": 1,
+    }
+
+
+def test_leadership_pages_carry_no_ids_and_officer_pages_escape_markup(month):
+    result, _ = month
+    folder = result.folder
+    for page in [folder / "index.html", folder / "metrics.json", *folder.glob("*.html")]:
+        assert SECRET_ID not in page.read_text(), page.name
+    officer = (folder / "officer" / "data_quality.html").read_text()
     assert SECRET_ID in officer
     assert MARKUP not in officer  # shown escaped, never as markup
     assert "&lt;img src=x onerror=" in officer
 
 
 def test_pages_are_self_contained(month):
-    target, _, _ = month
+    result, _ = month
     js = get_plotlyjs()
-    for page in [target / "data_quality.html", target / "officer" / "data_quality.html"]:
+    folder = result.folder
+    for page in [folder / "index.html", *folder.glob("*.html"), *folder.glob("officer/*.html")]:
         text = page.read_text()
-        assert text.count(js[:500]) == 1  # plotly.js inlined once
+        assert text.count(js[:500]) == 1, page  # plotly.js inlined once
         text = text.replace(js, "")  # its own bundle names map-tile hosts it never uses here
         assert "<script src=" not in text
-        assert 'rel="stylesheet" href="http' not in text
+        assert 'href="http' not in text
         assert "cdn.jsdelivr" not in text and "cdnjs" not in text and "unpkg" not in text
         assert "plotly-graph-div" in text
         assert "hl-ipython3" not in text and "open_report(" not in text  # no code
 
 
-def test_figures_are_labelled_with_rule_and_period(month):
-    target, _, _ = month
-    text = (target / "data_quality.html").read_text()
+def test_pages_name_their_rule_and_period(month):
+    result, _ = month
+    text = (result.folder / "data_quality.html").read_text()
     assert "Period:</b> 2026-10" in text
     assert "Rule:</b> data contract v1" in text
+    index = (result.folder / "index.html").read_text()
+    assert "Period 2026-10" in index and "Rule: data contract v1" in index
 
 
-def test_failed_run_leaves_the_last_good_month_untouched(month, tmp_path):
-    target, _, params = month
-    before = tree_hash(target)
+def test_index_tile_is_coloured_against_its_target(month):
+    result, _ = month
+    index = (result.folder / "index.html").read_text()
+    # 1 of 7 rows quarantined is far above the 0.1 % amber limit
+    assert 'class="tile red" data-metric="quality.quarantined_rate"' in index
+    assert "12.5 %" in index
+
+
+def test_failed_run_leaves_the_last_good_month_untouched(month):
+    result, ctx = month
+    before = tree_hash(result.folder)
+    notebooks = [*report_notebooks(), FIXTURES / "broken.ipynb"]
     with pytest.raises(RunError) as info:
-        run_notebooks([*report_notebooks(), FIXTURES / "broken.ipynb"], target, params)
+        run_month(ctx, result.folder.parent, notebooks=notebooks, jobs=2)
     message = str(info.value)
     assert "broken.ipynb" in message and "RuntimeError: planted failure" in message
     assert "raise RuntimeError" in message  # the failing cell is named by its code
-    assert tree_hash(target) == before
-    leftovers = [p.name for p in target.parent.iterdir() if p.name.startswith(".")]
+    assert tree_hash(result.folder) == before
+    leftovers = [p.name for p in result.folder.parent.iterdir() if p.name.startswith(".2026")]
     assert leftovers == []
-    assert (target.parent / "failed" / "2026-10-broken.ipynb").is_file()
+    assert (result.folder.parent / "failed" / "2026-10" / "broken.ipynb").is_file()
 
 
-def test_run_cli_makes_the_month_from_a_source(tmp_path):
+def test_a_second_run_of_the_same_month_is_refused_while_one_runs(month):
+    result, ctx = month
+    with month_lock(result.folder.parent, ctx.period):
+        with pytest.raises(RunLocked):
+            run_month(ctx, result.folder.parent)
+
+
+def test_rerun_replaces_the_month(month):
+    result, ctx = month
+    marker = result.folder / "stale.txt"
+    marker.write_text("from an earlier run")
+    run_month(ctx, result.folder.parent, jobs=1)
+    assert not marker.exists()
+    assert (result.folder / "index.html").is_file()
+
+
+def test_run_cli_makes_the_default_month_from_a_source(tmp_path):
     source = tiny_month_export(tmp_path / "export")
     out = tmp_path / "reports"
+    done = cli("run", "--source", str(source), "--out", str(out), "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    assert (out / "2026-10" / "index.html").is_file()  # default period: last full month
+    assert done.stderr.count("[1/") == 0  # no progress lines when stderr is not a terminal
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--period", "2026-13"], 2, "not a month written YYYY-MM"),
+        (["--period", "Oct 2026"], 2, "not a month written YYYY-MM"),
+        (["--period", "2031-01"], 2, "outside the export"),
+        (["--from", "2026-09"], 2, "give --from and --to together"),
+        (["--source", "/nonexistent/export"], 3, "does not exist"),
+        (["--policy", "/nonexistent/policy.toml"], 2, "cannot read policy file"),
+        (["--jobs", "0"], 2, "--jobs must be 1 or more"),
+    ],
+)
+def test_run_cli_rejects_bad_arguments_with_documented_codes(args, code, words):
+    done = cli("run", "--out", "/tmp/analytics-never-written", *args)
+    assert done.returncode == code, done.stderr
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not Path("/tmp/analytics-never-written/2031-01").exists()
+
+
+def test_run_cli_exit_code_for_a_failing_notebook(tmp_path, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "broken.ipynb").write_bytes((FIXTURES / "broken.ipynb").read_bytes())
+    source = tiny_month_export(tmp_path / "export")
+    env = {**os.environ, "ANALYTICS_NOTEBOOKS": str(notebooks)}
     done = subprocess.run(
-        [sys.executable, "-m", "analytics.cli", "run", "--source", str(source), "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "analytics.cli",
+            "run",
+            "--source",
+            str(source),
+            "--out",
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
+        env=env,
     )
-    assert done.returncode == 0, done.stderr
-    assert (out / "2026-10" / "data_quality.html").is_file()  # default period: last full month
+    assert done.returncode == 4, done.stderr
+    assert "broken.ipynb" in done.stderr and "nothing replaced" in done.stderr
+    assert not (tmp_path / "out" / "2026-10").exists()
 
 
 def test_notebooks_folder_is_the_projects():

@@ -94,10 +94,10 @@ def test_each_unreadable_export_gives_its_message_from_the_loader(cases):
             assert w in str(info.value), (name, str(info.value))
 
 
-def test_validate_cli_exits_2_with_one_clear_line_and_no_traceback(cases):
+def test_validate_cli_exits_3_with_one_clear_line_and_no_traceback(cases):
     for name, path, words in cases:
         done = run_cli("validate", str(path))
-        assert done.returncode == 2, (name, done.stdout, done.stderr)
+        assert done.returncode == 3, (name, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, name
         assert done.stderr.startswith("analytics: "), name
         assert len(done.stderr.strip().splitlines()) == 1, (name, done.stderr)

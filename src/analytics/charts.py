@@ -71,3 +71,30 @@ def quarantine_by_reason(counts: list[dict], title: str) -> go.Figure:
         margin={"t": 60, "b": 40},
     )
     return fig
+
+
+def rows_per_month(frame, title: str) -> go.Figure:
+    """Lines: rows used per month for each dated table (gaps reveal incomplete exports)."""
+    fig = go.Figure(
+        [
+            go.Scatter(
+                name=table,
+                x=part["period"],
+                y=part["rows"],
+                mode="lines+markers",
+            )
+            for table, part in frame.groupby("table", sort=True)
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title="rows (count, log scale)",
+        yaxis_type="log",
+        legend_title="table",
+        template="plotly_white",
+        height=380,
+        margin={"t": 60, "b": 40},
+    )
+    fig.update_xaxes(type="category")
+    return fig

@@ -1,12 +1,13 @@
 """The ``analytics`` command: thin wrappers that parse options and call the package.
 
-Every user mistake (a missing export, a bad period, an unreadable policy) ends with one
-line on stderr and exit code 2, never a traceback. A failed report run exits 1.
+Every user mistake ends with one line on stderr and a documented exit code, never a
+traceback (see ``EXIT_CODES``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,8 +16,21 @@ from analytics.loader import ExportError, open_export
 from analytics.period import Period, PeriodError
 from analytics.policy import PolicyError
 
+EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_FAILED = 1
+EXIT_EXPORT = 3
+EXIT_NOTEBOOK = 4
+EXIT_LOCKED = 5
+
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}  success
+  {EXIT_USAGE}  bad arguments: a period that is not YYYY-MM or lies outside the export,
+     an unreadable policy file, a bad option
+  {EXIT_EXPORT}  the export cannot be read: missing path, not an export, a required table
+     or column missing, a file that is not what its name says
+  {EXIT_NOTEBOOK}  a report notebook failed: nothing was replaced, the failed notebook is kept
+  {EXIT_LOCKED}  another run of the same month is in progress
+"""
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -52,37 +66,55 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from analytics.context import open_report
-    from analytics.paths import reports_dir
-    from analytics.report import RunError, report_notebooks, run_notebooks
+def _periods(args: argparse.Namespace) -> list[str | None]:
+    """The months to run: one (--period or the default) or a --from/--to range."""
+    if args.from_ or args.to:
+        if not (args.from_ and args.to) or args.period:
+            raise PeriodError("give --from and --to together, without --period")
+        first, last = Period.parse(args.from_), Period.parse(args.to)
+        if last < first:
+            raise PeriodError(f"--to {last} is before --from {first}")
+        months = [first]
+        while months[-1] < last:
+            months.append(months[-1].shift(1))
+        return [str(m) for m in months]
+    return [args.period]
 
-    ctx = open_report(args.source, args.period, args.policy)
-    ctx.export.close()
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from analytics.paths import reports_dir
+    from analytics.report import RunError
+    from analytics.runner import RunLocked, run_months, terminal_progress
+
+    if args.jobs < 1:
+        raise ValueError("--jobs must be 1 or more")
     out = Path(args.out) if args.out else reports_dir()
-    parameters = {
-        "source": str(ctx.export.source.resolve()),
-        "period": str(ctx.period),
-        "policy": str(Path(ctx.policy.path).resolve()),
-    }
-    notebooks = report_notebooks()
-    if not notebooks:
-        print("analytics: no report notebooks found", file=sys.stderr)
-        return EXIT_USAGE
     try:
-        results = run_notebooks(notebooks, out / str(ctx.period), parameters)
+        results = run_months(
+            args.source,
+            _periods(args),
+            args.policy,
+            out,
+            jobs=args.jobs,
+            progress=terminal_progress(),
+        )
     except RunError as e:
-        print(f"analytics: run for {ctx.period} failed, nothing replaced: {e}", file=sys.stderr)
-        return EXIT_FAILED
-    for r in results:
-        print(f"wrote {r.html}")
-    return 0
+        print(f"analytics: run failed, nothing replaced: {e}", file=sys.stderr)
+        return EXIT_NOTEBOOK
+    except RunLocked as e:
+        print(f"analytics: {e}", file=sys.stderr)
+        return EXIT_LOCKED
+    for month in results:
+        print(f"wrote {month.folder / 'index.html'}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analytics",
         description="Privacy-compliance analytics: did the clinic keep its notice's promises?",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -97,26 +129,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="a .duckdb file or an export directory")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("run", help="execute the report notebooks and render HTML")
+    p = sub.add_parser(
+        "run",
+        help="the monthly run: every report notebook, index.html and metrics.json",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--source", help="export to read (default: the shipped sample)")
     p.add_argument("--period", help="month YYYY-MM (default: last month the export covers)")
+    p.add_argument("--from", dest="from_", metavar="YYYY-MM", help="first month of a range")
+    p.add_argument("--to", metavar="YYYY-MM", help="last month of a range")
     p.add_argument("--policy", help="policy TOML file (default: the shipped policy)")
     p.add_argument("--out", help="output folder (default: reports/)")
+    p.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (cores)"
+    )
     p.set_defaults(func=_cmd_run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "period", None):
-        try:
-            Period.parse(args.period)
-        except PeriodError as e:
-            print(f"analytics: {e}", file=sys.stderr)
-            return EXIT_USAGE
     try:
+        if getattr(args, "period", None):
+            Period.parse(args.period)
         return args.func(args)
-    except (ExportError, PolicyError, PeriodError, ValueError) as e:
+    except ExportError as e:
+        print(f"analytics: {e}", file=sys.stderr)
+        return EXIT_EXPORT
+    except (PolicyError, PeriodError, ValueError) as e:
         print(f"analytics: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

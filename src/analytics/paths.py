@@ -30,7 +30,9 @@ def sample_path() -> Path:
 
 
 def notebooks_dir() -> Path:
-    return project_root() / "notebooks"
+    """The report notebooks (``ANALYTICS_NOTEBOOKS`` overrides, e.g. a clinic's own set)."""
+    env = os.environ.get("ANALYTICS_NOTEBOOKS")
+    return Path(env).expanduser().resolve() if env else project_root() / "notebooks"
 
 
 def reports_dir() -> Path:

@@ -58,17 +58,25 @@ class Period:
         return [self.shift(-k) for k in range(months - 1, -1, -1)]
 
 
-def latest_local_date(con: duckdb.DuckDBPyConnection, timezone: str) -> date | None:
-    """The latest local date of any dated row in the validated export."""
+def export_span(con: duckdb.DuckDBPyConnection, timezone: str) -> tuple[date | None, date | None]:
+    """The first and last local date of any dated row in the validated export."""
     parts = [
-        f"SELECT max({ident(t.time_column)}) AS ts FROM {ident(t.name)}"
+        f"SELECT min({ident(t.time_column)}) AS lo, max({ident(t.time_column)}) AS hi "
+        f"FROM {ident(t.name)}"
         for t in TABLES
         if t.time_column
     ]
     row = con.execute(
-        f"SELECT timezone(?, max(ts))::DATE FROM ({' UNION ALL '.join(parts)})", [timezone]
+        f"SELECT timezone(?, min(lo))::DATE, timezone(?, max(hi))::DATE "
+        f"FROM ({' UNION ALL '.join(parts)})",
+        [timezone, timezone],
     ).fetchall()
-    return row[0][0]
+    return row[0][0], row[0][1]
+
+
+def latest_local_date(con: duckdb.DuckDBPyConnection, timezone: str) -> date | None:
+    """The latest local date of any dated row in the validated export."""
+    return export_span(con, timezone)[1]
 
 
 def default_period(con: duckdb.DuckDBPyConnection, timezone: str) -> Period:

@@ -80,3 +80,50 @@ def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:
         """,
         [limit],
     ).df()
+
+
+def metrics(ctx) -> list[dict]:
+    """Data-quality metric rows: per table and pooled rows read, used and quarantined."""
+    from analytics.metrics import rate, row
+
+    out = []
+    summaries = list(ctx.export.tables.values())
+    for name in ("rows_read", "rows_used", "rows_quarantined"):
+        for s in summaries:
+            out.append(row(f"quality.{name}", getattr(s, name), s.table))
+        out.append(row(f"quality.{name}", sum(getattr(s, name) for s in summaries)))
+    for s in summaries:
+        out.append(row("quality.quarantined_rate", rate(s.rows_quarantined, s.rows_read), s.table))
+    out.append(
+        row(
+            "quality.quarantined_rate",
+            rate(sum(s.rows_quarantined for s in summaries), sum(s.rows_read for s in summaries)),
+        )
+    )
+    return out
+
+
+def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.DataFrame:
+    """Rows used per dated table and month, over ``periods`` (one pass per table)."""
+    first, last = periods[0].first_day, periods[-1].as_of
+    parts = [
+        f"""SELECT ? AS "table", strftime(timezone(?, {ident(t.time_column)})::DATE, '%Y-%m')
+                AS period, count(*) AS rows
+        FROM {ident(t.name)}
+        WHERE timezone(?, {ident(t.time_column)})::DATE BETWEEN ? AND ?
+        GROUP BY ALL"""
+        for t in TABLES
+        if t.time_column
+    ]
+    params: list = []
+    for t in TABLES:
+        if t.time_column:
+            params += [t.name, timezone, timezone, first, last]
+    found = export.con.execute(" UNION ALL ".join(parts), params).df()
+    grid = pd.DataFrame(
+        [(t.name, str(p)) for t in TABLES if t.time_column for p in periods],
+        columns=["table", "period"],
+    )
+    out = grid.merge(found, on=["table", "period"], how="left")
+    out["rows"] = out["rows"].fillna(0).astype(int)
+    return out

@@ -1,16 +1,9 @@
-"""Execute report notebooks with Papermill and render them to offline HTML.
-
-A run builds every page in a temporary folder beside the target and swaps it into place
-only when every notebook succeeded: a failed run never leaves a half-written month and
-never overwrites the last good one.
-"""
+"""Execute one report notebook with Papermill and render it to offline HTML pages."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +23,10 @@ class RunError(Exception):
 
 @dataclass
 class NotebookResult:
-    """Where one notebook's outputs landed."""
+    """Where one notebook's outputs landed, and its title."""
 
     name: str
+    title: str
     executed: Path
     html: Path
     officer_html: Path
@@ -123,47 +117,6 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbfo
         ) from None
 
 
-def run_notebooks(notebooks: list[Path], target: Path, parameters: dict) -> list[NotebookResult]:
-    """Execute and render notebooks into ``target``, replacing it only if all succeed.
-
-    Each notebook runs once with ``audience="officer"``. The leadership page (in
-    ``target``) leaves out cells tagged ``officer``; the officer's page and the executed
-    notebook go to ``target/officer/``, readable by the owner only.
-    """
-    kernel = ensure_kernel()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    officer = staging / "officer"
-    officer.mkdir(mode=0o700)
-    parameters = {**parameters, "audience": "officer"}
-    try:
-        results = []
-        for nb in notebooks:
-            executed = officer / nb.name
-            try:
-                node = execute(nb, executed, parameters, kernel)
-            except RunError as e:
-                kept = _keep_failed(executed, target)
-                raise RunError(f"{e}\n  the failed notebook is kept at {kept}") from None
-            os.chmod(executed, 0o600)
-            page = staging / (nb.stem + ".html")
-            _write(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
-            _write(officer / page.name, render_html(node), 0o600)
-            results.append(
-                NotebookResult(
-                    nb.stem,
-                    target / "officer" / nb.name,
-                    target / page.name,
-                    target / "officer" / page.name,
-                )
-            )
-        os.chmod(staging, 0o755)
-        _swap_into_place(staging, target)
-        return results
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def _write(path: Path, text: str, mode: int) -> None:
     """Write a file created with ``mode`` from the start (no window of wider access)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -172,23 +125,19 @@ def _write(path: Path, text: str, mode: int) -> None:
     os.chmod(path, mode)
 
 
-def _keep_failed(executed: Path, target: Path) -> Path | None:
-    """Keep a failed notebook (with Papermill's error banner) for diagnosis."""
-    if not executed.exists():
-        return None
-    failed = target.parent / "failed"
-    failed.mkdir(mode=0o700, exist_ok=True)
-    kept = failed / f"{target.name}-{executed.name}"
-    shutil.copyfile(executed, kept)
-    return kept
+def build_pages(notebook: Path, folder: Path, parameters: dict, kernel: str) -> NotebookResult:
+    """Execute one notebook for the officer and render both of its pages into ``folder``.
 
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with two renames on the same file system."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}-old-{staging.name}")
-        target.rename(old)
-    staging.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    The notebook runs once with ``audience="officer"``. The leadership page leaves out
+    cells tagged ``officer``; the officer's page and the executed notebook go to
+    ``folder/officer/``, readable by the owner only.
+    """
+    officer = folder / "officer"
+    executed = officer / notebook.name
+    node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel)
+    os.chmod(executed, 0o600)
+    page = folder / f"{notebook.stem}.html"
+    _write(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
+    _write(officer / page.name, render_html(node), 0o600)
+    title = node.metadata.get("title") or notebook.stem.replace("_", " ")
+    return NotebookResult(notebook.stem, title, executed, page, officer / page.name)

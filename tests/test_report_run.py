@@ -223,3 +223,16 @@ def test_run_cli_exit_code_for_a_failing_notebook(tmp_path, monkeypatch):
 
 def test_notebooks_folder_is_the_projects():
     assert (notebooks_dir() / "data_quality.ipynb").is_file()
+
+
+def test_end_to_end_on_the_shipped_sample(tmp_path):
+    done = cli("run", "--out", str(tmp_path), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "2026-10"
+    for nb in report_notebooks():
+        assert (folder / f"{nb.stem}.html").is_file()
+        assert (folder / "officer" / f"{nb.stem}.html").is_file()
+    doc = json.loads((folder / "metrics.json").read_text())
+    assert shape_problems(doc) == []
+    assert doc["source"]["path"].endswith("data/sample")
+    assert sum(q["rows"] for q in doc["quarantine"]) == 10

@@ -98,3 +98,56 @@ def rows_per_month(frame, title: str) -> go.Figure:
     )
     fig.update_xaxes(type="category")
     return fig
+
+
+def rate_trend(frame, rate: str, population: str, title: str, y_label: str) -> go.Figure:
+    """Lines: a rate per segment and month; 'all' drawn bold, empty months left as gaps."""
+    fig = go.Figure()
+    for segment, part in sorted(frame.groupby("segment"), key=lambda kv: kv[0] != "all"):
+        fig.add_trace(
+            go.Scatter(
+                name="all types" if segment == "all" else segment.replace("_", " "),
+                x=part["period"],
+                y=part[rate],
+                customdata=part[population],
+                mode="lines+markers",
+                line={"width": 4 if segment == "all" else 1.5},
+                visible=True if segment == "all" else "legendonly",
+                hovertemplate="%{x}: %{y:.0%} of %{customdata}<extra>%{fullData.name}</extra>",
+                connectgaps=False,
+            )
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title=f"{y_label} (% of requests closed)",
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        legend_title="request type (click to show)",
+        template="plotly_white",
+        height=420,
+        margin={"t": 60, "b": 40},
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def volume_trend(frame, title: str) -> go.Figure:
+    """Grouped bars: requests received and answered per month."""
+    fig = go.Figure(
+        [
+            go.Bar(name="received", x=frame["period"], y=frame["received"]),
+            go.Bar(name="answered (not withdrawn)", x=frame["period"], y=frame["closed"]),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title="requests (count)",
+        template="plotly_white",
+        height=360,
+        margin={"t": 60, "b": 40},
+    )
+    fig.update_xaxes(type="category")
+    return fig

@@ -137,6 +137,26 @@ REQUEST_TYPES = (
     "marketing_opt_out",
 )
 
+# Which request types each regime has (marketing_opt_out belongs to either).
+REQUEST_TYPES_BY_REGIME: dict[str, tuple[str, ...]] = {
+    "hipaa": (
+        "access",
+        "amend",
+        "accounting",
+        "restriction",
+        "confidential_comms",
+        "marketing_opt_out",
+    ),
+    "ccpa": (
+        "know",
+        "delete",
+        "correct",
+        "opt_out_sale_share",
+        "limit_sensitive",
+        "marketing_opt_out",
+    ),
+}
+
 REQUESTS = Table(
     "requests",
     (

@@ -72,26 +72,48 @@ def target_text(target: dict) -> str:
     return f"{green} or more (amber from {amber})"
 
 
+def _expand(target: dict, metric_rows: list[dict]) -> list[tuple[str, dict]]:
+    """A target's segments: its own, or with segment '*' every segment but 'all'."""
+    segment = target.get("segment", "all")
+    if segment != "*":
+        return [(segment, target)]
+    segments = sorted(
+        {m["segment"] for m in metric_rows if m["metric"] == target["metric"]} - {"all"}
+    )
+    return [
+        (
+            s,
+            {
+                **target,
+                "label": target["label"].format(segment=s.replace("_", " ")),
+                "rule": target["rule"].format(segment=s.replace("_", " ")),
+            },
+        )
+        for s in segments
+    ]
+
+
 def tiles(metric_rows: list[dict], targets: list[dict], reports: set[str]) -> list[Tile]:
-    """A tile for each policy target whose report ran."""
+    """A tile for each policy target (and segment) whose report ran."""
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     out = []
-    for t in targets:
-        if t["report"] not in reports:
+    for target in targets:
+        if target["report"] not in reports:
             continue
-        value = values.get((t["metric"], t.get("segment", "all")))
-        out.append(
-            Tile(
-                metric=t["metric"],
-                segment=t.get("segment", "all"),
-                label=t["label"],
-                report=t["report"],
-                rule=t["rule"],
-                value_text=format_value(value, t.get("unit", "count")),
-                target_text=target_text(t),
-                status=status(value, t),
+        for segment, t in _expand(target, metric_rows):
+            value = values.get((t["metric"], segment))
+            out.append(
+                Tile(
+                    metric=t["metric"],
+                    segment=segment,
+                    label=t["label"],
+                    report=t["report"],
+                    rule=t["rule"],
+                    value_text=format_value(value, t.get("unit", "count")),
+                    target_text=target_text(t),
+                    status=status(value, t),
+                )
             )
-        )
     return out
 
 

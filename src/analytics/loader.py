@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.contract import QUARANTINE_REASONS, TABLES, Column, Table
+from analytics.contract import QUARANTINE_REASONS, REQUEST_TYPES_BY_REGIME, TABLES, Column, Table
 from analytics.sql import ident
 
 DUCKDB_MAGIC = b"DUCK"
@@ -208,6 +208,12 @@ def _reason_expr(table: Table) -> str:
             )
         elif c.codes:
             unknown.append(f"{q[c.name]} NOT IN ({allowed})")
+    if table.name == "requests":
+        pairs = " OR ".join(
+            f"(regime = '{regime}' AND request_type IN ({', '.join(repr(t) for t in types)}))"
+            for regime, types in REQUEST_TYPES_BY_REGIME.items()
+        )
+        unknown.append(f"NOT ({pairs})")
     order = [f"{ident(later)} < {ident(earlier)}" for later, earlier in table.order_rules]
     branches = [
         ("bad_value", bad_value),

@@ -8,8 +8,8 @@ its rows in DuckDB; this module gathers them, adds provenance, and checks the sh
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from analytics import __version__
@@ -31,19 +31,25 @@ def rate(numerator: int, denominator: int) -> float | None:
     return None if not denominator else numerator / denominator
 
 
-def domain_computations() -> list[Callable]:
-    """Every domain's ``metrics(ctx)`` function, in report order."""
-    from analytics import quality
+def domains() -> list[ModuleType]:
+    """Every domain module, in report order: each has ``metrics(ctx)`` and
+    ``index_trends(ctx)`` (the leadership index's twelve-month charts)."""
+    from analytics import quality, rights_requests
 
-    return [quality.metrics]
+    return [quality, rights_requests]
 
 
 def compute_all(ctx) -> list[MetricRow]:
     """Every metric of every domain for the context's period."""
     rows: list[MetricRow] = []
-    for compute in domain_computations():
-        rows.extend(compute(ctx))
+    for domain in domains():
+        rows.extend(domain.metrics(ctx))
     return rows
+
+
+def index_trends(ctx) -> list:
+    """Every domain's trend figures for the leadership index."""
+    return [fig for domain in domains() for fig in domain.index_trends(ctx)]
 
 
 def document(ctx, metrics: list[MetricRow], generated_at: datetime) -> dict:

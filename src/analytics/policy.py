@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+UNITS = ("calendar", "business")
+
 
 class PolicyError(Exception):
     """A policy file that cannot be used: the message names the key."""
@@ -34,6 +36,23 @@ class Policy:
     @property
     def clinic_name(self) -> str:
         return self.data["clinic"]["name"]
+
+    @property
+    def deadlines(self) -> list[dict]:
+        """Rights-request deadlines: regime ('*' for either), type, days, unit, extension."""
+        return self.data["requests"]["deadlines"]
+
+    @property
+    def acknowledgment(self) -> dict:
+        return self.data["requests"]["acknowledgment"]
+
+    @property
+    def business_days(self) -> dict:
+        return self.data["business_days"]
+
+    @property
+    def targets(self) -> list[dict]:
+        return self.data.get("targets", [])
 
 
 def default_policy_path() -> Path:
@@ -57,6 +76,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
 
 
 def _check(data: dict, p: Path) -> None:
+    """Refuse a policy the suite cannot apply, naming the key at fault."""
     tz = data.get("clinic", {}).get("timezone")
     if not isinstance(tz, str):
         raise PolicyError(f"policy file {p}: [clinic] timezone is missing")
@@ -64,3 +84,28 @@ def _check(data: dict, p: Path) -> None:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise PolicyError(f"policy file {p}: [clinic] timezone {tz!r} is not a time zone") from None
+    deadlines = data.get("requests", {}).get("deadlines")
+    if not isinstance(deadlines, list) or not deadlines:
+        raise PolicyError(f"policy file {p}: [[requests.deadlines]] is missing")
+    for i, d in enumerate(deadlines, start=1):
+        where = f"policy file {p}: requests.deadlines entry {i}"
+        for key in ("regime", "request_type", "days", "unit", "extension", "source"):
+            if key not in d:
+                raise PolicyError(f"{where} lacks {key!r}")
+        if d["unit"] not in UNITS:
+            raise PolicyError(f"{where}: unit {d['unit']!r} is not one of {', '.join(UNITS)}")
+        for key in ("days", "extension"):
+            if not isinstance(d[key], int) or isinstance(d[key], bool) or d[key] < 0:
+                raise PolicyError(f"{where}: {key} must be a whole number of days, 0 or more")
+    ack = data.get("requests", {}).get("acknowledgment", {})
+    if ack.get("unit") not in UNITS or not isinstance(ack.get("days"), int):
+        raise PolicyError(f"policy file {p}: [requests.acknowledgment] needs days and unit")
+    bd = data.get("business_days", {})
+    if not isinstance(bd.get("holiday_country"), str):
+        raise PolicyError(f"policy file {p}: [business_days] holiday_country is missing")
+    for i, t in enumerate(data.get("targets", []), start=1):
+        for key in ("metric", "label", "report", "better", "green", "amber", "rule"):
+            if key not in t:
+                raise PolicyError(f"policy file {p}: targets entry {i} lacks {key!r}")
+        if t["better"] not in ("higher", "lower"):
+            raise PolicyError(f"policy file {p}: targets entry {i}: better is higher or lower")

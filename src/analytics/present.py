@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, display
 
 
 def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:
@@ -23,3 +23,23 @@ def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:
 def note(text: str) -> HTML:
     """A plain sentence for the reader, escaped."""
     return HTML(f"<p>{html.escape(text)}</p>")
+
+
+METRICS_MIME = "application/vnd.analytics.metrics+json"
+
+
+def record_metrics(rows: list[dict]) -> None:
+    """Record the metric rows a notebook shows, in its executed copy (for audit and tests).
+
+    The cell that calls this is tagged ``record`` and left out of every HTML page.
+    """
+    display({METRICS_MIME: rows, "text/plain": f"{len(rows)} metric rows recorded"}, raw=True)
+
+
+def recorded_metrics(notebook) -> list[dict]:
+    """The metric rows recorded in an executed notebook."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            found.extend(output.get("data", {}).get(METRICS_MIME, []))
+    return found

@@ -73,7 +73,8 @@ def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:
     """The first quarantined rows of each table and reason, as read (for the officer)."""
     return export.con.execute(
         """
-        SELECT table_name AS "table", reason, source_row, row_json AS "row as read"
+        SELECT table_name AS "table", reason, source_row,
+            replace(row_json, ',"', ', "') AS "row as read"
         FROM quarantine
         QUALIFY row_number() OVER (PARTITION BY table_name, reason ORDER BY source_row) <= ?
         ORDER BY table_name, reason, source_row
@@ -127,3 +128,13 @@ def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.Dat
     out = grid.merge(found, on=["table", "period"], how="left")
     out["rows"] = out["rows"].fillna(0).astype(int)
     return out
+
+
+def index_trends(ctx) -> list:
+    """Rows per month by table over the trailing twelve months (gaps reveal missing data)."""
+    from analytics import charts
+
+    months = ctx.period.trailing(12)
+    frame = monthly_rows(ctx.export, ctx.timezone, months)
+    title = f"Rows per month by table, {months[0]} to {months[-1]} (data contract v1)"
+    return [charts.rows_per_month(frame, title)]

@@ -66,6 +66,7 @@ class _DropStderr(Preprocessor):
 
 
 OFFICER_TAG = "officer"
+RECORD_TAG = "record"  # cells that record figures for audit, never shown
 
 
 def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] = ()) -> str:
@@ -84,10 +85,10 @@ def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] =
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(_DropStderr(), enabled=True)
-    if drop_tags:
-        exporter.register_preprocessor(
-            TagRemovePreprocessor(remove_cell_tags=set(drop_tags), enabled=True), enabled=True
-        )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={RECORD_TAG, *drop_tags}, enabled=True),
+        enabled=True,
+    )
     body, _ = exporter.from_notebook_node(notebook)
     return body
 

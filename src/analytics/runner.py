@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-from analytics import charts, index, metrics
+from analytics import index, metrics
 from analytics.context import ReportContext, open_report
 from analytics.period import Period, PeriodError, export_span
 from analytics.report import NotebookResult, RunError, build_pages, ensure_kernel, report_notebooks
@@ -96,20 +96,6 @@ def execute_all(
     return [results[nb.name] for nb in notebooks]
 
 
-def _trend_figures(ctx: ReportContext) -> list:
-    """The leadership index's twelve-month trend charts, from the export itself."""
-    from analytics import quality
-
-    months = ctx.period.trailing(12)
-    figures = [
-        charts.rows_per_month(
-            quality.monthly_rows(ctx.export, ctx.timezone, months),
-            f"Rows per month by table, {months[0]} to {months[-1]} (data contract v1)",
-        )
-    ]
-    return figures
-
-
 @contextmanager
 def month_lock(out: Path, period: Period):
     """Hold an exclusive lock on one month of ``out`` for the length of its run."""
@@ -158,7 +144,7 @@ def run_month(
                 where = f"\n  failed notebooks kept in {kept}" if kept else ""
                 raise RunError(f"{e}{where}") from None
             reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
-            page = index.render_index(ctx, rows, _trend_figures(ctx), reports, generated_at)
+            page = index.render_index(ctx, rows, metrics.index_trends(ctx), reports, generated_at)
             (staging / "index.html").write_text(page, encoding="utf-8")
             (staging / "metrics.json").write_text(
                 json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -8,6 +8,7 @@ from conftest import full_export, rows, write_export
 
 # Values that must never reach a leadership page: planted in rows the loader quarantines.
 SECRET_ID = "LEAKCHECK-REQ-7731"
+OVERDUE_ID = "LEAKCHECK-OVERDUE-5521"  # a valid open request, overdue on 31 Oct
 MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
 
 
@@ -19,6 +20,14 @@ def tiny_month_export(where: Path) -> Path:
                 "requests",
                 {},
                 {"request_id": SECRET_ID, "extension_reason": MARKUP, "outcome": None},
+                {
+                    "request_id": OVERDUE_ID,
+                    "received_at": "2026-09-01 17:00:00+00",
+                    "acknowledged_at": None,
+                    "verified_at": None,
+                    "closed_at": None,
+                    "outcome": None,
+                },
             ),
             messages=rows(
                 "messages",

@@ -18,7 +18,7 @@ from analytics.paths import notebooks_dir
 from analytics.report import RunError, ensure_kernel, report_notebooks
 from analytics.runner import RunLocked, month_lock, run_month
 from conftest import tree_hash
-from reports import MARKUP, SECRET_ID, tiny_month_export
+from reports import MARKUP, OVERDUE_ID, SECRET_ID, tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -80,15 +80,36 @@ def test_metrics_json_counts_equal_the_export(month):
     doc = json.loads((result.folder / "metrics.json").read_text())
     values = {(m["metric"], m["segment"]): m["value"] for m in doc["metrics"]}
     assert values[("quality.rows_quarantined", "requests")] == 1
-    assert values[("quality.rows_read", "requests")] == 2
+    assert values[("quality.rows_read", "requests")] == 3
     assert values[("quality.rows_quarantined", "all")] == 1
-    assert values[("quality.quarantined_rate", "requests")] == 0.5
+    assert values[("quality.quarantined_rate", "requests")] == pytest.approx(1 / 3)
+    # R1: received 5 Oct, answered 10 Oct (on time); OVERDUE: received 1 Sep, open
+    assert values[("requests.received", "access")] == 1
+    assert values[("requests.on_time_rate", "access")] == 1.0
+    assert values[("requests.open_overdue", "all")] == 1
     assert doc["quarantine"] == [{"table": "requests", "reason": "inconsistent_state", "rows": 1}]
     assert doc["source"]["tables"]["requests"] == {
-        "rows_read": 2,
-        "rows_used": 1,
+        "rows_read": 3,
+        "rows_used": 2,
         "rows_quarantined": 1,
     }
+
+
+def test_notebook_figures_equal_metrics_json(month):
+    import nbformat
+
+    from analytics.present import recorded_metrics
+
+    result, _ = month
+    doc = json.loads((result.folder / "metrics.json").read_text())
+    for page in result.pages:
+        recorded = recorded_metrics(nbformat.read(page.executed, as_version=4))
+        if not recorded:
+            continue
+        prefixes = {m["metric"].split(".")[0] for m in recorded}
+        expected = [m for m in doc["metrics"] if m["metric"].split(".")[0] in prefixes]
+        assert recorded == expected, page.name
+    assert any(recorded_metrics(nbformat.read(p.executed, as_version=4)) for p in result.pages)
 
 
 def test_leadership_pages_carry_no_ids_and_officer_pages_escape_markup(month):
@@ -96,6 +117,9 @@ def test_leadership_pages_carry_no_ids_and_officer_pages_escape_markup(month):
     folder = result.folder
     for page in [folder / "index.html", folder / "metrics.json", *folder.glob("*.html")]:
         assert SECRET_ID not in page.read_text(), page.name
+        assert OVERDUE_ID not in page.read_text(), page.name
+        assert "P1" not in page.read_text().replace(get_plotlyjs(), ""), page.name
+    assert OVERDUE_ID in (folder / "officer" / "requests_sla.html").read_text()
     officer = (folder / "officer" / "data_quality.html").read_text()
     assert SECRET_ID in officer
     assert MARKUP not in officer  # shown escaped, never as markup
@@ -129,9 +153,10 @@ def test_pages_name_their_rule_and_period(month):
 def test_index_tile_is_coloured_against_its_target(month):
     result, _ = month
     index = (result.folder / "index.html").read_text()
-    # 1 of 7 rows quarantined is far above the 0.1 % amber limit
+    # 1 of 9 rows read (6 tables; 2 messages, 3 requests) is quarantined:
+    # far above the 0.1 % amber limit
     assert 'class="tile red" data-metric="quality.quarantined_rate"' in index
-    assert "12.5 %" in index
+    assert "11.1 %" in index
 
 
 def test_failed_run_leaves_the_last_good_month_untouched(month):

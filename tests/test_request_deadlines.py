@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import full_export, write_export
 
 from analytics import rights_requests as rr
 from analytics.context import open_report
+from conftest import full_export, write_export
 
 
 def request(rid: str, **kw) -> dict:

@@ -10,6 +10,7 @@ from conftest import full_export, rows, write_export
 SECRET_ID = "LEAKCHECK-REQ-7731"
 OVERDUE_ID = "LEAKCHECK-OVERDUE-5521"  # a valid open request, overdue on 31 Oct
 MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
+SCRIPT = "<script>alert(1)</script> STOP"  # a withdrawal nobody recorded
 
 
 def tiny_month_export(where: Path) -> Path:
@@ -39,6 +40,14 @@ def tiny_month_export(where: Path) -> Path:
                     "campaign_id": None,
                     "body": MARKUP,
                     "sent_at": "2026-10-31 23:00:00+00",
+                },
+                {
+                    "message_id": "M3",
+                    "direction": "inbound",
+                    "purpose": None,
+                    "campaign_id": None,
+                    "body": SCRIPT,
+                    "sent_at": "2026-10-20 18:00:00+00",
                 },
             ),
         ),

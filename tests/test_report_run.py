@@ -18,7 +18,7 @@ from analytics.paths import notebooks_dir
 from analytics.report import RunError, ensure_kernel, report_notebooks
 from analytics.runner import RunLocked, month_lock, run_month
 from conftest import tree_hash
-from reports import MARKUP, OVERDUE_ID, SECRET_ID, tiny_month_export
+from reports import MARKUP, OVERDUE_ID, SCRIPT, SECRET_ID, tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -120,6 +120,10 @@ def test_leadership_pages_carry_no_ids_and_officer_pages_escape_markup(month):
         assert OVERDUE_ID not in page.read_text(), page.name
         assert "P1" not in page.read_text().replace(get_plotlyjs(), ""), page.name
     assert OVERDUE_ID in (folder / "officer" / "requests_sla.html").read_text()
+    consent_officer = (folder / "officer" / "consent_optout.html").read_text()
+    assert SCRIPT not in consent_officer
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; STOP" in consent_officer
+    assert "alert(1)" not in (folder / "consent_optout.html").read_text()
     officer = (folder / "officer" / "data_quality.html").read_text()
     assert SECRET_ID in officer
     assert MARKUP not in officer  # shown escaped, never as markup
@@ -153,10 +157,12 @@ def test_pages_name_their_rule_and_period(month):
 def test_index_tile_is_coloured_against_its_target(month):
     result, _ = month
     index = (result.folder / "index.html").read_text()
-    # 1 of 9 rows read (6 tables; 2 messages, 3 requests) is quarantined:
+    # 1 of 10 rows read (6 tables; 3 messages, 3 requests) is quarantined:
     # far above the 0.1 % amber limit
     assert 'class="tile red" data-metric="quality.quarantined_rate"' in index
-    assert "11.1 %" in index
+    assert "10.0 %" in index
+    # one STOP reply nobody recorded: red against a target of zero
+    assert 'class="tile red" data-metric="consent.missed_keyword_optouts"' in index
 
 
 def test_failed_run_leaves_the_last_good_month_untouched(month):

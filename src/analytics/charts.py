@@ -151,3 +151,62 @@ def volume_trend(frame, title: str) -> go.Figure:
     )
     fig.update_xaxes(type="category")
     return fig
+
+
+def consent_trend(frame, title: str) -> go.Figure:
+    """Bars: opt-ins and opt-outs per month (all channels); lines: marketing coverage."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    pooled = frame[frame["segment"] == "all"]
+    fig.add_trace(go.Bar(name="opt-ins", x=pooled["period"], y=pooled["opt_ins"]))
+    fig.add_trace(go.Bar(name="opt-outs", x=pooled["period"], y=pooled["opt_outs"]))
+    for channel, part in frame[frame["segment"].isin(["sms", "email"])].groupby("segment"):
+        fig.add_trace(
+            go.Scatter(
+                name=f"opted in to {channel} marketing",
+                x=part["period"],
+                y=part["coverage_rate"],
+                mode="lines+markers",
+            ),
+            secondary_y=True,
+        )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        template="plotly_white",
+        height=420,
+        margin={"t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    fig.update_xaxes(title_text="month (clinic's local dates)", type="category")
+    fig.update_yaxes(title_text="consent changes (count)", secondary_y=False)
+    fig.update_yaxes(
+        title_text="patients opted in at month end (%)",
+        tickformat=".0%",
+        range=[0, 1],
+        secondary_y=True,
+    )
+    return fig
+
+
+def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
+    """Histogram of hours from opt-out to processing, with the policy's limit marked."""
+    fig = go.Figure(
+        go.Histogram(x=frame["hours"], nbinsx=40, name="opt-outs", marker_color="#2b6cb0")
+    )
+    fig.add_vline(
+        x=limit_hours,
+        line_dash="dash",
+        line_color="#c53030",
+        annotation_text=f"policy limit: {limit_hours:g} h",
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="hours from opt-out to processing",
+        yaxis_title="opt-outs (count)",
+        template="plotly_white",
+        height=360,
+        margin={"t": 60, "b": 40},
+    )
+    return fig

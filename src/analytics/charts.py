@@ -210,3 +210,25 @@ def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
         margin={"t": 60, "b": 40},
     )
     return fig
+
+
+def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
+    """Stacked bars per segment and month (the pooled 'all' row is left out)."""
+    parts = frame[frame["segment"] != "all"]
+    fig = go.Figure(
+        [
+            go.Bar(name=segment.replace("_", " "), x=part["period"], y=part[value])
+            for segment, part in parts.groupby("segment", sort=True)
+        ]
+    )
+    fig.update_layout(
+        barmode="stack",
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title=y_label,
+        template="plotly_white",
+        height=400,
+        margin={"t": 60, "b": 40},
+    )
+    fig.update_xaxes(type="category")
+    return fig

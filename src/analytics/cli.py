@@ -109,6 +109,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_accounting(args: argparse.Namespace) -> int:
+    from analytics.accounting import (
+        accounting,
+        default_output,
+        open_accounting_context,
+        parse_as_of,
+        render_accounting,
+    )
+    from analytics.paths import reports_dir
+    from analytics.policy import load_policy
+
+    as_of = parse_as_of(args.as_of, load_policy(args.policy).timezone)
+    ctx = open_accounting_context(args.source, args.policy, as_of)
+    try:
+        acc = accounting(ctx, args.patient, as_of)
+        page = render_accounting(ctx, acc)
+    finally:
+        ctx.export.close()
+    out = Path(args.out) if args.out else default_output(reports_dir(), args.patient, as_of)
+    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(page)
+    os.chmod(out, 0o600)
+    n = len(acc.disclosures)
+    print(
+        f"wrote {out}: {n} accountable disclosure{'s' if n != 1 else ''} "
+        f"from {acc.first_day} to {acc.as_of}"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analytics",
@@ -145,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (cores)"
     )
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "accounting",
+        help="a patient's accounting of disclosures (45 CFR 164.528) as an HTML document",
+    )
+    p.add_argument("--patient", required=True, help="the patient's id (pseudonymous key)")
+    p.add_argument("--as-of", help="date of the request, YYYY-MM-DD (default: today)")
+    p.add_argument("--source", help="export to read (default: the shipped sample)")
+    p.add_argument("--policy", help="policy TOML file (default: the shipped policy)")
+    p.add_argument("--out", help="file to write (default: reports/accounting/...)")
+    p.set_defaults(func=_cmd_accounting)
     return parser
 
 

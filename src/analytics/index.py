@@ -65,6 +65,9 @@ def status(value, target: dict) -> str:
 
 
 def target_text(target: dict) -> str:
+    """The target in words: the policy's own wording if it gives one."""
+    if "target_text" in target:
+        return target["target_text"]
     unit = target.get("unit", "count")
     green, amber = format_value(target["green"], unit), format_value(target["amber"], unit)
     if target["better"] == "lower":

@@ -34,9 +34,9 @@ def rate(numerator: int, denominator: int) -> float | None:
 def domains() -> list[ModuleType]:
     """Every domain module, in report order: each has ``metrics(ctx)`` and
     ``index_trends(ctx)`` (the leadership index's twelve-month charts)."""
-    from analytics import consent, quality, rights_requests
+    from analytics import consent, disclosures, quality, retention, rights_requests
 
-    return [quality, rights_requests, consent]
+    return [quality, rights_requests, consent, retention, disclosures]
 
 
 def compute_all(ctx) -> list[MetricRow]:

@@ -94,8 +94,17 @@ def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] =
 
 
 def report_notebooks(directory: Path | None = None) -> list[Path]:
-    """Every report notebook, in name order."""
-    return sorted((directory or notebooks_dir()).glob("*.ipynb"))
+    """Every notebook of the monthly run, in name order.
+
+    A notebook whose metadata says ``"analytics": {"monthly": false}`` (the accounting of
+    disclosures, made for one patient on request) is left out.
+    """
+    found = []
+    for path in sorted((directory or notebooks_dir()).glob("*.ipynb")):
+        meta = nbformat.read(path, as_version=4).metadata.get("analytics", {})
+        if meta.get("monthly", True):
+            found.append(path)
+    return found
 
 
 def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbformat.NotebookNode:

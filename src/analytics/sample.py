@@ -381,8 +381,11 @@ WITH d AS (
             'public_health', 'health_oversight', 'judicial', 'law_enforcement', 'research',
             'marketing', 'limited_data_set', 'facility_directory', 'incidental', 'other',
             'patient_copy', 'patient_copy']) AS p0,
-        'P' || lpad((1 + floor(u(k, 'pat') * (SELECT n_patients FROM cfg)))::INTEGER::VARCHAR,
-            6, '0') AS patient_id,
+        -- routine disclosures spread evenly; the others cluster on fewer patients, as
+        -- subpoenas, reports and research enrolments do
+        'P' || lpad((1 + floor(u(k, 'pat') * (SELECT n_patients FROM cfg)
+            / CASE WHEN u(k, 'p') < 0.55 THEN 1 ELSE 10 END))::INTEGER::VARCHAR, 6, '0')
+            AS patient_id,
         loc(DATE '2025-01-01' + floor(u(k, 'day') * 669)::INTEGER + INTERVAL 8 HOUR
             + to_seconds(floor(u(k, 't') * 36000)::BIGINT)) AS disclosed_at
     FROM range(1, 1 + (SELECT n_patients FROM cfg) * 2 // 3) r(k)

@@ -1,0 +1,264 @@
+"""Retention: what must be destroyed, what was destroyed too soon, what is on hold.
+
+Per record, in DuckDB (``shared/spec/metrics.md``, *Retention*):
+- retention end = last activity's local date + keep-at-least years; for a medical record
+  of a patient under 18 on that date, the later of that and the birthday of the policy's
+  minors' age (19);
+- dispose-by = the later of retention end and last activity + dispose-by years;
+- disposal due = dispose-by + the grace days. Adding years to 29 February lands on
+  28 February. A record on legal hold is never due.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.metrics import MetricRow, row
+from analytics.period import Period
+
+_PERIODS = """
+periods AS (
+    SELECT strftime(d, '%Y-%m') AS period, d AS first_day, last_day(d) AS as_of
+    FROM (SELECT unnest($firsts::DATE[]) AS d)
+)"""
+
+
+def _policy(ctx) -> dict:
+    return ctx.policy.data["retention"]
+
+
+def ensure_record_retention(ctx) -> None:
+    """Create ``record_retention`` (one row per record with its dates), once per connection."""
+    con = ctx.export.con
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_retention'"
+    ).fetchall()[0][0]
+    if exists:
+        return
+    policy = _policy(ctx)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE retention_policy (record_class VARCHAR, "
+        "keep_years INTEGER, dispose_by_years INTEGER, source VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO retention_policy VALUES (?, ?, ?, ?)",
+        [
+            (name, c["keep_years"], c["dispose_by_years"], c["source"])
+            for name, c in policy["classes"].items()
+        ],
+    )
+    con.execute(
+        """
+        CREATE TEMP TABLE record_retention AS
+        WITH r AS (
+            SELECT rec.*,
+                timezone($tz, created_at)::DATE AS created_date,
+                timezone($tz, last_activity_at)::DATE AS last_activity_date,
+                timezone($tz, disposed_at)::DATE AS disposed_date,
+                p.keep_years, p.dispose_by_years
+            FROM records rec LEFT JOIN retention_policy p USING (record_class)
+        ), e AS (
+            SELECT *,
+                record_class = 'medical' AND birth_date IS NOT NULL
+                    AND birth_date + to_years(18) > last_activity_date AS minor,
+                (last_activity_date + to_years(keep_years))::DATE AS base_end
+            FROM r
+        ), f AS (
+            SELECT *,
+                CASE WHEN minor
+                     THEN greatest(base_end, (birth_date + to_years($minor_age))::DATE)
+                     ELSE base_end END AS retention_end
+            FROM e
+        ), g AS (
+            SELECT *,
+                greatest(retention_end,
+                         (last_activity_date + to_years(dispose_by_years))::DATE) AS dispose_by
+            FROM f
+        )
+        SELECT *, dispose_by + $grace AS disposal_due FROM g
+        """,
+        {
+            "tz": ctx.timezone,
+            "minor_age": policy["minors_until_age"],
+            "grace": policy["grace_days"],
+        },
+    )
+
+
+def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
+    """Per period and record class (and 'all'): every retention figure, in one pass."""
+    ensure_record_retention(ctx)
+    return ctx.export.con.execute(
+        f"""
+        WITH {_PERIODS},
+        segments AS (SELECT DISTINCT record_class AS segment FROM record_retention
+                     UNION SELECT 'all'),
+        tagged AS (
+            SELECT r.*, s.segment FROM record_retention r
+            JOIN segments s ON s.segment IN (r.record_class, 'all')
+        ),
+        j AS (
+            SELECT p.period, p.first_day, p.as_of, s.segment, t.*,
+                t.created_date <= p.as_of
+                    AND (t.disposed_date IS NULL OR t.disposed_date > p.as_of) AS held
+            FROM periods p CROSS JOIN segments s LEFT JOIN tagged t USING (segment)
+        )
+        SELECT period, segment,
+            count(*) FILTER (held) AS held,
+            count(*) FILTER (held AND NOT legal_hold AND disposal_due < as_of)
+                AS overdue_disposal,
+            count(*) FILTER (disposed_date BETWEEN first_day AND as_of
+                             AND disposed_date < retention_end) AS premature_disposals,
+            count(*) FILTER (disposed_date BETWEEN first_day AND as_of AND legal_hold)
+                AS disposed_under_hold,
+            count(*) FILTER (held AND NOT legal_hold AND disposal_due > as_of
+                             AND disposal_due <= as_of + 90) AS due_next_90_days,
+            count(*) FILTER (disposed_date BETWEEN first_day AND as_of) AS disposed,
+            count(*) FILTER (held AND legal_hold) AS on_legal_hold
+        FROM j GROUP BY period, segment
+        ORDER BY period, segment = 'all', segment
+        """,
+        {"firsts": [p.first_day for p in periods]},
+    ).df()
+
+
+COUNTS = (
+    "held",
+    "overdue_disposal",
+    "premature_disposals",
+    "disposed_under_hold",
+    "due_next_90_days",
+    "disposed",
+    "on_legal_hold",
+)
+
+
+def metrics(ctx) -> list[MetricRow]:
+    """Every retention metric of metrics.md for the context's period."""
+    frame = monthly_frame(ctx, [ctx.period])
+    return [
+        row(f"retention.{name}", int(getattr(r, name)), r.segment)
+        for name in COUNTS
+        for r in frame.itertuples()
+    ]
+
+
+def _queue(ctx, where: str, order: str) -> pd.DataFrame:
+    ensure_record_retention(ctx)
+    return ctx.export.con.execute(
+        f"""
+        SELECT record_id, patient_id, record_class, last_activity_date AS last_activity,
+            retention_end, disposal_due, legal_hold, minor AS minor_at_last_activity,
+            disposed_date AS disposed
+        FROM record_retention WHERE {where} ORDER BY {order}, record_id
+        """,
+        {"first": ctx.period.first_day, "as_of": ctx.period.as_of},
+    ).df()
+
+
+_HELD = "created_date <= $as_of AND (disposed_date IS NULL OR disposed_date > $as_of)"
+
+
+def destruction_queue(ctx) -> pd.DataFrame:
+    """Officer list: records overdue or due in the next 90 days, oldest due first."""
+    return _queue(
+        ctx,
+        f"{_HELD} AND NOT legal_hold AND disposal_due <= $as_of + 90 AND $first IS NOT NULL",
+        "disposal_due",
+    )
+
+
+def premature_disposals(ctx) -> pd.DataFrame:
+    """Officer list: records destroyed in the period before their retention end."""
+    return _queue(
+        ctx,
+        "disposed_date BETWEEN $first AND $as_of AND disposed_date < retention_end",
+        "disposed_date",
+    )
+
+
+def disposed_under_hold(ctx) -> pd.DataFrame:
+    """Officer list: records destroyed in the period while on legal hold."""
+    return _queue(ctx, "disposed_date BETWEEN $first AND $as_of AND legal_hold", "disposed_date")
+
+
+def overdue_by_age(ctx) -> pd.DataFrame:
+    """Records overdue for disposal at the as-of date, by class and years overdue."""
+    ensure_record_retention(ctx)
+    frame = ctx.export.con.execute(
+        f"""
+        SELECT record_class AS "record class",
+            CASE WHEN $as_of - disposal_due <= 365 THEN 'up to 1 year'
+                 WHEN $as_of - disposal_due <= 3 * 365 THEN '1 to 3 years'
+                 ELSE 'over 3 years' END AS overdue_by,
+            count(*) AS records
+        FROM record_retention
+        WHERE {_HELD} AND NOT legal_hold AND disposal_due < $as_of AND $first IS NOT NULL
+        GROUP BY ALL
+        """,
+        {"first": ctx.period.first_day, "as_of": ctx.period.as_of},
+    ).df()
+    if frame.empty:
+        return frame
+    table = frame.pivot_table(
+        index="record class", columns="overdue_by", values="records", fill_value=0, aggfunc="sum"
+    ).reindex(columns=["up to 1 year", "1 to 3 years", "over 3 years"], fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table = table.astype(int).reset_index()
+    table.columns.name = None
+    return table
+
+
+def schedule_applied(ctx) -> pd.DataFrame:
+    """The retention schedule of the policy, with sources."""
+    p = _policy(ctx)
+    rows = [
+        {
+            "record class": name,
+            "keep at least": f"{c['keep_years']} years",
+            "dispose by": f"{c['dispose_by_years']} years",
+            "source": c["source"],
+        }
+        for name, c in p["classes"].items()
+    ]
+    rows.append(
+        {
+            "record class": "medical, patient a minor at last activity",
+            "keep at least": f"until age {p['minors_until_age']}, and never less",
+            "dispose by": "as above",
+            "source": p["minors_source"],
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+SUMMARY_COLUMNS = {
+    "retention.held": "records held",
+    "retention.on_legal_hold": "of which on legal hold",
+    "retention.overdue_disposal": "overdue for destruction",
+    "retention.due_next_90_days": "due in the next 90 days",
+    "retention.disposed": "destroyed this month",
+    "retention.premature_disposals": "destroyed before retention end",
+    "retention.disposed_under_hold": "destroyed while on legal hold",
+}
+
+
+def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """The month's retention rows, one line per record class, 'all' last."""
+    frame = pd.DataFrame([r for r in rows if r["metric"] in SUMMARY_COLUMNS])
+    table = frame.pivot(index="segment", columns="metric", values="value")
+    table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
+    order = sorted(table.index, key=lambda s: (s == "all", s))
+    table = table.loc[order].astype(int).reset_index().rename(columns={"segment": "record class"})
+    table.columns.name = None
+    return table
+
+
+def index_trends(ctx) -> list:
+    """The overdue destruction backlog per record class, trailing twelve months."""
+    from analytics import charts
+
+    months = ctx.period.trailing(12)
+    frame = monthly_frame(ctx, months)
+    title = f"Records overdue for destruction at each month end, {months[0]} to {months[-1]}"
+    return [charts.count_trend(frame, "overdue_disposal", title, "records overdue (count)")]

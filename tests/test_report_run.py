@@ -267,3 +267,11 @@ def test_end_to_end_on_the_shipped_sample(tmp_path):
     assert shape_problems(doc) == []
     assert doc["source"]["path"].endswith("data/sample")
     assert sum(q["rows"] for q in doc["quarantine"]) == 10
+
+
+def test_accounting_notebook_is_not_part_of_the_monthly_run():
+    names = {p.name for p in report_notebooks()}
+    assert "accounting_of_disclosures.ipynb" not in names
+    assert (notebooks_dir() / "accounting_of_disclosures.ipynb").is_file()
+    assert {"data_quality.ipynb", "requests_sla.ipynb", "consent_optout.ipynb"} <= names
+    assert {"retention.ipynb", "disclosures.ipynb"} <= names

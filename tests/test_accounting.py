@@ -168,3 +168,10 @@ def test_accounting_cli_writes_a_private_document(export, tmp_path):
     )
     assert bad.returncode == 2 and "no patient 'NOPE'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_dates_are_plain_local_dates(ctx):
+    acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
+    row = acc.disclosures.set_index("disclosure_id").loc["LAST_DAY"]
+    assert row["date"] == "2026-10-31"  # 23:00 PDT on 31 October, not 1 November UTC
+    assert "<td>2026-10-31</td>" in ac.render_accounting(ctx, acc)

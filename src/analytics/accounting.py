@@ -86,7 +86,7 @@ def accounting(ctx, patient_id: str, as_of: date) -> Accounting:
     first = window_start(as_of, years)
     frame = ctx.export.con.execute(
         """
-        SELECT disclosed_date AS "date", recipient_name AS recipient,
+        SELECT strftime(disclosed_date, '%Y-%m-%d') AS "date", recipient_name AS recipient,
             coalesce(recipient_address, 'not known') AS address, description, purpose,
             disclosure_id
         FROM disclosure_checks

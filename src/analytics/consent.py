@@ -17,14 +17,7 @@ import pandas as pd
 
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
-
-_PERIODS = """
-periods AS (
-    SELECT strftime(d, '%Y-%m') AS period, d AS first_day, last_day(d) AS as_of,
-        timezone($tz, d::TIMESTAMP) AS start_ts,
-        timezone($tz, (last_day(d) + 1)::TIMESTAMP) AS end_ts
-    FROM (SELECT unnest($firsts::DATE[]) AS d)
-)"""
+from analytics.sql import PERIODS_CTE, has_table, period_params
 
 
 def keyword_pattern(words: list[str]) -> str:
@@ -47,10 +40,7 @@ def _policy(ctx) -> dict:
 def ensure_consent_tables(ctx) -> None:
     """Create the per-message tables the consent metrics read, once per connection."""
     con = ctx.export.con
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'marketing_checked'"
-    ).fetchall()[0][0]
-    if exists:
+    if has_table(con, "marketing_checked"):
         return
     policy = _policy(ctx)
     con.execute(
@@ -123,7 +113,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     policy = _policy(ctx)
     return ctx.export.con.execute(
         f"""
-        WITH {_PERIODS},
+        WITH {PERIODS_CTE},
         channels AS (
             SELECT DISTINCT channel FROM consent_events
             UNION SELECT DISTINCT channel FROM messages UNION SELECT 'all'
@@ -206,8 +196,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
         ORDER BY g.period, g.channel = 'all', g.channel
         """,
         {
-            "tz": ctx.timezone,
-            "firsts": [p.first_day for p in periods],
+            **period_params(ctx.timezone, periods),
             "late_hours": policy["optout_processing_hours"],
             "help_minutes": policy["help_reply_minutes"],
             "allowed": policy["optout_confirmations_allowed"],
@@ -269,7 +258,7 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     ensure_consent_tables(ctx)
     return ctx.export.con.execute(
         f"""
-        WITH {_PERIODS},
+        WITH {PERIODS_CTE},
         first_seen AS (
             SELECT patient_id, min(ts) AS first_ts FROM (
                 SELECT patient_id, occurred_at AS ts FROM consent_events
@@ -309,7 +298,7 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
         LEFT JOIN live l ON l.period = p.period AND l.segment = sg.segment
         ORDER BY p.period, sg.segment = 'all', sg.segment
         """,
-        {"tz": ctx.timezone, "firsts": [p.first_day for p in periods]},
+        period_params(ctx.timezone, periods),
     ).df()
 
 

@@ -15,12 +15,8 @@ import pandas as pd
 
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
-
-_PERIODS = """
-periods AS (
-    SELECT strftime(d, '%Y-%m') AS period, d AS first_day, last_day(d) AS as_of
-    FROM (SELECT unnest($firsts::DATE[]) AS d)
-)"""
+from analytics.present import segment_table
+from analytics.sql import PERIODS_CTE, has_table, period_params
 
 
 def _policy(ctx) -> dict:
@@ -30,10 +26,7 @@ def _policy(ctx) -> dict:
 def ensure_disclosure_checks(ctx) -> None:
     """Create ``disclosure_checks`` (one row per disclosure with its flags), once."""
     con = ctx.export.con
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'disclosure_checks'"
-    ).fetchall()[0][0]
-    if exists:
+    if has_table(con, "disclosure_checks"):
         return
     policy = _policy(ctx)
     con.execute(
@@ -81,7 +74,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     ensure_disclosure_checks(ctx)
     return ctx.export.con.execute(
         f"""
-        WITH {_PERIODS},
+        WITH {PERIODS_CTE},
         segments AS (SELECT DISTINCT purpose AS segment FROM disclosure_checks
                      UNION SELECT 'all'),
         tagged AS (
@@ -103,7 +96,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
             count(*) FILTER (in_period AND to_business_associate) AS to_business_associates
         FROM j GROUP BY period, segment ORDER BY period, segment = 'all', segment
         """,
-        {"firsts": [p.first_day for p in periods]},
+        period_params(ctx.timezone, periods),
     ).df()
 
 
@@ -133,7 +126,7 @@ def recipients_by_type(ctx, months: int = 12) -> pd.DataFrame:
     periods = ctx.period.trailing(months)
     return ctx.export.con.execute(
         f"""
-        WITH {_PERIODS},
+        WITH {PERIODS_CTE},
         types AS (SELECT DISTINCT recipient_type FROM disclosure_checks)
         SELECT p.period, t.recipient_type AS segment,
             count(c.disclosure_id) AS disclosures
@@ -142,7 +135,7 @@ def recipients_by_type(ctx, months: int = 12) -> pd.DataFrame:
             AND c.disclosed_date BETWEEN p.first_day AND p.as_of
         GROUP BY ALL ORDER BY p.period, t.recipient_type
         """,
-        {"firsts": [p.first_day for p in periods]},
+        period_params(ctx.timezone, periods),
     ).df()
 
 
@@ -214,14 +207,9 @@ SUMMARY_COLUMNS = {
 
 def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
     """The month's disclosure rows, one line per purpose with any disclosure, 'all' last."""
-    frame = pd.DataFrame([r for r in rows if r["metric"] in SUMMARY_COLUMNS])
-    table = frame.pivot(index="segment", columns="metric", values="value")
-    table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
-    table = table[(table["disclosures"] > 0) | (table.index == "all")]
-    order = sorted(table.index, key=lambda s: (s == "all", s))
-    table = table.loc[order].astype(int).reset_index().rename(columns={"segment": "purpose"})
-    table.columns.name = None
-    return table
+    table = segment_table(rows, SUMMARY_COLUMNS, "purpose")
+    table = table[(table["disclosures"] > 0) | (table["purpose"] == "all")]
+    return table.astype({c: int for c in SUMMARY_COLUMNS.values()})
 
 
 def notice_conflict(rows: list[MetricRow]) -> str:

@@ -43,3 +43,16 @@ def recorded_metrics(notebook) -> list[dict]:
         for output in cell.get("outputs", []):
             found.extend(output.get("data", {}).get(METRICS_MIME, []))
     return found
+
+
+def segment_table(rows: list[dict], names: dict[str, str], segment_label: str) -> pd.DataFrame:
+    """Metric rows as one line per segment ('all' last) and one named column per metric."""
+    frame = pd.DataFrame([r for r in rows if r["metric"] in names])
+    if frame.empty:
+        return pd.DataFrame(columns=[segment_label, *names.values()])
+    table = frame.pivot(index="segment", columns="metric", values="value")
+    table = table.reindex(columns=list(names)).rename(columns=names)
+    order = sorted(table.index, key=lambda s: (s == "all", s))
+    table = table.loc[order].reset_index().rename(columns={"segment": segment_label})
+    table.columns.name = None
+    return table

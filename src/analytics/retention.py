@@ -15,12 +15,8 @@ import pandas as pd
 
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
-
-_PERIODS = """
-periods AS (
-    SELECT strftime(d, '%Y-%m') AS period, d AS first_day, last_day(d) AS as_of
-    FROM (SELECT unnest($firsts::DATE[]) AS d)
-)"""
+from analytics.present import segment_table
+from analytics.sql import PERIODS_CTE, has_table, period_params
 
 
 def _policy(ctx) -> dict:
@@ -30,10 +26,7 @@ def _policy(ctx) -> dict:
 def ensure_record_retention(ctx) -> None:
     """Create ``record_retention`` (one row per record with its dates), once per connection."""
     con = ctx.export.con
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'record_retention'"
-    ).fetchall()[0][0]
-    if exists:
+    if has_table(con, "record_retention"):
         return
     policy = _policy(ctx)
     con.execute(
@@ -90,7 +83,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     ensure_record_retention(ctx)
     return ctx.export.con.execute(
         f"""
-        WITH {_PERIODS},
+        WITH {PERIODS_CTE},
         segments AS (SELECT DISTINCT record_class AS segment FROM record_retention
                      UNION SELECT 'all'),
         tagged AS (
@@ -118,7 +111,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
         FROM j GROUP BY period, segment
         ORDER BY period, segment = 'all', segment
         """,
-        {"firsts": [p.first_day for p in periods]},
+        period_params(ctx.timezone, periods),
     ).df()
 
 
@@ -245,13 +238,8 @@ SUMMARY_COLUMNS = {
 
 def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
     """The month's retention rows, one line per record class, 'all' last."""
-    frame = pd.DataFrame([r for r in rows if r["metric"] in SUMMARY_COLUMNS])
-    table = frame.pivot(index="segment", columns="metric", values="value")
-    table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
-    order = sorted(table.index, key=lambda s: (s == "all", s))
-    table = table.loc[order].astype(int).reset_index().rename(columns={"segment": "record class"})
-    table.columns.name = None
-    return table
+    table = segment_table(rows, SUMMARY_COLUMNS, "record class")
+    return table.astype({c: int for c in SUMMARY_COLUMNS.values()})
 
 
 def index_trends(ctx) -> list:

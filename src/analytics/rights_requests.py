@@ -21,6 +21,8 @@ import pandas as pd
 from analytics.business_days import calendar_span, install_calendar
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
+from analytics.present import segment_table
+from analytics.sql import PERIODS_CTE, has_table, period_params
 
 CCPA_TYPES = ("know", "delete", "correct", "opt_out_sale_share", "limit_sensitive")
 COMPLIED = ("fulfilled", "partial")
@@ -52,10 +54,7 @@ def _install_policy(ctx) -> None:
 def ensure_request_deadlines(ctx) -> None:
     """Create the per-request table ``request_deadlines`` once per connection."""
     con = ctx.export.con
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'request_deadlines'"
-    ).fetchall()[0][0]
-    if exists:
+    if has_table(con, "request_deadlines"):
         return
     _install_policy(ctx)
     ack = ctx.policy.acknowledgment
@@ -125,19 +124,12 @@ def ensure_request_deadlines(ctx) -> None:
     )
 
 
-_PERIODS = """
-periods AS (
-    SELECT strftime(d, '%Y-%m') AS period, d AS first_day, last_day(d) AS as_of
-    FROM (SELECT unnest($firsts::DATE[]) AS d)
-)"""
-
-
 def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     """Per period and segment (request type or 'all'): every monthly request figure."""
     ensure_request_deadlines(ctx)
     return ctx.export.con.execute(
         f"""
-        WITH {_PERIODS},
+        WITH {PERIODS_CTE},
         segments AS (SELECT DISTINCT request_type AS segment FROM request_deadlines
                      UNION SELECT 'all'),
         tagged AS (
@@ -170,7 +162,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
         FROM j GROUP BY period, segment ORDER BY period, segment
         """,
         {
-            "firsts": [p.first_day for p in periods],
+            **period_params(ctx.timezone, periods),
             "ack_regime": ctx.policy.acknowledgment["regime"],
             "ack_types": list(ctx.policy.acknowledgment["request_types"]),
         },
@@ -390,12 +382,7 @@ SUMMARY_COLUMNS = {
 
 def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
     """The month's request metric rows as one line per request type, 'all' last."""
-    frame = pd.DataFrame([r for r in rows if r["metric"] in SUMMARY_COLUMNS])
-    table = frame.pivot(index="segment", columns="metric", values="value")
-    table = table.reindex(columns=list(SUMMARY_COLUMNS)).rename(columns=SUMMARY_COLUMNS)
-    order = sorted(table.index, key=lambda s: (s == "all", s))
-    table = table.loc[order].reset_index().rename(columns={"segment": "request type"})
-    table.columns.name = None
+    table = segment_table(rows, SUMMARY_COLUMNS, "request type")
     for col in ("on-time rate", "acknowledged on time"):
         table[col] = [None if pd.isna(v) else f"{v:.0%}" for v in table[col]]
     for col in (
@@ -410,27 +397,22 @@ def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
     return table
 
 
+CCPA_COLUMNS = {
+    "ccpa.received": "received",
+    "ccpa.complied": "complied with in whole or in part",
+    "ccpa.denied": "denied",
+    "ccpa.denied_exempt_phi": "of which denied as PHI exempt (1798.146)",
+    "ccpa.median_days": "median days to respond",
+    "ccpa.mean_days": "mean days to respond",
+}
+
+
 def ccpa_table(rows: list[MetricRow]) -> pd.DataFrame:
     """The 11 CCR 7102 metric rows as a table, one line per CCPA type."""
-    names = {
-        "ccpa.received": "received",
-        "ccpa.complied": "complied with in whole or in part",
-        "ccpa.denied": "denied",
-        "ccpa.denied_exempt_phi": "of which denied as PHI exempt (1798.146)",
-        "ccpa.median_days": "median days to respond",
-        "ccpa.mean_days": "mean days to respond",
-    }
-    frame = pd.DataFrame([r for r in rows if r["metric"] in names])
-    if frame.empty:
-        return pd.DataFrame(columns=["request type", *names.values()])
-    table = frame.pivot(index="segment", columns="metric", values="value")
-    table = table.reindex(columns=list(names)).rename(columns=names)
-    order = sorted(table.index, key=lambda s: (s == "all", s))
-    table["mean days to respond"] = table["mean days to respond"].round(1)
-    for col in list(names.values())[:4]:
+    table = segment_table(rows, CCPA_COLUMNS, "request type")
+    table["mean days to respond"] = table["mean days to respond"].astype(float).round(1)
+    for col in list(CCPA_COLUMNS.values())[:4]:
         table[col] = table[col].astype("Int64")
-    table = table.loc[order].reset_index().rename(columns={"segment": "request type"})
-    table.columns.name = None
     return table
 
 

@@ -24,9 +24,12 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
+from nbclient.exceptions import DeadKernelError
+
 from analytics import index, metrics
 from analytics.context import ReportContext, open_report
 from analytics.period import Period, PeriodError, export_span
+from analytics.provenance import manifest, source_sha256
 from analytics.report import NotebookResult, RunError, build_pages, ensure_kernel, report_notebooks
 
 Progress = Callable[[str], None]
@@ -63,6 +66,10 @@ def _build_with_retry(notebook: Path, folder: Path, parameters: dict, kernel: st
             return build_pages(notebook, folder, parameters, kernel)
         except RunError:
             raise
+        except DeadKernelError as e:
+            raise RunError(
+                f"notebook {notebook.name}: its kernel died while running ({e})"
+            ) from None
         except Exception as e:  # kernel start-up races: ports, slow imports
             if attempt == 2:
                 raise RunError(
@@ -136,6 +143,7 @@ def run_month(
             progress(f"{ctx.period}: computing metrics")
             rows = metrics.compute_all(ctx)
             doc = metrics.document(ctx, rows, generated_at)
+            doc["source"]["sha256"] = source_sha256(ctx.export.source)
             progress(f"{ctx.period}: running {len(notebooks)} notebooks")
             try:
                 pages = execute_all(notebooks, staging, parameters, jobs, progress)
@@ -148,6 +156,10 @@ def run_month(
             (staging / "index.html").write_text(page, encoding="utf-8")
             (staging / "metrics.json").write_text(
                 json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
+            (staging / "manifest.json").write_text(
+                json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
             os.chmod(staging, 0o755)
             _swap_into_place(staging, target)

@@ -1,0 +1,150 @@
+"""Faults lose nothing: each ends with a clear message and exit code, the previous good
+month untouched, no partial output and no stray kernel."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics.context import open_report
+from analytics.report import RunError, report_notebooks
+from analytics.runner import run_month
+from conftest import full_export, tree_hash, write_export
+from reports import tiny_month_export
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def kernels() -> set[int]:
+    """PIDs of running ipykernel processes."""
+    done = subprocess.run(["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True)
+    return {int(x) for x in done.stdout.split()}
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+
+
+@pytest.fixture
+def good_month(tmp_path):
+    """An export and a reports folder holding a good 2026-10."""
+    source = tiny_month_export(tmp_path / "export")
+    out = tmp_path / "reports"
+    ctx = open_report(source, "2026-10")
+    run_month(ctx, out, jobs=2)
+    return ctx, out, tree_hash(out / "2026-10")
+
+
+def assert_untouched(out: Path, before: str) -> None:
+    assert tree_hash(out / "2026-10") == before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".2026")] == []
+
+
+def test_kernel_that_dies_mid_run(good_month):
+    ctx, out, before = good_month
+    running = kernels()
+    with pytest.raises(RunError, match="kernel_dies.ipynb: its kernel died"):
+        run_month(ctx, out, notebooks=[FIXTURES / "kernel_dies.ipynb", *report_notebooks()], jobs=2)
+    assert_untouched(out, before)
+    assert kernels() <= running  # no stray kernel left behind
+
+
+def test_notebook_that_raises_leaves_no_stray_kernel(good_month):
+    ctx, out, before = good_month
+    running = kernels()
+    with pytest.raises(RunError, match="broken.ipynb"):
+        run_month(ctx, out, notebooks=[*report_notebooks(), FIXTURES / "broken.ipynb"], jobs=2)
+    assert_untouched(out, before)
+    assert kernels() <= running
+
+
+def test_export_that_vanishes_halfway(good_month, tmp_path):
+    ctx, out, before = good_month
+    copy = tmp_path / "copy"
+    shutil.copytree(ctx.export.source, copy)
+    moving = open_report(copy, "2026-10")
+    notebooks = [FIXTURES / "a_vanish.ipynb", *report_notebooks()]
+    with pytest.raises(RunError) as info:
+        run_month(moving, out, notebooks=notebooks, jobs=1)
+    assert "does not exist" in str(info.value)
+    assert_untouched(out, before)
+
+
+def test_two_runs_of_the_same_month_started_together(good_month):
+    ctx, out, _ = good_month
+    args = ["run", "--source", str(ctx.export.source), "--out", str(out), "--jobs", "1"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "analytics.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 5]), results
+    if codes == [0, 5]:
+        assert any("another run of 2026-10" in err for _, err in results)
+    month = out / "2026-10"
+    doc = json.loads((month / "metrics.json").read_text())
+    assert doc["period"] == "2026-10"
+    assert {p.stem for p in report_notebooks()} <= {p.stem for p in month.glob("*.html")}
+    assert [p.name for p in out.iterdir() if p.name.startswith(".2026")] == []
+
+
+def test_failing_notebook_exit_code_and_message(tmp_path):
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    shutil.copy(FIXTURES / "kernel_dies.ipynb", notebooks)
+    source = tiny_month_export(tmp_path / "export")
+    import os
+
+    done = run_cli(
+        "run",
+        "--source",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        env={**os.environ, "ANALYTICS_NOTEBOOKS": str(notebooks)},
+    )
+    assert done.returncode == 4
+    assert "kernel_dies.ipynb: its kernel died" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "accounting"])
+def test_duckdb_source_bytes_are_identical_after_every_command(tmp_path, command):
+    source = write_export(full_export(), "duckdb", tmp_path / "src")
+    before = tree_hash(source.parent)
+    args = {
+        "validate": ["validate", str(source)],
+        "run": ["run", "--source", str(source), "--out", str(tmp_path / "out"), "--jobs", "2"],
+        "accounting": [
+            "accounting",
+            "--patient",
+            "P1",
+            "--as-of",
+            "2026-10-31",
+            "--source",
+            str(source),
+            "--out",
+            str(tmp_path / "acc.html"),
+        ],
+    }[command]
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    assert tree_hash(source.parent) == before
+    assert sorted(p.name for p in source.parent.iterdir()) == ["export.duckdb"]

@@ -11,6 +11,7 @@ SECRET_ID = "LEAKCHECK-REQ-7731"
 OVERDUE_ID = "LEAKCHECK-OVERDUE-5521"  # a valid open request, overdue on 31 Oct
 MARKUP = "<img src=x onerror=\"document.title='pwned'\">"
 SCRIPT = "<script>alert(1)</script> STOP"  # a withdrawal nobody recorded
+FORMULA = '=HYPERLINK("http://example.invalid/x","stop")'  # CSV-formula text, a withdrawal
 
 
 def tiny_month_export(where: Path) -> Path:
@@ -48,6 +49,14 @@ def tiny_month_export(where: Path) -> Path:
                     "campaign_id": None,
                     "body": SCRIPT,
                     "sent_at": "2026-10-20 18:00:00+00",
+                },
+                {
+                    "message_id": "M4",
+                    "direction": "inbound",
+                    "purpose": None,
+                    "campaign_id": None,
+                    "body": FORMULA,
+                    "sent_at": "2026-10-21 18:00:00+00",
                 },
             ),
         ),

@@ -36,9 +36,11 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def good_month(tmp_path):
-    """An export and a reports folder holding a good 2026-10."""
+@pytest.fixture(scope="module")
+def good_month(tmp_path_factory):
+    """An export and a reports folder holding a good 2026-10 (the tests that follow must
+    leave it untouched; the concurrent-run test, last, rewrites it)."""
+    tmp_path = tmp_path_factory.mktemp("faults")
     source = tiny_month_export(tmp_path / "export")
     out = tmp_path / "reports"
     ctx = open_report(source, "2026-10")

@@ -481,3 +481,13 @@ def index_trends(ctx) -> list:
     months = ctx.period.trailing(12)
     title = f"Consent changes and marketing opt-in coverage, {months[0]} to {months[-1]}"
     return [charts.consent_trend(frame, title)]
+
+
+def work_lists(ctx) -> dict:
+    """The officer's lists for the month."""
+    return {
+        "consent-forbidden-marketing": forbidden_marketing(ctx),
+        "consent-missed-keyword-optouts": missed_keyword_optouts(ctx),
+        "consent-unanswered-help": unanswered_help(ctx),
+        "consent-late-optouts": late_optouts(ctx),
+    }

@@ -236,3 +236,8 @@ def index_trends(ctx) -> list:
     frame = recipients_by_type(ctx)
     title = f"Disclosures by recipient type, {months[0]} to {months[-1]}"
     return [charts.count_trend(frame, "disclosures", title, "disclosures (count)")]
+
+
+def work_lists(ctx) -> dict:
+    """The officer's list: the month's disclosures that broke a rule."""
+    return {"disclosures-problems": problem_list(ctx)}

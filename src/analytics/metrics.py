@@ -32,8 +32,9 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 
 def domains() -> list[ModuleType]:
-    """Every domain module, in report order: each has ``metrics(ctx)`` and
-    ``index_trends(ctx)`` (the leadership index's twelve-month charts)."""
+    """Every domain module, in report order: each has ``metrics(ctx)``,
+    ``index_trends(ctx)`` (the leadership index's twelve-month charts) and
+    ``work_lists(ctx)`` (the officer's lists as frames, written as CSV by the run)."""
     from analytics import consent, disclosures, quality, retention, rights_requests
 
     return [quality, rights_requests, consent, retention, disclosures]

@@ -138,3 +138,8 @@ def index_trends(ctx) -> list:
     frame = monthly_rows(ctx.export, ctx.timezone, months)
     title = f"Rows per month by table, {months[0]} to {months[-1]} (data contract v1)"
     return [charts.rows_per_month(frame, title)]
+
+
+def work_lists(ctx) -> dict:
+    """The officer's lists: the quarantined rows, as read."""
+    return {"quality-quarantined-rows": quarantined_rows(ctx.export, limit=1_000_000)}

@@ -250,3 +250,12 @@ def index_trends(ctx) -> list:
     frame = monthly_frame(ctx, months)
     title = f"Records overdue for destruction at each month end, {months[0]} to {months[-1]}"
     return [charts.count_trend(frame, "overdue_disposal", title, "records overdue (count)")]
+
+
+def work_lists(ctx) -> dict:
+    """The officer's lists: destruction queue, early destructions, destructions under hold."""
+    return {
+        "retention-destruction-queue": destruction_queue(ctx),
+        "retention-destroyed-early": premature_disposals(ctx),
+        "retention-destroyed-under-hold": disposed_under_hold(ctx),
+    }

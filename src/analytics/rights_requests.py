@@ -427,3 +427,8 @@ def index_trends(ctx) -> list:
         "(closed on or before the policy due date)"
     )
     return [charts.rate_trend(frame, "on_time_rate", "closed", title, "on-time rate")]
+
+
+def work_lists(ctx) -> dict:
+    """The officer's lists: open and overdue requests, and requests answered late."""
+    return {"requests-open-overdue": overdue_queue(ctx), "requests-closed-late": closed_late(ctx)}

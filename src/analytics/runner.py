@@ -31,6 +31,7 @@ from analytics.context import ReportContext, open_report
 from analytics.period import Period, PeriodError, export_span
 from analytics.provenance import manifest, source_sha256
 from analytics.report import NotebookResult, RunError, build_pages, ensure_kernel, report_notebooks
+from analytics.worklists import write_work_lists
 
 Progress = Callable[[str], None]
 
@@ -151,6 +152,7 @@ def run_month(
                 kept = _keep_failed(staging, out, ctx.period)
                 where = f"\n  failed notebooks kept in {kept}" if kept else ""
                 raise RunError(f"{e}{where}") from None
+            write_work_lists(ctx, staging / "officer" / "worklists")
             reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
             page = index.render_index(ctx, rows, metrics.index_trends(ctx), reports, generated_at)
             (staging / "index.html").write_text(page, encoding="utf-8")

@@ -31,14 +31,7 @@ def to_csv(frame: pd.DataFrame) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        writer.writerow(
-            [
-                ""
-                if v is None or v is pd.NA or (isinstance(v, float) and v != v)
-                else neutralise(v if isinstance(v, str) else str(v))
-                for v in row
-            ]
-        )
+        writer.writerow([_cell(v) for v in row])
     return buffer.getvalue()
 
 

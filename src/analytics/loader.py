@@ -158,7 +158,11 @@ def _read_file(con: duckdb.DuckDBPyConnection, table: str, file: Path):
         if file.suffix.lower() == ".parquet":
             rel = con.read_parquet(str(file))
         else:
-            rel = con.read_csv(str(file), header=True, all_varchar=True)
+            # RFC 4180, as DuckDB writes it: never sniffed, so a ';' in the data cannot
+            # turn into a delimiter
+            rel = con.read_csv(
+                str(file), header=True, all_varchar=True, sep=",", quotechar='"', escapechar='"'
+            )
         rel.limit(1).fetchall()  # force a read so a bad file fails here, by name
         return rel
     except duckdb.Error as e:

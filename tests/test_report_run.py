@@ -256,10 +256,17 @@ def test_notebooks_folder_is_the_projects():
     assert (notebooks_dir() / "data_quality.ipynb").is_file()
 
 
-def test_end_to_end_on_the_shipped_sample(tmp_path):
-    done = cli("run", "--out", str(tmp_path), "--jobs", "2")
+@pytest.fixture(scope="module")
+def sample_month(tmp_path_factory):
+    """The README's run: `analytics run` on the shipped sample."""
+    out = tmp_path_factory.mktemp("sample")
+    done = cli("run", "--out", str(out), "--jobs", "2")
     assert done.returncode == 0, done.stderr
-    folder = tmp_path / "2026-10"
+    return out / "2026-10"
+
+
+def test_end_to_end_on_the_shipped_sample(sample_month):
+    folder = sample_month
     for nb in report_notebooks():
         assert (folder / f"{nb.stem}.html").is_file()
         assert (folder / "officer" / f"{nb.stem}.html").is_file()
@@ -267,6 +274,61 @@ def test_end_to_end_on_the_shipped_sample(tmp_path):
     assert shape_problems(doc) == []
     assert doc["source"]["path"].endswith("data/sample")
     assert sum(q["rows"] for q in doc["quarantine"]) == 10
+    assert (folder / "manifest.json").is_file()
+
+
+def test_leadership_artefacts_of_a_sample_run_hold_no_id_and_no_message_body(sample_month):
+    """Every patient, request, message, disclosure, record and event id of the export, and
+    every message body of ten characters or more, is absent from the leadership pages."""
+    import html
+    import re
+
+    from analytics.loader import open_export
+    from analytics.paths import sample_path
+    from analytics.policy import load_policy
+
+    export = open_export(sample_path())
+    ids = set()
+    for sql in [
+        "SELECT patient_id FROM consent_events UNION SELECT patient_id FROM messages "
+        "UNION SELECT patient_id FROM requests UNION SELECT patient_id FROM disclosures "
+        "UNION SELECT patient_id FROM records",
+        "SELECT request_id FROM requests UNION SELECT message_id FROM messages "
+        "UNION SELECT disclosure_id FROM disclosures UNION SELECT record_id FROM records "
+        "UNION SELECT event_id FROM consent_events",
+        "SELECT json_extract_string(row_json, '$.' || CASE table_name "
+        "WHEN 'requests' THEN 'request_id' WHEN 'messages' THEN 'message_id' "
+        "WHEN 'disclosures' THEN 'disclosure_id' WHEN 'records' THEN 'record_id' "
+        "ELSE 'event_id' END) FROM quarantine",
+    ]:
+        ids |= {r[0] for r in export.con.execute(sql).fetchall() if r[0]}
+    keywords = {
+        w for k in ("withdrawal_words", "help_words") for w in load_policy().data["consent"][k]
+    }
+    bodies = {
+        r[0]
+        for r in export.con.execute(
+            "SELECT DISTINCT body FROM messages WHERE length(body) >= 10"
+        ).fetchall()
+        if r[0].strip().lower() not in keywords  # a bare keyword is also the rule's wording
+    }
+    export.close()
+    assert len(ids) > 50_000 and bodies
+    js = get_plotlyjs()
+    artefacts = [
+        sample_month / "index.html",
+        sample_month / "metrics.json",
+        sample_month / "manifest.json",
+        *sample_month.glob("*.html"),
+    ]
+    for page in artefacts:
+        text = page.read_text().replace(js, "")
+        tokens = set(re.findall(r"[A-Za-z0-9_-]+", text))
+        assert tokens & ids == set(), page.name
+        for body in bodies:
+            assert body not in text and html.escape(body) not in text, (page.name, body)
+    officer = (sample_month / "officer" / "requests_sla.html").read_text()
+    assert set(re.findall(r"[A-Za-z0-9_-]+", officer)) & ids  # the officer's page names them
 
 
 def test_accounting_notebook_is_not_part_of_the_monthly_run():

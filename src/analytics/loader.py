@@ -96,7 +96,7 @@ def _files_from_load_sql(directory: Path) -> dict[str, Path]:
     """
     text = (directory / "load.sql").read_text(encoding="utf-8", errors="replace")
     found = {}
-    for m in re.finditer(r"COPY\s+\"?([\w.]+?)\"?\s+FROM\s+'([^']*)'", text, re.IGNORECASE):
+    for m in re.finditer(r"COPY\s+\"?([\w.]+?)\"?\s+FROM\s+'((?:[^']|'')*)'", text, re.IGNORECASE):
         table = m.group(1).split(".")[-1].lower()
         found[table] = directory / Path(m.group(2).replace("''", "'")).name
     return found

@@ -103,9 +103,63 @@ def _check(data: dict, p: Path) -> None:
     bd = data.get("business_days", {})
     if not isinstance(bd.get("holiday_country"), str):
         raise PolicyError(f"policy file {p}: [business_days] holiday_country is missing")
+    _check_consent(data.get("consent", {}), p)
+    _check_retention(data.get("retention", {}), p)
+    _check_disclosures(data.get("disclosures", {}), p)
     for i, t in enumerate(data.get("targets", []), start=1):
         for key in ("metric", "label", "report", "better", "green", "amber", "rule"):
             if key not in t:
                 raise PolicyError(f"policy file {p}: targets entry {i} lacks {key!r}")
         if t["better"] not in ("higher", "lower"):
             raise PolicyError(f"policy file {p}: targets entry {i}: better is higher or lower")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_consent(c: dict, p: Path) -> None:
+    for key in ("withdrawal_words", "help_words"):
+        words = c.get(key)
+        if (
+            not isinstance(words, list)
+            or not words
+            or not all(isinstance(w, str) and w.strip() for w in words)
+        ):
+            raise PolicyError(f"policy file {p}: [consent] {key} must be a list of words")
+    for key in ("help_reply_minutes", "optout_processing_hours", "optout_confirmations_allowed"):
+        if not _whole(c.get(key)):
+            raise PolicyError(f"policy file {p}: [consent] {key} must be a whole number >= 0")
+
+
+def _check_retention(r: dict, p: Path) -> None:
+    from analytics.contract import RECORDS
+
+    for key in ("grace_days", "minors_until_age"):
+        if not _whole(r.get(key)):
+            raise PolicyError(f"policy file {p}: [retention] {key} must be a whole number >= 0")
+    classes = r.get("classes", {})
+    for name in RECORDS.column("record_class").codes:
+        c = classes.get(name)
+        if not isinstance(c, dict):
+            raise PolicyError(f"policy file {p}: [retention.classes.{name}] is missing")
+        for key in ("keep_years", "dispose_by_years"):
+            if not _whole(c.get(key)):
+                raise PolicyError(
+                    f"policy file {p}: [retention.classes.{name}] {key} must be a whole "
+                    "number of years >= 0"
+                )
+
+
+def _check_disclosures(d: dict, p: Path) -> None:
+    from analytics.contract import DISCLOSURES
+
+    purposes = set(DISCLOSURES.column("purpose").codes)
+    for key in ("non_accountable_purposes", "authorization_required_purposes"):
+        values = d.get(key)
+        if not isinstance(values, list) or not set(values) <= purposes:
+            raise PolicyError(
+                f"policy file {p}: [disclosures] {key} must list purposes of the contract"
+            )
+    if not _whole(d.get("accounting_lookback_years")):
+        raise PolicyError(f"policy file {p}: [disclosures] accounting_lookback_years is missing")

@@ -576,5 +576,6 @@ def generate_sample(
 def _relative_load_sql(directory: Path) -> None:
     """Make load.sql name its files relative to the export, not this machine's paths."""
     load = directory / "load.sql"
-    text = load.read_text(encoding="utf-8").replace(str(directory) + "/", "")
+    quoted = str(directory).replace("'", "''") + "/"  # as it stands inside a SQL literal
+    text = load.read_text(encoding="utf-8").replace(quoted, "")
     load.write_text(text, encoding="utf-8")

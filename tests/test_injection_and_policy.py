@@ -1,0 +1,87 @@
+"""User-supplied values are validated and reach SQL only as bound values."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from analytics.consent import keyword_pattern
+from analytics.loader import open_export
+from analytics.policy import PolicyError, default_policy_path, load_policy
+from analytics.sample import generate_sample
+from conftest import full_export, write_export
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize("period", ["2026-10' OR '1'='1", "2026-10; DROP TABLE x", "2026-1"])
+def test_period_is_validated_before_anything_runs(period):
+    done = cli("run", "--period", period, "--out", "/tmp/analytics-never")
+    assert done.returncode == 2 and "not a month written YYYY-MM" in done.stderr
+
+
+def test_paths_with_quotes_are_bound_not_formatted(tmp_path):
+    weird = tmp_path / 'it\'s a "folder"; DROP'
+    source = generate_sample(weird / "export", patients=60, seed=1)
+    export = open_export(source)
+    assert export.tables["requests"].rows_read > 0
+    export.close()
+    db = write_export(full_export(), "duckdb", weird / "db")
+    export = open_export(db)
+    assert export.tables["records"].rows_used == 1
+    export.close()
+
+
+def test_policy_words_are_matched_literally():
+    pattern = keyword_pattern(["a.b", "don't", "opt out"])
+    match = lambda text: duckdb.execute(  # noqa: E731
+        "SELECT regexp_matches(lower(?), ?)", [text, pattern]
+    ).fetchall()[0][0]
+    assert match("a.b") and not match("axb")
+    assert match("please don't") and not match("dont")  # a quote is only a character
+    assert match("please opt   out") and not match("optical output")
+    assert re.compile(pattern)  # also a valid Python regex: no stray metacharacter
+
+
+def edited_policy(tmp_path, old: str, new: str):
+    text = default_policy_path().read_text()
+    assert old in text
+    path = tmp_path / "policy.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('unit = "calendar"', 'unit = "fortnights"', "unit 'fortnights'"),
+        ("days = 15", "days = -1", "whole number"),
+        ('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"', "not a time zone"),
+        ("help_reply_minutes = 60", 'help_reply_minutes = "soon"', "help_reply_minutes"),
+        ("grace_days = 90", "grace_days = 9.5", "grace_days"),
+        ('"sale"]', '"gossip"]', "authorization_required_purposes"),
+        ("keep_years = 7", "keep_years = true", "keep_years"),
+        ('better = "lower"', 'better = "sideways"', "better is higher or lower"),
+    ],
+)
+def test_bad_policy_values_are_refused_naming_the_key(tmp_path, old, new, words):
+    with pytest.raises(PolicyError, match=re.escape(words)):
+        load_policy(edited_policy(tmp_path, old, new))
+
+
+def test_bad_policy_gives_exit_2_without_traceback(tmp_path):
+    path = edited_policy(tmp_path, "days = 15", "days = -1")
+    done = cli("run", "--policy", str(path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    not_toml = tmp_path / "policy.toml"
+    not_toml.write_text("this is [not toml")
+    done = cli("run", "--policy", str(not_toml), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "not valid TOML" in done.stderr

@@ -227,7 +227,6 @@ def _reason_expr(table: Table) -> str:
     ]
     if table.name == "requests":
         branches.append(("inconsistent_state", "(closed_at IS NULL) <> (outcome IS NULL)"))
-    branches += [("duplicate_row", "_copy > 1"), ("conflicting_id", "_versions > 1")]
     whens = " ".join(f"WHEN coalesce({cond}, false) THEN '{r}'" for r, cond in branches if cond)
     return f"CASE {whens} END"
 
@@ -262,52 +261,71 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, raw) -> TableS
     raw_names = [ident("_raw_" + c.name) for c in table.columns]
     typed = [f"{_typed_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns]
     id_col = ident(table.id_column)
-    stage = ident(f"_stage_{table.name}")
+    id_typed = _typed_expr(table.column(table.id_column), ident(present[table.id_column]))
+    stage = ident(f"_valid_{table.name}")
+    as_read = ", ".join(
+        f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names, strict=True)
+    )
+    # Ids that occur more than once: the only rows that can be duplicates or conflicts.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _repeated_ids AS
+        SELECT {id_typed} AS id FROM {ident(view)}
+        WHERE {id_typed} IS NOT NULL GROUP BY 1 HAVING count(*) > 1
+        """
+    )
+    # One pass: typed values, the first of reasons 1-5, and the row as read kept only
+    # for rows that may be quarantined (so a clean table is stored once, typed).
     con.execute(
         f"""
         CREATE TEMP TABLE {stage} AS
         WITH r AS (SELECT row_number() OVER () AS _row, {", ".join(raw_cols)} FROM {ident(view)}),
         t AS (SELECT *, {", ".join(typed)} FROM r),
-        k AS (
-            SELECT *,
-                row_number() OVER (PARTITION BY {", ".join(raw_names)} ORDER BY _row) AS _copy,
-                hash({", ".join(raw_names)}) AS _key
-            FROM t
-        ),
-        v AS (
-            SELECT *,
-                CASE WHEN {id_col} IS NULL THEN 1
-                     ELSE count(DISTINCT _key) OVER (PARTITION BY {id_col}) END AS _versions
-            FROM k
-        )
-        SELECT *, {_reason_expr(table)} AS _reason FROM v
+        c AS (SELECT *, {_reason_expr(table)} AS _reason,
+                     {id_col} IN (SELECT id FROM _repeated_ids) AS _repeated FROM t)
+        SELECT _row, _reason, {", ".join(ident(c.name) for c in table.columns)},
+            CASE WHEN _reason IS NOT NULL OR _repeated THEN struct_pack({as_read}) END AS _as_read
+        FROM c
         """
     )
+    # Reasons 6 and 7 among rows sharing an id: a later exact copy, or different rows.
     con.execute(
-        f"CREATE TABLE {ident(table.name)} AS SELECT "
-        + ", ".join(ident(c.name) for c in table.columns)
-        + f" FROM {stage} WHERE _reason IS NULL ORDER BY _row"
-    )
-    as_read = ", ".join(
-        f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names, strict=True)
+        f"""
+        UPDATE {stage} SET _reason = d.reason FROM (
+            SELECT _row, CASE WHEN _copy > 1 THEN 'duplicate_row'
+                              WHEN _versions > 1 THEN 'conflicting_id' END AS reason
+            FROM (
+                SELECT _row, _reason,
+                    row_number() OVER (PARTITION BY _as_read ORDER BY _row) AS _copy,
+                    count(DISTINCT hash(_as_read)) OVER (PARTITION BY {id_col}) AS _versions
+                FROM {stage}
+                WHERE _as_read IS NOT NULL AND {id_col} IN (SELECT id FROM _repeated_ids)
+            ) WHERE _reason IS NULL AND (_copy > 1 OR _versions > 1)
+        ) d WHERE {stage}._row = d._row
+        """
     )
     con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT ?, _reason, _row, to_json(struct_pack({as_read}))::VARCHAR
+        SELECT ?, _reason, _row, to_json(_as_read)::VARCHAR
         FROM {stage} WHERE _reason IS NOT NULL ORDER BY _row
         """,
         [table.name],
     )
     summary.rows_read = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
-    summary.rows_used = con.execute(f"SELECT count(*) FROM {ident(table.name)}").fetchall()[0][0]
+    con.execute(f"DELETE FROM {stage} WHERE _reason IS NOT NULL")
+    con.execute(
+        f"CREATE VIEW {ident(table.name)} AS SELECT "
+        + ", ".join(ident(c.name) for c in table.columns)
+        + f" FROM {stage}"
+    )
+    summary.rows_used = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
     summary.by_reason = dict(
         con.execute(
             "SELECT reason, count(*) FROM quarantine WHERE table_name = ? GROUP BY reason",
             [table.name],
         ).fetchall()
     )
-    con.execute(f"DROP TABLE {stage}")
     con.execute(f"DROP VIEW {ident(view)}")
     return summary
 

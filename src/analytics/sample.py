@@ -271,11 +271,13 @@ ORDER BY g.sent_at, g.patient_id, g.channel, g.direction, g.purpose;
 _REQUESTS = """
 CREATE TEMP TABLE g_requests AS
 WITH months AS (
-    SELECT m, round(11 * (1 + 0.35 * cos(2 * pi() * (month(m) - 1) / 12)))::INTEGER AS n
+    -- about 11 requests a month per 3,000 patients, more in winter
+    SELECT m, round(11 * (SELECT n_patients FROM cfg) / 3000.0
+                    * (1 + 0.35 * cos(2 * pi() * (month(m) - 1) / 12)))::INTEGER AS n
     FROM range(DATE '2025-01-01', DATE '2026-11-01', INTERVAL 1 MONTH) t(m)
 ), raw AS (
-    SELECT m::DATE AS m, k, (year(m) * 100 + month(m)) * 100 + k AS key
-    FROM months, range(0, 60) r(k) WHERE k < n
+    SELECT m::DATE AS m, k, (year(m) * 100 + month(m))::BIGINT * 1000000 + k AS key
+    FROM months, range(0, (SELECT max(n) FROM months)) r(k) WHERE k < n
 ), typed AS (
     SELECT *,
         pick(key, 'type', ['access', 'access', 'access', 'access', 'access', 'access',

@@ -88,6 +88,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise ValueError("--jobs must be 1 or more")
+    if args.memory_limit:
+        # the notebooks' kernels inherit it, so every DuckDB of the run keeps to it
+        os.environ["ANALYTICS_MEMORY_LIMIT"] = args.memory_limit
     out = Path(args.out) if args.out else reports_dir()
     try:
         results = run_months(
@@ -175,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (cores)"
+    )
+    p.add_argument(
+        "--memory-limit",
+        help="cap on DuckDB's memory per process, e.g. 3GB (spills to disk beyond it)",
     )
     p.set_defaults(func=_cmd_run)
 

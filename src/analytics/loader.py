@@ -10,7 +10,9 @@ read-only and files are only read.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,13 +335,30 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, raw) -> TableS
 def open_export(
     source: str | Path, *, memory_limit: str | None = None, threads: int | None = None
 ) -> Export:
-    """Read and validate an export in any accepted form; raise ExportError if unreadable."""
+    """Read and validate an export in any accepted form; raise ExportError if unreadable.
+
+    ``memory_limit`` (e.g. ``"3GB"``; default ``$ANALYTICS_MEMORY_LIMIT``) caps DuckDB's
+    memory, spilling to the temporary folder beyond it; ``threads`` (default
+    ``$ANALYTICS_THREADS``) caps its threads.
+    """
     path = Path(source).expanduser()
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        # spill to the system's temporary folder, never to a '.tmp' in the working folder
+        con.execute(
+            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
+        )
+        memory_limit = memory_limit or os.environ.get("ANALYTICS_MEMORY_LIMIT")
+        threads = threads or int(os.environ.get("ANALYTICS_THREADS", "0") or 0)
         if memory_limit:
-            con.execute("SET memory_limit = ?", [memory_limit])
+            try:
+                con.execute("SET memory_limit = ?", [memory_limit])
+            except duckdb.Error:
+                raise ValueError(
+                    f"memory limit {memory_limit!r} is not a size such as 3GB"
+                ) from None
         if threads:
             con.execute("SET threads = ?", [threads])
         form, raws = _raw_relations(con, path)

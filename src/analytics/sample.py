@@ -47,12 +47,14 @@ CREATE TEMP MACRO u(k, salt) AS
     (hash(k, salt, (SELECT seed FROM cfg)) % 1000000007)::DOUBLE / 1000000007.0;
 CREATE TEMP MACRO pick(k, salt, xs) AS xs[1 + floor(u(k, salt) * len(xs))::INTEGER];
 CREATE TEMP MACRO loc(ts) AS timezone((SELECT tz FROM cfg), ts);
+-- lpad that never truncates: ids grow a digit rather than collide in a large export
+CREATE TEMP MACRO pad(x, w, c) AS lpad(x, greatest(w, length(x))::INTEGER, c);
 """
 
 _PATIENTS = """
 CREATE TEMP TABLE patients AS
 WITH base AS (
-    SELECT i, 'P' || lpad(i::VARCHAR, 6, '0') AS patient_id,
+    SELECT i, 'P' || pad(i::VARCHAR, 6, '0') AS patient_id,
         u(i, 'hist') < 0.45 AS historic
     FROM range(1, (SELECT n_patients FROM cfg) + 1) t(i)
 ), fv AS (
@@ -147,7 +149,7 @@ WITH ev AS (
     FROM patients WHERE email_marketing
     UNION ALL
     SELECT patient_id, 'sms', 'all', 'opt_out', 'sms_keyword', stop_at + INTERVAL 2 SECOND,
-        delay, 'M-IN-STOP-' || lpad(i::VARCHAR, 6, '0'), 4
+        delay, 'M-IN-STOP-' || pad(i::VARCHAR, 6, '0'), 4
     FROM sms_stops WHERE NOT missed
     UNION ALL
     SELECT patient_id, 'sms', 'marketing', 'opt_in', 'web_form',
@@ -158,7 +160,7 @@ WITH ev AS (
     SELECT patient_id, 'email', 'marketing', 'opt_out', 'email_link', stop_at, delay, NULL, 6
     FROM email_stops
 )
-SELECT 'CE' || lpad(row_number() OVER (ORDER BY occurred_at, patient_id, seq)::VARCHAR, 7, '0')
+SELECT 'CE' || pad(row_number() OVER (ORDER BY occurred_at, patient_id, seq)::VARCHAR, 7, '0')
         AS event_id,
     patient_id, channel, purpose, action, method, occurred_at,
     occurred_at + delay AS processed_at, source_message_id
@@ -258,8 +260,8 @@ SELECT patient_id, 'sms', 'inbound', NULL,
 FROM patients WHERE u(i, 'other') < 0.12;
 
 CREATE TEMP TABLE g_messages AS
-SELECT CASE WHEN s.i IS NOT NULL THEN 'M-IN-STOP-' || lpad(s.i::VARCHAR, 6, '0')
-        ELSE 'M' || lpad(row_number() OVER (ORDER BY g.sent_at, g.patient_id, g.channel,
+SELECT CASE WHEN s.i IS NOT NULL THEN 'M-IN-STOP-' || pad(s.i::VARCHAR, 6, '0')
+        ELSE 'M' || pad(row_number() OVER (ORDER BY g.sent_at, g.patient_id, g.channel,
             g.direction, g.purpose)::VARCHAR, 8, '0') END AS message_id,
     g.patient_id, g.channel, g.direction, g.purpose, g.body, g.campaign_id, g.sent_at
 FROM g_messages_unnumbered g
@@ -324,9 +326,9 @@ WITH months AS (
              ELSE floor(nominal_days * (0.5 + 0.4 * u(key, 'xw')))::INTEGER END AS ext_days
     FROM shaped
 )
-SELECT 'R' || strftime(m, '%y%m') || '-' || lpad(k::VARCHAR, 3, '0') AS request_id,
+SELECT 'R' || strftime(m, '%y%m') || '-' || pad(k::VARCHAR, 3, '0') AS request_id,
     CASE WHEN u(key, 'unmatched') < 0.05 THEN NULL
-         ELSE 'P' || lpad((1 + floor(u(key, 'pat') * (SELECT n_patients FROM cfg)))
+         ELSE 'P' || pad((1 + floor(u(key, 'pat') * (SELECT n_patients FROM cfg)))
             ::INTEGER::VARCHAR, 6, '0') END AS patient_id,
     regime, request_type,
     pick(key, 'ch', ['web', 'web', 'email', 'email', 'phone', 'mail', 'in_person']) AS channel,
@@ -385,7 +387,7 @@ WITH d AS (
             'patient_copy', 'patient_copy']) AS p0,
         -- routine disclosures spread evenly; the others cluster on fewer patients, as
         -- subpoenas, reports and research enrolments do
-        'P' || lpad((1 + floor(u(k, 'pat') * (SELECT n_patients FROM cfg)
+        'P' || pad((1 + floor(u(k, 'pat') * (SELECT n_patients FROM cfg)
             / CASE WHEN u(k, 'p') < 0.55 THEN 1 ELSE 10 END))::INTEGER::VARCHAR, 6, '0')
             AS patient_id,
         loc(DATE '2025-01-01' + floor(u(k, 'day') * 669)::INTEGER + INTERVAL 8 HOUR
@@ -405,7 +407,7 @@ WITH d AS (
         pick(k, 'v', ['V001', 'V001', 'V002', 'V002', 'V003', 'V004', 'V005']) AS vendor
     FROM d
 )
-SELECT 'D' || lpad(k::VARCHAR, 6, '0') AS disclosure_id, patient_id, disclosed_at,
+SELECT 'D' || pad(k::VARCHAR, 6, '0') AS disclosure_id, patient_id, disclosed_at,
     CASE recipient_type
         WHEN 'healthcare_provider' THEN pick(k, 'hp', ['Northridge Dermatology Group',
             'Valley Plastic Surgery', 'Dr. A. Rivera, MD'])
@@ -465,7 +467,7 @@ WITH base AS (
         u(i * 10 + cn, 'hold') < 0.006 AS legal_hold
     FROM base
 )
-SELECT 'REC' || lpad((i * 10 + cn)::VARCHAR, 8, '0') AS record_id, patient_id, record_class,
+SELECT 'REC' || pad((i * 10 + cn)::VARCHAR, 8, '0') AS record_id, patient_id, record_class,
     loc(first_visit + INTERVAL 9 HOUR) AS created_at,
     loc(last_visit + INTERVAL 17 HOUR) AS last_activity_at,
     CASE WHEN record_class = 'medical' THEN birth_date END AS birth_date,
@@ -497,11 +499,11 @@ WHERE record_id = (SELECT min(record_id) FROM g_records
 # Rows that break the contract (PLANTED_BAD_ROWS), added after the clean rows.
 _BAD_ROWS = """
 INSERT INTO g_consent SELECT * FROM g_consent WHERE event_id = 'CE0000100';
-INSERT INTO g_consent SELECT 'CE9000001', patient_id, 'fax', purpose, action, method,
+INSERT INTO g_consent SELECT 'CE-BAD-0001', patient_id, 'fax', purpose, action, method,
     occurred_at, processed_at, NULL FROM g_consent WHERE event_id = 'CE0000200';
 INSERT INTO g_messages SELECT message_id, patient_id, channel, direction, purpose, body,
     campaign_id, sent_at + INTERVAL 1 MINUTE FROM g_messages WHERE message_id = 'M00000300';
-INSERT INTO g_messages SELECT 'M90000001', patient_id, 'sms', 'outbound', NULL, NULL, NULL,
+INSERT INTO g_messages SELECT 'M-BAD-0001', patient_id, 'sms', 'outbound', NULL, NULL, NULL,
     sent_at FROM g_messages WHERE message_id = 'M00000400';
 INSERT INTO g_requests SELECT 'R9001-001', patient_id, regime, request_type, channel,
     received_at, NULL, NULL, NULL, NULL, received_at - INTERVAL 2 DAY, 'fulfilled', NULL
@@ -509,10 +511,10 @@ INSERT INTO g_requests SELECT 'R9001-001', patient_id, regime, request_type, cha
 INSERT INTO g_requests SELECT 'R9001-002', patient_id, regime, request_type, channel,
     received_at, NULL, NULL, NULL, NULL, received_at + INTERVAL 5 DAY, NULL, NULL
     FROM g_requests WHERE closed_at IS NOT NULL LIMIT 1;
-INSERT INTO g_disclosures SELECT 'D900001', NULL, disclosed_at, recipient_name,
+INSERT INTO g_disclosures SELECT 'D-BAD-0001', NULL, disclosed_at, recipient_name,
     recipient_address, recipient_type, purpose, data_categories, description, NULL, vendor_id
     FROM g_disclosures WHERE disclosure_id = 'D000010';
-INSERT INTO g_disclosures SELECT 'D900002', patient_id, disclosed_at, recipient_name,
+INSERT INTO g_disclosures SELECT 'D-BAD-0002', patient_id, disclosed_at, recipient_name,
     recipient_address, recipient_type, purpose, 'phi,ssn', description, NULL, vendor_id
     FROM g_disclosures WHERE disclosure_id = 'D000011';
 INSERT INTO g_records SELECT 'REC-BAD-0001', patient_id, record_class, created_at,
@@ -549,6 +551,7 @@ def generate_sample(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         con.execute(_CFG, [seed, patients, timezone])
         con.execute(_SETUP)
         for block in (_PATIENTS, _STOPS, _CONSENT, _MESSAGES, _REQUESTS, _DISCLOSURES, _RECORDS):

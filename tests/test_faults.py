@@ -72,15 +72,25 @@ def test_notebook_that_raises_leaves_no_stray_kernel(good_month):
 
 
 def test_export_that_vanishes_halfway(good_month, tmp_path):
-    ctx, out, before = good_month
+    """Once validated, the run works from its own copy: an export deleted while the
+    notebooks run changes nothing, and the month records the source it read."""
+    ctx, _, _ = good_month
     copy = tmp_path / "copy"
     shutil.copytree(ctx.export.source, copy)
     moving = open_report(copy, "2026-10")
+    out = tmp_path / "out"
     notebooks = [FIXTURES / "a_vanish.ipynb", *report_notebooks()]
-    with pytest.raises(RunError) as info:
-        run_month(moving, out, notebooks=notebooks, jobs=1)
-    assert "does not exist" in str(info.value)
-    assert_untouched(out, before)
+    result = run_month(moving, out, notebooks=notebooks, jobs=1)
+    assert not copy.exists()
+    doc = json.loads((result.folder / "metrics.json").read_text())
+    good = json.loads((good_month[1] / "2026-10" / "metrics.json").read_text())
+    assert doc["metrics"] == good["metrics"]
+    assert {p.name for p in result.folder.glob("*.html")} >= {"index.html", "data_quality.html"}
+
+
+def test_export_gone_before_the_run_is_a_clear_error(tmp_path):
+    done = run_cli("run", "--source", str(tmp_path / "gone"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 3 and "does not exist" in done.stderr
 
 
 def test_two_runs_of_the_same_month_started_together(good_month):

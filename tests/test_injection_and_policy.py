@@ -32,7 +32,7 @@ def test_paths_with_quotes_are_bound_not_formatted(tmp_path):
     weird = tmp_path / 'it\'s a "folder"; DROP'
     source = generate_sample(weird / "export", patients=60, seed=1)
     export = open_export(source)
-    assert export.tables["requests"].rows_read > 0
+    assert export.tables["messages"].rows_read > 0
     export.close()
     db = write_export(full_export(), "duckdb", weird / "db")
     export = open_export(db)

@@ -8,12 +8,13 @@ one of the suite's clear errors when something is wrong.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics import __version__
-from analytics.loader import Export, open_export
+from analytics.loader import Export, open_export, open_validated
 from analytics.paths import sample_path
 from analytics.period import Period, default_period
 from analytics.policy import Policy, load_policy
@@ -56,6 +57,19 @@ def resolve_source(source: str | Path | None) -> Path:
     return Path(source).expanduser() if source else sample_path()
 
 
+VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<validated DuckDB file>"
+
+
+def _open(source: Path) -> Export:
+    """Open the export; reuse the monthly run's validated copy when it is for this source."""
+    handed = os.environ.get(VALIDATED_ENV, "")
+    if "\n" in handed:
+        for_source, validated = handed.split("\n", 1)
+        if Path(for_source) == source.resolve() and Path(validated).is_file():
+            return open_validated(Path(validated))
+    return open_export(source)
+
+
 def open_report(
     source: str | Path | None = None,
     period: str | None = None,
@@ -66,6 +80,6 @@ def open_report(
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     pol = load_policy(policy)
-    export = open_export(resolve_source(source))
+    export = _open(resolve_source(source))
     per = Period.parse(period) if period else default_period(export.con, pol.timezone)
     return ReportContext(export, pol, per, audience, datetime.now(UTC))

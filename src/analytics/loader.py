@@ -10,10 +10,11 @@ read-only and files are only read.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -79,6 +80,47 @@ class Export:
 
     def close(self) -> None:
         self.con.close()
+
+    def write_validated(self, path: Path) -> None:
+        """Write the validated tables, the quarantine and the summaries to a DuckDB file.
+
+        The monthly run writes this once, so that its notebooks open the month's export
+        already validated (``open_validated``) instead of each validating it again.
+        """
+        self.con.execute("ATTACH ? AS validated", [str(path)])
+        try:
+            for name in [t.name for t in TABLES] + ["quarantine"]:
+                self.con.execute(
+                    f"CREATE TABLE validated.{ident(name)} AS SELECT * FROM {ident(name)}"
+                )
+            self.con.execute(
+                "CREATE TABLE validated._summary (source VARCHAR, form VARCHAR, summaries JSON)"
+            )
+            self.con.execute(
+                "INSERT INTO validated._summary VALUES (?, ?, ?)",
+                [
+                    str(self.source),
+                    self.form,
+                    json.dumps([asdict(s) for s in self.tables.values()]),
+                ],
+            )
+        finally:
+            self.con.execute("DETACH validated")
+
+
+def open_validated(path: Path) -> Export:
+    """Open an export validated earlier by ``Export.write_validated`` (read-only)."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    _quiet(con)
+    con.execute("ATTACH ? AS validated (READ_ONLY)", [str(path)])
+    source, form, summaries = con.execute(
+        "SELECT source, form, summaries FROM validated._summary"
+    ).fetchall()[0]
+    for name in [t.name for t in TABLES] + ["quarantine"]:
+        con.execute(f"CREATE VIEW {ident(name)} AS SELECT * FROM validated.{ident(name)}")
+    tables = {s["table"]: TableSummary(**s) for s in json.loads(summaries)}
+    return Export(con=con, source=Path(source), form=form, tables=tables)
 
 
 # --------------------------------------------------------------------------- sources
@@ -345,7 +387,7 @@ def open_export(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        _quiet(con)
         # spill to the system's temporary folder, never to a '.tmp' in the working folder
         con.execute(
             "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
@@ -383,3 +425,11 @@ def open_export(
         first = str(e).splitlines()[0]
         raise ExportError(f"{path} could not be read as an export: {first}") from None
     return Export(con=con, source=path, form=form, tables=summaries)
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bars on a scheduler's log (inside Jupyter, DuckDB refuses the setting)."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass

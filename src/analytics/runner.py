@@ -27,7 +27,7 @@ from pathlib import Path
 from nbclient.exceptions import DeadKernelError
 
 from analytics import index, metrics
-from analytics.context import ReportContext, open_report
+from analytics.context import VALIDATED_ENV, ReportContext, open_report
 from analytics.period import Period, PeriodError, export_span
 from analytics.provenance import manifest, source_sha256
 from analytics.report import NotebookResult, RunError, build_pages, ensure_kernel, report_notebooks
@@ -105,6 +105,23 @@ def execute_all(
 
 
 @contextmanager
+def _validated_copy(ctx: ReportContext, staging: Path):
+    """Hand the notebooks this run's validated export, so none validates it again."""
+    path = Path(tempfile.mkdtemp(prefix=".validated-", dir=staging.parent)) / "export.duckdb"
+    ctx.export.write_validated(path)
+    previous = os.environ.get(VALIDATED_ENV)
+    os.environ[VALIDATED_ENV] = f"{ctx.export.source.resolve()}\n{path}"
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(VALIDATED_ENV, None)
+        else:
+            os.environ[VALIDATED_ENV] = previous
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@contextmanager
 def month_lock(out: Path, period: Period):
     """Hold an exclusive lock on one month of ``out`` for the length of its run."""
     out.mkdir(parents=True, exist_ok=True)
@@ -147,7 +164,8 @@ def run_month(
             doc["source"]["sha256"] = source_sha256(ctx.export.source)
             progress(f"{ctx.period}: running {len(notebooks)} notebooks")
             try:
-                pages = execute_all(notebooks, staging, parameters, jobs, progress)
+                with _validated_copy(ctx, staging):
+                    pages = execute_all(notebooks, staging, parameters, jobs, progress)
             except RunError as e:
                 kept = _keep_failed(staging, out, ctx.period)
                 where = f"\n  failed notebooks kept in {kept}" if kept else ""

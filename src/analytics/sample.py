@@ -551,7 +551,7 @@ def generate_sample(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        _quiet(con)
         con.execute(_CFG, [seed, patients, timezone])
         con.execute(_SETUP)
         for block in (_PATIENTS, _STOPS, _CONSENT, _MESSAGES, _REQUESTS, _DISCLOSURES, _RECORDS):
@@ -584,3 +584,11 @@ def _relative_load_sql(directory: Path) -> None:
     quoted = str(directory).replace("'", "''") + "/"  # as it stands inside a SQL literal
     text = load.read_text(encoding="utf-8").replace(quoted, "")
     load.write_text(text, encoding="utf-8")
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bars on a scheduler's log (inside Jupyter, DuckDB refuses the setting)."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass

@@ -91,7 +91,8 @@ def bare_scan(path: Path, memory_limit: str | None) -> int:
     rows = 0
     for file in table_files(path).values():
         rel = con.read_parquet(str(file))
-        aggregates = ", ".join(f'max("{c}")' for c in rel.columns)
+        # hash every value: min/max would be answered from Parquet statistics unread
+        aggregates = ", ".join(f'sum(hash("{c}"))' for c in rel.columns)
         rows += con.execute(f"SELECT count(*), {aggregates} FROM rel").fetchall()[0][0]  # noqa: S608
     con.close()
     return rows

@@ -196,7 +196,7 @@ def main() -> None:
         f"{args.memory_limit}; period {period}.\n\n{header}\n" + "\n".join(lines) + "\n"
     )
     print(text)
-    Path(args.out + ".table").write_text(text)
+    Path(args.out).with_suffix(".last-run.md").write_text(text)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,11 @@ from plotly.offline import get_plotlyjs
 from analytics.contract import QUARANTINE_REASONS
 
 
+def _style(height: int) -> dict:
+    """The look every chart shares: white template, the given height, room for a title."""
+    return {"template": "plotly_white", "height": height, "margin": {"t": 60, "b": 40}}
+
+
 def plotly_js() -> HTML:
     """An output holding plotly.js itself: show it once, before the first chart."""
     return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
@@ -66,9 +71,7 @@ def quarantine_by_reason(counts: list[dict], title: str) -> go.Figure:
         xaxis_title="table",
         yaxis_title="rows quarantined (count)",
         legend_title="reason",
-        template="plotly_white",
-        height=380,
-        margin={"t": 60, "b": 40},
+        **_style(380),
     )
     return fig
 
@@ -92,9 +95,7 @@ def rows_per_month(frame, title: str) -> go.Figure:
         yaxis_title="rows (count, log scale)",
         yaxis_type="log",
         legend_title="table",
-        template="plotly_white",
-        height=380,
-        margin={"t": 60, "b": 40},
+        **_style(380),
     )
     fig.update_xaxes(type="category")
     return fig
@@ -124,9 +125,7 @@ def rate_trend(frame, rate: str, population: str, title: str, y_label: str) -> g
         yaxis_tickformat=".0%",
         yaxis_range=[0, 1.05],
         legend_title="request type (click to show)",
-        template="plotly_white",
-        height=420,
-        margin={"t": 60, "b": 40},
+        **_style(420),
     )
     fig.update_xaxes(type="category")
     return fig
@@ -145,9 +144,7 @@ def volume_trend(frame, title: str) -> go.Figure:
         title=title,
         xaxis_title="month (clinic's local dates)",
         yaxis_title="requests (count)",
-        template="plotly_white",
-        height=360,
-        margin={"t": 60, "b": 40},
+        **_style(360),
     )
     fig.update_xaxes(type="category")
     return fig
@@ -174,9 +171,7 @@ def consent_trend(frame, title: str) -> go.Figure:
     fig.update_layout(
         title=title,
         barmode="group",
-        template="plotly_white",
-        height=420,
-        margin={"t": 60, "b": 40},
+        **_style(420),
         legend={"orientation": "h", "y": -0.25},
     )
     fig.update_xaxes(title_text="month (clinic's local dates)", type="category")
@@ -205,9 +200,7 @@ def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
         title=title,
         xaxis_title="hours from opt-out to processing",
         yaxis_title="opt-outs (count)",
-        template="plotly_white",
-        height=360,
-        margin={"t": 60, "b": 40},
+        **_style(360),
     )
     return fig
 
@@ -226,9 +219,7 @@ def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
         title=title,
         xaxis_title="month (clinic's local dates)",
         yaxis_title=y_label,
-        template="plotly_white",
-        height=400,
-        margin={"t": 60, "b": 40},
+        **_style(400),
     )
     fig.update_xaxes(type="category")
     return fig

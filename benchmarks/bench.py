@@ -65,14 +65,14 @@ def timed(fn):
     return result, time.perf_counter() - start, peak_gb()
 
 
-def export_for(size: int, data: Path) -> tuple[Path, float | None]:
+def export_for(size: int, data: Path, profile: str) -> tuple[Path, float | None]:
     if size == 3000:
         return sample_path(), None
-    path = data / f"p{size}"
+    path = data / f"p{size}-{profile}"
     if (path / "load.sql").is_file():
         return path, None
     start = time.perf_counter()
-    generate_sample(path, patients=size)
+    generate_sample(path, patients=size, profile=profile)
     return path, time.perf_counter() - start
 
 
@@ -160,12 +160,17 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="3GB")
     parser.add_argument("--data", default=str(project_root() / "benchmarks" / "data"))
     parser.add_argument("--skip-run", action="store_true")
+    parser.add_argument(
+        "--profile",
+        default="health-system",
+        help="volume profile of the generated exports (the 3,000-patient sample is a clinic)",
+    )
     parser.add_argument("--out", default=str(project_root() / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
     period = Period.parse(args.period)
     lines = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        path, generated = export_for(size, Path(args.data))
+        path, generated = export_for(size, Path(args.data), args.profile)
         rows, scan_s, scan_gb = timed(lambda p=path: bare_scan(p, args.memory_limit))
         _, duck_s, duck_gb = timed(lambda p=path: suite_metrics(p, period, args.memory_limit))
         if rows <= PANDAS_MAX_ROWS:

@@ -123,3 +123,18 @@ def test_sample_cli_writes_an_export(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "s" / "schema.sql").is_file()
     assert (tmp_path / "s" / "requests.parquet").is_file()
+
+
+def test_health_system_profile_has_more_of_everything_and_the_same_planted_rows(tmp_path):
+    clinic = open_export(generate_sample(tmp_path / "c", patients=600, seed=5))
+    health = open_export(
+        generate_sample(tmp_path / "h", patients=600, seed=5, profile="health-system")
+    )
+    for table in ("messages", "disclosures", "records", "requests"):
+        assert health.tables[table].rows_read > 1.25 * clinic.tables[table].rows_read, table
+    got = {(q["table"], q["reason"]): q["rows"] for q in health.quarantine_counts()}
+    assert got == PLANTED_BAD_ROWS
+    # per patient: 5 disclosures (plus the two planted bad rows)
+    assert health.tables["disclosures"].rows_read == 600 * 5 + 2
+    clinic.close()
+    health.close()

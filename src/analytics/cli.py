@@ -36,8 +36,13 @@ EXIT_CODES = f"""exit codes:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from analytics.sample import generate_sample
 
-    out = generate_sample(args.out, patients=args.patients, seed=args.seed, fmt=args.format)
-    print(f"sample export written to {out} ({args.patients} patients, seed {args.seed})")
+    out = generate_sample(
+        args.out, patients=args.patients, seed=args.seed, fmt=args.format, profile=args.profile
+    )
+    print(
+        f"sample export written to {out} ({args.patients} patients, {args.profile} profile, "
+        f"seed {args.seed})"
+    )
     return 0
 
 
@@ -158,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patients", type=int, default=3000, help="clinic size (default 3000)")
     p.add_argument("--seed", type=int, default=20261026, help="random seed")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    p.add_argument(
+        "--profile",
+        choices=("clinic", "health-system"),
+        default="clinic",
+        help="per-patient volumes: a medical spa, or a health system (more of everything)",
+    )
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("validate", help="check an export against the data contract")

@@ -39,7 +39,9 @@ PLANTED_BAD_ROWS: dict[tuple[str, str], int] = {
 }
 
 _CFG = """
-CREATE TEMP TABLE cfg AS SELECT ?::UBIGINT AS seed, ?::INTEGER AS n_patients, ?::VARCHAR AS tz
+CREATE TEMP TABLE cfg AS SELECT ?::UBIGINT AS seed, ?::INTEGER AS n_patients, ?::VARCHAR AS tz,
+    ?::INTEGER AS sms_campaigns, ?::DOUBLE AS requests_per_3000, ?::DOUBLE AS disclosure_rate,
+    ?::BOOLEAN AS encounter_records
 """
 
 _SETUP = """
@@ -174,7 +176,13 @@ SELECT 'CMP-' || strftime(m, '%Y-%m') || '-' || upper(ch) AS campaign_id, ch AS 
     loc(m::DATE + (CASE WHEN ch = 'sms' THEN 9 ELSE 2 END)
         + floor(u(epoch(m)::BIGINT, ch) * 4)::INTEGER + INTERVAL 11 HOUR) AS send_at
 FROM range(TIMESTAMP '2025-01-01', TIMESTAMP '2026-11-01', INTERVAL 1 MONTH) t(m),
-    (VALUES ('sms'), ('email')) c(ch);
+    (VALUES ('sms'), ('email')) c(ch)
+UNION ALL
+-- a second SMS campaign each month, late in the month (health-system profile)
+SELECT 'CMP-' || strftime(m, '%Y-%m') || '-SMS2', 'sms',
+    loc(m::DATE + 23 + floor(u(epoch(m)::BIGINT, 'sms2') * 4)::INTEGER + INTERVAL 11 HOUR)
+FROM range(TIMESTAMP '2025-01-01', TIMESTAMP '2026-11-01', INTERVAL 1 MONTH) t(m)
+WHERE (SELECT sms_campaigns FROM cfg) > 1;
 
 -- What the clinic's messaging system believed at send time: consent honoured only once
 -- processed. Planted: a stale list in 2026-06 and an imported list in 2025-11.
@@ -274,7 +282,7 @@ _REQUESTS = """
 CREATE TEMP TABLE g_requests AS
 WITH months AS (
     -- about 11 requests a month per 3,000 patients, more in winter
-    SELECT m, round(11 * (SELECT n_patients FROM cfg) / 3000.0
+    SELECT m, round((SELECT requests_per_3000 FROM cfg) * (SELECT n_patients FROM cfg) / 3000.0
                     * (1 + 0.35 * cos(2 * pi() * (month(m) - 1) / 12)))::INTEGER AS n
     FROM range(DATE '2025-01-01', DATE '2026-11-01', INTERVAL 1 MONTH) t(m)
 ), raw AS (
@@ -392,7 +400,7 @@ WITH d AS (
             AS patient_id,
         loc(DATE '2025-01-01' + floor(u(k, 'day') * 669)::INTEGER + INTERVAL 8 HOUR
             + to_seconds(floor(u(k, 't') * 36000)::BIGINT)) AS disclosed_at
-    FROM range(1, 1 + (SELECT n_patients FROM cfg) * 2 // 3) r(k)
+    FROM range(1, 1 + floor((SELECT n_patients * disclosure_rate FROM cfg))::BIGINT) r(k)
 ), r AS (
     SELECT *,
         CASE p0 WHEN 'patient_copy' THEN 'other' ELSE p0 END AS purpose,
@@ -481,7 +489,18 @@ FROM due
 UNION ALL
 SELECT 'REC-' || request_id, patient_id, 'request_log', received_at,
     coalesce(closed_at, received_at), NULL, false, NULL
-FROM g_requests WHERE patient_id IS NOT NULL;
+FROM g_requests WHERE patient_id IS NOT NULL
+UNION ALL
+-- one encounter note per visit (health-system profile), kept like the medical record
+SELECT 'ENC' || pad((v.i * 100 + v.k)::VARCHAR, 9, '0'), v.patient_id, 'medical',
+    loc(v.visit_date + INTERVAL 10 HOUR), loc(v.visit_date + INTERVAL 16 HOUR), p.birth_date,
+    false,
+    CASE WHEN (v.visit_date + to_years(7))::DATE + 60 < DATE '2026-10-31'
+             AND u(v.i * 100 + v.k, 'encd') < 0.9
+         THEN loc((v.visit_date + to_years(7))::DATE + 20 + INTERVAL 14 HOUR) END
+FROM visits v JOIN patients p USING (i)
+WHERE (SELECT encounter_records FROM cfg) AND v.visit_date <= DATE '2026-10-31'
+  AND u(v.i * 100 + v.k, 'enc') < 0.45;
 
 -- one medical record destroyed two years early, one destroyed while on legal hold
 UPDATE g_records SET disposed_at = loc(TIMESTAMP '2026-04-20 14:00'),
@@ -532,6 +551,24 @@ _SOURCES = {
 }
 
 
+# Per-patient volumes: a medical spa (the shipped sample), or a health system, whose
+# patients get more texts, requests, disclosures and encounter notes.
+PROFILES: dict[str, dict] = {
+    "clinic": {
+        "sms_campaigns": 1,
+        "requests_per_3000": 11.0,
+        "disclosure_rate": 2 / 3,
+        "encounter_records": False,
+    },
+    "health-system": {
+        "sms_campaigns": 2,
+        "requests_per_3000": 14.0,
+        "disclosure_rate": 5.0,
+        "encounter_records": True,
+    },
+}
+
+
 def generate_sample(
     out: str | Path,
     *,
@@ -539,6 +576,7 @@ def generate_sample(
     seed: int = 20261026,
     timezone: str = "America/Los_Angeles",
     fmt: str = "parquet",
+    profile: str = "clinic",
 ) -> Path:
     """Write a sample export as a DuckDB ``EXPORT DATABASE`` directory at ``out``.
 
@@ -547,12 +585,29 @@ def generate_sample(
     """
     if patients < 50:
         raise ValueError("the sample needs at least 50 patients")
+    if profile not in PROFILES:
+        raise ValueError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
     out = Path(out)
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
         _quiet(con)
-        con.execute(_CFG, [seed, patients, timezone])
+        con.execute(
+            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
+        )
+        volumes = PROFILES[profile]
+        con.execute(
+            _CFG,
+            [
+                seed,
+                patients,
+                timezone,
+                volumes["sms_campaigns"],
+                volumes["requests_per_3000"],
+                volumes["disclosure_rate"],
+                volumes["encounter_records"],
+            ],
+        )
         con.execute(_SETUP)
         for block in (_PATIENTS, _STOPS, _CONSENT, _MESSAGES, _REQUESTS, _DISCLOSURES, _RECORDS):
             con.execute(block)

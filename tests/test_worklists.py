@@ -31,3 +31,14 @@ def test_to_csv_neutralises_headers_and_cells_and_keeps_numbers():
     frame = pd.DataFrame({"=x": ["=1+1", "ok", None], "n": [-3, 4, 5]})
     text = to_csv(frame)
     assert text.splitlines() == ["'=x,n", "'=1+1,-3", "ok,4", ",5"]
+
+
+def test_work_list_page_shows_at_most_200_rows_and_names_the_csv():
+    from analytics.present import work_list
+
+    frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(250)]})
+    page = work_list(frame, "Due for destruction", "retention-destruction-queue").data
+    assert "250 rows, the first 200 shown" in page
+    assert "officer/worklists/retention-destruction-queue.csv" in page
+    assert "R199" in page and "R200" not in page
+    assert "none" in work_list(frame.head(0), "Due", "x").data

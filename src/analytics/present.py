@@ -56,3 +56,22 @@ def segment_table(rows: list[dict], names: dict[str, str], segment_label: str) -
     table = table.loc[order].reset_index().rename(columns={"segment": segment_label})
     table.columns.name = None
     return table
+
+
+WORK_LIST_ROWS = 200
+
+
+def work_list(frame: pd.DataFrame, caption: str, name: str) -> HTML:
+    """An officer's list: the first rows as an escaped table, the whole list named as CSV.
+
+    A page stays readable (and renderable) however long the list: a health system's
+    destruction queue can hold hundreds of thousands of records.
+    """
+    if frame.empty:
+        return note(f"{caption}: none.")
+    shown = frame.head(WORK_LIST_ROWS)
+    text = f"{caption}: {len(frame):,} row{'s' if len(frame) != 1 else ''}"
+    if len(frame) > WORK_LIST_ROWS:
+        text += f", the first {WORK_LIST_ROWS} shown"
+    text += f". The full list is officer/worklists/{name}.csv."
+    return HTML(note(text).data + table(shown).data)

@@ -198,7 +198,8 @@ def main() -> None:
     )
     text = (
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; memory limit "
-        f"{args.memory_limit}; period {period}.\n\n{header}\n" + "\n".join(lines) + "\n"
+        f"{args.memory_limit}; period {period}; generated exports: {args.profile} profile."
+        f"\n\n{header}\n" + "\n".join(lines) + "\n"
     )
     print(text)
     Path(args.out).with_suffix(".last-run.md").write_text(text)

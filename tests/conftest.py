@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -157,6 +159,17 @@ def tree_hash(path: Path) -> str:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 600):
+    """Run the ``analytics`` command in a child process, as a user or scheduler would."""
+    return subprocess.run(
+        [sys.executable, "-m", "analytics.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.fixture

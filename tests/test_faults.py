@@ -14,7 +14,7 @@ import pytest
 from analytics.context import open_report
 from analytics.report import RunError, report_notebooks
 from analytics.runner import run_month
-from conftest import full_export, tree_hash, write_export
+from conftest import full_export, run_cli, tree_hash, write_export
 from reports import tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -24,16 +24,6 @@ def kernels() -> set[int]:
     """PIDs of running ipykernel processes."""
     done = subprocess.run(["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True)
     return {int(x) for x in done.stdout.split()}
-
-
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

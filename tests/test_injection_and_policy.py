@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -14,12 +12,7 @@ from analytics.loader import open_export
 from analytics.policy import PolicyError, default_policy_path, load_policy
 from analytics.sample import generate_sample
 from conftest import full_export, write_export
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, timeout=300
-    )
+from conftest import run_cli as cli
 
 
 @pytest.mark.parametrize("period", ["2026-10' OR '1'='1", "2026-10; DROP TABLE x", "2026-1"])

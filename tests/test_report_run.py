@@ -17,19 +17,11 @@ from analytics.metrics import shape_problems
 from analytics.paths import notebooks_dir
 from analytics.report import RunError, ensure_kernel, report_notebooks
 from analytics.runner import RunLocked, month_lock, run_month
+from conftest import run_cli as cli
 from conftest import tree_hash
 from reports import FORMULA, MARKUP, OVERDUE_ID, SCRIPT, SECRET_ID, tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

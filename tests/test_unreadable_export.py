@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from analytics.loader import ExportError, open_export
-from conftest import full_export, rows, write_export
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from conftest import full_export, rows, run_cli, write_export
 
 
 def broken_exports(tmp: Path) -> list[tuple[str, Path, list[str]]]:

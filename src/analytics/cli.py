@@ -125,6 +125,7 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
         parse_as_of,
         render_accounting,
     )
+    from analytics.files import write_private
     from analytics.paths import reports_dir
     from analytics.policy import load_policy
 
@@ -137,10 +138,7 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
         ctx.export.close()
     out = Path(args.out) if args.out else default_output(reports_dir(), args.patient, as_of)
     out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.chmod(out, 0o600)
+    write_private(out, page)
     n = len(acc.disclosures)
     print(
         f"wrote {out}: {n} accountable disclosure{'s' if n != 1 else ''} "

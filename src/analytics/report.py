@@ -12,6 +12,7 @@ import papermill
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from analytics.files import write_private
 from analytics.paths import notebooks_dir, template_dir
 
 KERNEL_NAME = "analytics"
@@ -127,14 +128,6 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbfo
         ) from None
 
 
-def _write(path: Path, text: str, mode: int) -> None:
-    """Write a file created with ``mode`` from the start (no window of wider access)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
 def build_pages(notebook: Path, folder: Path, parameters: dict, kernel: str) -> NotebookResult:
     """Execute one notebook for the officer and render both of its pages into ``folder``.
 
@@ -147,7 +140,7 @@ def build_pages(notebook: Path, folder: Path, parameters: dict, kernel: str) -> 
     node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel)
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
-    _write(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
-    _write(officer / page.name, render_html(node), 0o600)
+    write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
+    write_private(officer / page.name, render_html(node), 0o600)
     title = node.metadata.get("title") or notebook.stem.replace("_", " ")
     return NotebookResult(notebook.stem, title, executed, page, officer / page.name)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.business_days import calendar_span, install_calendar
-from analytics.metrics import MetricRow, row
+from analytics.metrics import MetricRow, rate, row
 from analytics.period import Period
 from analytics.present import segment_table
 from analytics.sql import PERIODS_CTE, has_table, period_params
@@ -91,7 +91,7 @@ def ensure_request_deadlines(ctx) -> None:
                 coalesce(d.extension > 0 AND d.extended_date IS NOT NULL
                          AND d.extended_date <= d.original_due_date, false) AS valid_extension
             FROM due0 d
-        )
+        ), dated AS (
         SELECT e.*,
             CASE WHEN NOT e.valid_extension THEN e.original_due_date
                  WHEN e.unit = 'calendar' THEN e.original_due_date + e.extension
@@ -107,6 +107,8 @@ def ensure_request_deadlines(ctx) -> None:
             END AS ack_due_date,
             e.closed_date - e.received_date AS days_to_close
         FROM ext e
+        )
+        SELECT *, closed_date <= due_date AS on_time FROM dated
         """,
         {
             "tz": tz,
@@ -115,12 +117,6 @@ def ensure_request_deadlines(ctx) -> None:
             "ack_unit": ack["unit"],
             "ack_days": ack["days"],
         },
-    )
-    con.execute(
-        """
-        ALTER TABLE request_deadlines ADD COLUMN on_time BOOLEAN;
-        UPDATE request_deadlines SET on_time = closed_date <= due_date;
-        """
     )
 
 
@@ -332,13 +328,19 @@ def metric_rows(frame: pd.DataFrame, ccpa: pd.DataFrame, ack_types: list[str]) -
             row(f"requests.{name}", int(getattr(r, name)), r.segment) for r in frame.itertuples()
         ]
     for r in frame.itertuples():
-        out.append(row("requests.on_time_rate", _rate(r.closed_on_time, r.closed), r.segment))
+        out.append(
+            row("requests.on_time_rate", rate(int(r.closed_on_time), int(r.closed)), r.segment)
+        )
     for r in frame.itertuples():
         out.append(row("requests.median_days_to_close", _num(r.median_days_to_close), r.segment))
     for r in frame.itertuples():
         if r.segment == "all" or r.segment in ack_types:
             out.append(
-                row("requests.ack_on_time_rate", _rate(r.ack_on_time, r.ack_population), r.segment)
+                row(
+                    "requests.ack_on_time_rate",
+                    rate(int(r.ack_on_time), int(r.ack_population)),
+                    r.segment,
+                )
             )
     for r in ccpa.itertuples():
         for name in ("received", "complied", "denied", "denied_exempt_phi"):
@@ -346,10 +348,6 @@ def metric_rows(frame: pd.DataFrame, ccpa: pd.DataFrame, ack_types: list[str]) -
         out.append(row("ccpa.median_days", _num(r.median_days), r.segment))
         out.append(row("ccpa.mean_days", _num(r.mean_days), r.segment))
     return out
-
-
-def _rate(numerator, denominator):
-    return None if not denominator else int(numerator) / int(denominator)
 
 
 def metrics(ctx) -> list[MetricRow]:
@@ -362,7 +360,7 @@ def on_time_trend(ctx, months: int = 12) -> pd.DataFrame:
     """On-time rate per request type and pooled, for the trailing months (one pass)."""
     frame = monthly_frame(ctx, ctx.period.trailing(months))
     frame["on_time_rate"] = [
-        _rate(c, n) for c, n in zip(frame["closed_on_time"], frame["closed"], strict=True)
+        rate(int(c), int(n)) for c, n in zip(frame["closed_on_time"], frame["closed"], strict=True)
     ]
     return frame
 

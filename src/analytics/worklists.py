@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from analytics.files import write_private
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,8 +56,6 @@ def write_work_lists(ctx, folder: Path) -> list[Path]:
     for domain in domains():
         for name, frame in domain.work_lists(ctx).items():
             path = folder / f"{name}.csv"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(to_csv(frame))
+            write_private(path, to_csv(frame))
             written.append(path)
     return written

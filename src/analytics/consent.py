@@ -38,19 +38,37 @@ def _policy(ctx) -> dict:
 
 
 def ensure_consent_tables(ctx) -> None:
-    """Create the per-message tables the consent metrics read, once per connection."""
+    """Create the per-message tables the month's consent figures read, once per connection
+    and period.
+
+    Messages are checked for the context's month only (a health system sends tens of
+    millions a year); the consent changes they are checked against are the whole history.
+    """
     con = ctx.export.con
-    if has_table(con, "marketing_checked"):
+    if has_table(con, "_consent_scope") and con.execute(
+        "SELECT period FROM _consent_scope"
+    ).fetchall() == [(str(ctx.period),)]:
         return
     policy = _policy(ctx)
+    month = {"tz": ctx.timezone, "first": ctx.period.first_day, "last": ctx.period.as_of}
     con.execute(
         """
-        CREATE TEMP TABLE inbound_sms AS
+        CREATE OR REPLACE TEMP TABLE _month AS
+        SELECT timezone($tz, $first::TIMESTAMP) AS start_ts,
+               timezone($tz, ($last + 1)::TIMESTAMP) AS end_ts
+        """,
+        month,
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE inbound_sms AS
         SELECT message_id, patient_id, sent_at, body,
             CASE WHEN regexp_matches(lower(coalesce(body, '')), $withdraw) THEN 'withdrawal'
                  WHEN regexp_matches(lower(coalesce(body, '')), $help) THEN 'help'
                  ELSE 'other' END AS kind
-        FROM messages WHERE direction = 'inbound' AND channel = 'sms'
+        FROM messages, _month
+        WHERE direction = 'inbound' AND channel = 'sms'
+          AND sent_at >= start_ts AND sent_at < end_ts
         """,
         {
             "withdraw": keyword_pattern(policy["withdrawal_words"]),
@@ -59,126 +77,121 @@ def ensure_consent_tables(ctx) -> None:
     )
     con.execute(
         """
-        CREATE TEMP TABLE marketing_state_changes AS
+        CREATE OR REPLACE TEMP TABLE consent_state_changes AS
         SELECT patient_id, channel, occurred_at,
+            purpose IN ('marketing', 'all') AS marketing,
             CASE WHEN bool_or(action = 'opt_out') THEN 'opt_out' ELSE 'opt_in' END AS state,
             coalesce(min(event_id) FILTER (WHERE action = 'opt_out'), min(event_id))
                 AS event_id
-        FROM consent_events WHERE purpose IN ('marketing', 'all')
-        GROUP BY patient_id, channel, occurred_at;
+        FROM consent_events
+        GROUP BY GROUPING SETS ((patient_id, channel, occurred_at, purpose IN ('marketing', 'all')),
+                                (patient_id, channel, occurred_at));
 
-        CREATE TEMP TABLE marketing_checked AS
+        CREATE OR REPLACE TEMP TABLE marketing_state_changes AS
+        SELECT patient_id, channel, occurred_at, state, event_id
+        FROM consent_state_changes WHERE marketing;
+
+        CREATE OR REPLACE TEMP TABLE marketing_checked AS
         SELECT m.message_id, m.patient_id, m.channel, m.campaign_id, m.sent_at,
             c.state, c.event_id AS consent_event_id, c.occurred_at AS consent_at
-        FROM (SELECT * FROM messages WHERE direction = 'outbound' AND purpose = 'marketing') m
+        FROM (SELECT messages.* FROM messages, _month
+              WHERE direction = 'outbound' AND purpose = 'marketing'
+                AND sent_at >= start_ts AND sent_at < end_ts) m
         ASOF LEFT JOIN marketing_state_changes c
             ON m.patient_id = c.patient_id AND m.channel = c.channel
            AND m.sent_at >= c.occurred_at;
 
-        CREATE TEMP TABLE help_checked AS
+        CREATE OR REPLACE TEMP TABLE help_checked AS
         SELECT h.message_id, h.patient_id, h.sent_at, h.body,
             r.message_id AS reply_id, r.sent_at AS replied_at
         FROM (SELECT * FROM inbound_sms WHERE kind = 'help') h
-        ASOF LEFT JOIN (SELECT * FROM messages WHERE direction = 'outbound'
-                        AND channel = 'sms' AND purpose = 'help_reply') r
+        ASOF LEFT JOIN (SELECT messages.* FROM messages, _month
+                        WHERE direction = 'outbound' AND channel = 'sms'
+                          AND purpose = 'help_reply' AND sent_at >= start_ts) r
             ON h.patient_id = r.patient_id AND r.sent_at >= h.sent_at;
 
-        CREATE TEMP TABLE confirmations_checked AS
+        CREATE OR REPLACE TEMP TABLE confirmations_checked AS
         WITH c AS (
             SELECT m.message_id, m.patient_id, m.channel, m.sent_at,
                 s.state, s.event_id, s.occurred_at
-            FROM (SELECT * FROM messages WHERE direction = 'outbound'
-                  AND purpose = 'optout_confirmation') m
-            ASOF LEFT JOIN (
-                SELECT patient_id, channel, occurred_at,
-                    CASE WHEN bool_or(action = 'opt_out') THEN 'opt_out' ELSE 'opt_in' END
-                        AS state,
-                    coalesce(min(event_id) FILTER (WHERE action = 'opt_out'), min(event_id))
-                        AS event_id
-                FROM consent_events GROUP BY patient_id, channel, occurred_at
-            ) s ON m.patient_id = s.patient_id AND m.channel = s.channel
-               AND m.sent_at >= s.occurred_at
+            FROM (SELECT messages.* FROM messages, _month
+                  WHERE direction = 'outbound' AND purpose = 'optout_confirmation'
+                    AND sent_at < end_ts) m
+            ASOF LEFT JOIN (SELECT * FROM consent_state_changes WHERE marketing IS NULL) s
+              ON m.patient_id = s.patient_id AND m.channel = s.channel
+             AND m.sent_at >= s.occurred_at
         )
-        SELECT *,
+        SELECT c.*,
             row_number() OVER (PARTITION BY patient_id, channel, event_id ORDER BY sent_at,
                 message_id) AS nth
-        FROM c;
-        """
+        FROM c, _month WHERE sent_at >= start_ts;
+
+        CREATE OR REPLACE TEMP TABLE _consent_scope AS SELECT $period AS period;
+        """,
+        {"period": str(ctx.period)},
     )
 
 
-def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
-    """Per period and channel (and 'all'): every monthly consent figure, in one pass."""
+def monthly_frame(ctx) -> pd.DataFrame:
+    """Per channel (and 'all'): every consent figure of the context's month, in one query."""
     ensure_consent_tables(ctx)
     policy = _policy(ctx)
     return ctx.export.con.execute(
-        f"""
-        WITH {PERIODS_CTE},
-        channels AS (
+        """
+        WITH channels AS (
             SELECT DISTINCT channel FROM consent_events
             UNION SELECT DISTINCT channel FROM messages UNION SELECT 'all'
         ),
-        grid AS (SELECT p.*, c.channel FROM periods p, channels c),
-        ev AS (
-            SELECT g.period, g.channel, e.action,
-                epoch(e.processed_at - e.occurred_at) / 3600.0 AS hours,
-                e.processed_at IS NULL AS unprocessed
-            FROM grid g JOIN consent_events e
-              ON g.channel IN (e.channel, 'all')
-             AND e.occurred_at >= g.start_ts AND e.occurred_at < g.end_ts
-        ),
         ev_agg AS (
-            SELECT period, channel,
+            SELECT CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS channel,
                 count(*) FILTER (action = 'opt_in') AS opt_ins,
                 count(*) FILTER (action = 'opt_out') AS opt_outs,
                 quantile_cont(hours, 0.5) FILTER (action = 'opt_out') AS optout_hours_median,
                 quantile_cont(hours, 0.95) FILTER (action = 'opt_out') AS optout_hours_p95,
                 count(*) FILTER (action = 'opt_out' AND (unprocessed OR hours > $late_hours))
                     AS optouts_late
-            FROM ev GROUP BY ALL
+            FROM (
+                SELECT e.channel, e.action,
+                    epoch(e.processed_at - e.occurred_at) / 3600.0 AS hours,
+                    e.processed_at IS NULL AS unprocessed
+                FROM consent_events e, _month
+                WHERE e.occurred_at >= start_ts AND e.occurred_at < end_ts
+            ) GROUP BY GROUPING SETS ((channel), ())
         ),
         mk AS (
-            SELECT g.period, g.channel,
-                count(*) FILTER (m.state = 'opt_out') AS marketing_after_optout,
-                count(*) FILTER (m.state IS NULL) AS marketing_without_consent,
+            SELECT CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS channel,
+                count(*) FILTER (state = 'opt_out') AS marketing_after_optout,
+                count(*) FILTER (state IS NULL) AS marketing_without_consent,
                 count(*) AS marketing_sent
-            FROM grid g JOIN marketing_checked m
-              ON g.channel IN (m.channel, 'all')
-             AND m.sent_at >= g.start_ts AND m.sent_at < g.end_ts
-            GROUP BY ALL
+            FROM marketing_checked GROUP BY GROUPING SETS ((channel), ())
         ),
+        sms AS (SELECT unnest(['sms', 'all']) AS channel),
         kw AS (
-            SELECT g.period, g.channel,
-                count(*) FILTER (i.kind = 'withdrawal' AND NOT EXISTS (
-                    SELECT 1 FROM consent_events e
-                    WHERE e.action = 'opt_out' AND e.source_message_id = i.message_id))
-                    AS missed_keyword_optouts,
-                count(*) FILTER (i.kind = 'withdrawal') AS keyword_optouts
-            FROM grid g JOIN inbound_sms i
-              ON g.channel IN ('sms', 'all')
-             AND i.sent_at >= g.start_ts AND i.sent_at < g.end_ts
-            GROUP BY ALL
+            SELECT sms.channel, k.* FROM sms, (
+                SELECT
+                    count(*) FILTER (i.kind = 'withdrawal' AND NOT EXISTS (
+                        SELECT 1 FROM consent_events e
+                        WHERE e.action = 'opt_out' AND e.source_message_id = i.message_id))
+                        AS missed_keyword_optouts,
+                    count(*) FILTER (i.kind = 'withdrawal') AS keyword_optouts
+                FROM inbound_sms i
+            ) k
         ),
         hp AS (
-            SELECT g.period, g.channel,
-                count(*) AS help_requests,
-                count(*) FILTER (h.replied_at IS NULL
-                    OR h.replied_at > h.sent_at + to_minutes($help_minutes)) AS help_unanswered
-            FROM grid g JOIN help_checked h
-              ON g.channel IN ('sms', 'all')
-             AND h.sent_at >= g.start_ts AND h.sent_at < g.end_ts
-            GROUP BY ALL
+            SELECT sms.channel, h.* FROM sms, (
+                SELECT count(*) AS help_requests,
+                    count(*) FILTER (replied_at IS NULL
+                        OR replied_at > sent_at + to_minutes($help_minutes)) AS help_unanswered
+                FROM help_checked
+            ) h
         ),
         cf AS (
-            SELECT g.period, g.channel,
-                count(*) FILTER (c.state IS DISTINCT FROM 'opt_out' OR c.nth > $allowed)
+            SELECT CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS channel,
+                count(*) FILTER (state IS DISTINCT FROM 'opt_out' OR nth > $allowed)
                     AS extra_optout_confirmations
-            FROM grid g JOIN confirmations_checked c
-              ON g.channel IN (c.channel, 'all')
-             AND c.sent_at >= g.start_ts AND c.sent_at < g.end_ts
-            GROUP BY ALL
+            FROM confirmations_checked GROUP BY GROUPING SETS ((channel), ())
         )
-        SELECT g.period, g.channel AS segment,
+        SELECT $period AS period, g.channel AS segment,
             coalesce(opt_ins, 0) AS opt_ins, coalesce(opt_outs, 0) AS opt_outs,
             optout_hours_median, optout_hours_p95, coalesce(optouts_late, 0) AS optouts_late,
             coalesce(marketing_sent, 0) AS marketing_sent,
@@ -189,18 +202,49 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
             coalesce(help_requests, 0) AS help_requests,
             coalesce(help_unanswered, 0) AS help_unanswered,
             coalesce(extra_optout_confirmations, 0) AS extra_optout_confirmations
-        FROM grid g
-        LEFT JOIN ev_agg USING (period, channel) LEFT JOIN mk USING (period, channel)
-        LEFT JOIN kw USING (period, channel) LEFT JOIN hp USING (period, channel)
-        LEFT JOIN cf USING (period, channel)
-        ORDER BY g.period, g.channel = 'all', g.channel
+        FROM channels g
+        LEFT JOIN ev_agg USING (channel) LEFT JOIN mk USING (channel)
+        LEFT JOIN kw USING (channel) LEFT JOIN hp USING (channel)
+        LEFT JOIN cf USING (channel)
+        ORDER BY g.channel = 'all', g.channel
         """,
         {
-            **period_params(ctx.timezone, periods),
+            "period": str(ctx.period),
             "late_hours": policy["optout_processing_hours"],
             "help_minutes": policy["help_reply_minutes"],
             "allowed": policy["optout_confirmations_allowed"],
         },
+    ).df()
+
+
+def changes_frame(ctx, periods: list[Period]) -> pd.DataFrame:
+    """Opt-ins and opt-outs per period and channel (and 'all'), in one pass."""
+    return ctx.export.con.execute(
+        f"""
+        WITH {PERIODS_CTE},
+        channels AS (
+            SELECT DISTINCT channel FROM consent_events
+            UNION SELECT DISTINCT channel FROM messages UNION SELECT 'all'
+        ),
+        counted AS (
+            SELECT period,
+                CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS channel,
+                count(*) FILTER (action = 'opt_in') AS opt_ins,
+                count(*) FILTER (action = 'opt_out') AS opt_outs
+            FROM (
+                SELECT strftime(timezone($tz, occurred_at), '%Y-%m') AS period, channel, action
+                FROM consent_events
+                WHERE occurred_at >= (SELECT min(start_ts) FROM periods)
+                  AND occurred_at < (SELECT max(end_ts) FROM periods)
+            ) GROUP BY GROUPING SETS ((period, channel), (period))
+        )
+        SELECT p.period, g.channel AS segment,
+            coalesce(opt_ins, 0) AS opt_ins, coalesce(opt_outs, 0) AS opt_outs
+        FROM periods p CROSS JOIN channels g
+        LEFT JOIN counted c ON c.period = p.period AND c.channel = g.channel
+        ORDER BY p.period, g.channel = 'all', g.channel
+        """,
+        period_params(ctx.timezone, periods),
     ).df()
 
 
@@ -237,7 +281,7 @@ def metric_rows(frame: pd.DataFrame) -> list[MetricRow]:
 
 def metrics(ctx) -> list[MetricRow]:
     """Every consent metric of metrics.md for the context's period, plus coverage."""
-    rows = metric_rows(monthly_frame(ctx, [ctx.period]))
+    rows = metric_rows(monthly_frame(ctx))
     cov = coverage_frame(ctx, [ctx.period])
     rows += [
         row("consent.marketing_coverage_rate", _none(r.coverage_rate), r.segment)
@@ -270,15 +314,20 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
             FROM periods p LEFT JOIN first_seen f ON f.first_ts < p.end_ts
             GROUP BY p.period
         ),
-        probes AS (
-            SELECT DISTINCT p.period, p.end_ts, s.patient_id, s.channel
-            FROM periods p JOIN marketing_state_changes s ON s.occurred_at < p.end_ts
+        opted_in AS (
+            SELECT patient_id, channel, occurred_at AS from_ts,
+                coalesce(to_ts, 'infinity'::TIMESTAMPTZ) AS to_ts
+            FROM (
+                SELECT patient_id, channel, occurred_at, state,
+                    lead(occurred_at) OVER (PARTITION BY patient_id, channel
+                                            ORDER BY occurred_at) AS to_ts
+                FROM marketing_state_changes
+            ) WHERE state = 'opt_in'
         ),
+        -- the latest change strictly before the month's end is an opt-in
         state AS (
-            SELECT pr.period, pr.channel, pr.patient_id, s.state
-            FROM probes pr ASOF JOIN marketing_state_changes s
-              ON pr.patient_id = s.patient_id AND pr.channel = s.channel
-             AND pr.end_ts > s.occurred_at
+            SELECT p.period, o.channel, o.patient_id, 'opt_in' AS state
+            FROM periods p JOIN opted_in o ON o.from_ts < p.end_ts AND o.to_ts >= p.end_ts
         ),
         live AS (
             SELECT period, channel AS segment, count(*) AS opted_in FROM state
@@ -468,7 +517,7 @@ def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
 def trend_frame(ctx, months: int = 12) -> pd.DataFrame:
     """Opt-ins, opt-outs and marketing coverage per channel for the trailing months."""
     periods = ctx.period.trailing(months)
-    frame = monthly_frame(ctx, periods)[["period", "segment", "opt_ins", "opt_outs"]]
+    frame = changes_frame(ctx, periods)
     cov = coverage_frame(ctx, periods)[["period", "segment", "coverage_rate"]]
     return frame.merge(cov, on=["period", "segment"], how="left")
 

@@ -57,15 +57,15 @@ def resolve_source(source: str | Path | None) -> Path:
     return Path(source).expanduser() if source else sample_path()
 
 
-VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<validated DuckDB file>"
+VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<snapshot folder>"
 
 
 def _open(source: Path) -> Export:
-    """Open the export; reuse the monthly run's validated copy when it is for this source."""
+    """Open the export; read the monthly run's validated snapshot when it is of this source."""
     handed = os.environ.get(VALIDATED_ENV, "")
     if "\n" in handed:
         for_source, validated = handed.split("\n", 1)
-        if Path(for_source) == source.resolve() and Path(validated).is_file():
+        if Path(for_source) == source.resolve() and Path(validated).is_dir():
             return open_validated(Path(validated))
     return open_export(source)
 

@@ -68,7 +68,10 @@ def ensure_record_retention(ctx) -> None:
                          (last_activity_date + to_years(dispose_by_years))::DATE) AS dispose_by
             FROM f
         )
-        SELECT *, dispose_by + $grace AS disposal_due FROM g
+        SELECT record_id, patient_id, record_class, legal_hold, created_date,
+            last_activity_date, disposed_date, minor, retention_end, dispose_by,
+            dispose_by + $grace AS disposal_due
+        FROM g
         """,
         {
             "tz": ctx.timezone,
@@ -78,40 +81,92 @@ def ensure_record_retention(ctx) -> None:
     )
 
 
+def _month_index(date_sql: str) -> str:
+    """SQL: the month a local date falls in, as year * 12 + month - 1 (``Period.shift``'s)."""
+    return f"(year({date_sql}) * 12 + month({date_sql}) - 1)"
+
+
 def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
-    """Per period and record class (and 'all'): every retention figure, in one pass."""
+    """Per period and record class (and 'all'): every retention figure, in one pass.
+
+    ``periods`` are consecutive months. Each figure counts records over a run of those
+    months (held from the month of creation to the month before destruction, overdue from
+    the month after the due date...), so each record gets the first and last month index of
+    each run, records with the same runs are counted together, and the small result is
+    spread over the months: one pass over the records whatever the number of months.
+    """
     ensure_record_retention(ctx)
+    first = periods[0]
+    if [str(p) for p in periods] != [str(first.shift(k)) for k in range(len(periods))]:
+        raise ValueError("retention figures are computed over consecutive months")
+    mi = _month_index
     return ctx.export.con.execute(
         f"""
         WITH {PERIODS_CTE},
+        months AS (SELECT period, row_number() OVER (ORDER BY period) - 1 AS k FROM periods),
         segments AS (SELECT DISTINCT record_class AS segment FROM record_retention
                      UNION SELECT 'all'),
-        tagged AS (
-            SELECT r.*, s.segment FROM record_retention r
-            JOIN segments s ON s.segment IN (r.record_class, 'all')
+        -- per record, in month indices relative to the first month (k = 0 .. n - 1):
+        -- held while created_date <= as_of < disposed_date; overdue while also
+        -- disposal_due < as_of; due in the next 90 days while as_of < disposal_due
+        -- <= as_of + 90; destroyed in the month of disposed_date
+        runs AS (
+            SELECT record_class,
+                legal_hold IS TRUE AS on_hold, legal_hold IS FALSE AS not_on_hold,
+                {mi("created_date")} - $m0 AS held_from,
+                coalesce({mi("disposed_date")} - $m0 - 1, $n) AS held_to,
+                -- no due date (a class the policy does not schedule): never due
+                coalesce({mi("disposal_due + 1")} - $m0, $n) AS overdue_from,
+                coalesce({mi("disposal_due - 90")} - $m0, $n) AS due_from,
+                coalesce({mi("disposal_due")} - $m0 - 1, -1) AS due_to,
+                {mi("disposed_date")} - $m0 AS disposed_k,
+                (disposed_date < retention_end) IS TRUE AS premature
+            FROM record_retention
         ),
-        j AS (
-            SELECT p.period, p.first_day, p.as_of, s.segment, t.*,
-                t.created_date <= p.as_of
-                    AND (t.disposed_date IS NULL OR t.disposed_date > p.as_of) AS held
-            FROM periods p CROSS JOIN segments s LEFT JOIN tagged t USING (segment)
+        grouped AS (
+            SELECT record_class, on_hold, not_on_hold, premature,
+                greatest(held_from, 0) AS held_from, least(held_to, $n) AS held_to,
+                greatest(held_from, overdue_from, 0) AS overdue_from,
+                greatest(held_from, due_from, 0) AS due_from,
+                least(held_to, due_to, $n) AS due_to,
+                CASE WHEN disposed_k BETWEEN 0 AND $n - 1 THEN disposed_k END AS disposed_k,
+                count(*) AS records
+            FROM runs GROUP BY ALL
+        ),
+        counted AS (
+            SELECT m.period,
+                CASE WHEN grouping(g.record_class) = 1 THEN 'all' ELSE g.record_class END
+                    AS segment,
+                sum(records) FILTER (m.k BETWEEN held_from AND held_to) AS held,
+                sum(records) FILTER (not_on_hold AND m.k BETWEEN overdue_from AND held_to)
+                    AS overdue_disposal,
+                sum(records) FILTER (disposed_k = m.k AND premature) AS premature_disposals,
+                sum(records) FILTER (disposed_k = m.k AND on_hold) AS disposed_under_hold,
+                sum(records) FILTER (not_on_hold AND m.k BETWEEN due_from AND due_to)
+                    AS due_next_90_days,
+                sum(records) FILTER (disposed_k = m.k) AS disposed,
+                sum(records) FILTER (on_hold AND m.k BETWEEN held_from AND held_to)
+                    AS on_legal_hold
+            FROM months m CROSS JOIN grouped g
+            GROUP BY GROUPING SETS ((m.period, g.record_class), (m.period))
         )
-        SELECT period, segment,
-            count(*) FILTER (held) AS held,
-            count(*) FILTER (held AND NOT legal_hold AND disposal_due < as_of)
-                AS overdue_disposal,
-            count(*) FILTER (disposed_date BETWEEN first_day AND as_of
-                             AND disposed_date < retention_end) AS premature_disposals,
-            count(*) FILTER (disposed_date BETWEEN first_day AND as_of AND legal_hold)
-                AS disposed_under_hold,
-            count(*) FILTER (held AND NOT legal_hold AND disposal_due > as_of
-                             AND disposal_due <= as_of + 90) AS due_next_90_days,
-            count(*) FILTER (disposed_date BETWEEN first_day AND as_of) AS disposed,
-            count(*) FILTER (held AND legal_hold) AS on_legal_hold
-        FROM j GROUP BY period, segment
-        ORDER BY period, segment = 'all', segment
+        SELECT p.period, s.segment,
+            coalesce(held, 0)::BIGINT AS held,
+            coalesce(overdue_disposal, 0)::BIGINT AS overdue_disposal,
+            coalesce(premature_disposals, 0)::BIGINT AS premature_disposals,
+            coalesce(disposed_under_hold, 0)::BIGINT AS disposed_under_hold,
+            coalesce(due_next_90_days, 0)::BIGINT AS due_next_90_days,
+            coalesce(disposed, 0)::BIGINT AS disposed,
+            coalesce(on_legal_hold, 0)::BIGINT AS on_legal_hold
+        FROM periods p CROSS JOIN segments s
+        LEFT JOIN counted c ON c.period = p.period AND c.segment = s.segment
+        ORDER BY p.period, s.segment = 'all', s.segment
         """,
-        period_params(ctx.timezone, periods),
+        {
+            **period_params(ctx.timezone, periods),
+            "m0": first.year * 12 + first.month - 1,
+            "n": len(periods),
+        },
     ).df()
 
 

@@ -28,6 +28,7 @@ from nbclient.exceptions import DeadKernelError
 
 from analytics import index, metrics
 from analytics.context import VALIDATED_ENV, ReportContext, open_report
+from analytics.loader import open_validated
 from analytics.period import Period, PeriodError, export_span
 from analytics.provenance import manifest, source_sha256
 from analytics.report import NotebookResult, RunError, build_pages, ensure_kernel, report_notebooks
@@ -105,20 +106,29 @@ def execute_all(
 
 
 @contextmanager
-def _validated_copy(ctx: ReportContext, staging: Path):
-    """Hand the notebooks this run's validated export, so none validates it again."""
-    path = Path(tempfile.mkdtemp(prefix=".validated-", dir=staging.parent)) / "export.duckdb"
-    ctx.export.write_validated(path)
+def _snapshot(ctx: ReportContext, staging: Path):
+    """Snapshot the validated export for this month and yield a context reading it.
+
+    The runner and every notebook read the snapshot (the source's files copied as they
+    are, with the validation's results), so none validates again and a source replaced or
+    deleted mid-run changes nothing.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=".validated-", dir=staging.parent))
     previous = os.environ.get(VALIDATED_ENV)
-    os.environ[VALIDATED_ENV] = f"{ctx.export.source.resolve()}\n{path}"
+    snap = None
     try:
-        yield path
+        ctx.export.write_validated(folder)
+        snap = replace(ctx, export=open_validated(folder))
+        os.environ[VALIDATED_ENV] = f"{ctx.export.source.resolve()}\n{folder}"
+        yield snap
     finally:
+        if snap is not None:
+            snap.export.close()
         if previous is None:
             os.environ.pop(VALIDATED_ENV, None)
         else:
             os.environ[VALIDATED_ENV] = previous
-        shutil.rmtree(path.parent, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -158,35 +168,50 @@ def run_month(
     with month_lock(out, ctx.period):
         staging = Path(tempfile.mkdtemp(prefix=f".{ctx.period}-", dir=out))
         try:
-            progress(f"{ctx.period}: computing metrics")
-            rows = metrics.compute_all(ctx)
-            doc = metrics.document(ctx, rows, generated_at)
-            doc["source"]["sha256"] = source_sha256(ctx.export.source)
-            progress(f"{ctx.period}: running {len(notebooks)} notebooks")
-            try:
-                with _validated_copy(ctx, staging):
-                    pages = execute_all(notebooks, staging, parameters, jobs, progress)
-            except RunError as e:
-                kept = _keep_failed(staging, out, ctx.period)
-                where = f"\n  failed notebooks kept in {kept}" if kept else ""
-                raise RunError(f"{e}{where}") from None
-            write_work_lists(ctx, staging / "officer" / "worklists")
-            reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
-            page = index.render_index(ctx, rows, metrics.index_trends(ctx), reports, generated_at)
-            (staging / "index.html").write_text(page, encoding="utf-8")
-            (staging / "metrics.json").write_text(
-                json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-            record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
-            (staging / "manifest.json").write_text(
-                json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-            os.chmod(staging, 0o755)
-            _swap_into_place(staging, target)
+            with _snapshot(ctx, staging) as month:
+                month = replace(month, generated_at=generated_at)
+                pages = _build_month(month, staging, notebooks, parameters, jobs, progress)
+                os.chmod(staging, 0o755)
+                _swap_into_place(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     moved = [replace(p, **_relocate(p, staging, target)) for p in pages]
     return MonthResult(ctx.period, target, moved)
+
+
+def _build_month(
+    ctx: ReportContext,
+    staging: Path,
+    notebooks: list[Path],
+    parameters: dict,
+    jobs: int,
+    progress: Progress,
+) -> list[NotebookResult]:
+    """Write the month into ``staging``: notebooks, work lists, index, metrics, manifest."""
+    generated_at = ctx.generated_at
+    progress(f"{ctx.period}: computing metrics")
+    rows = metrics.compute_all(ctx)
+    doc = metrics.document(ctx, rows, generated_at)
+    doc["source"]["sha256"] = source_sha256(ctx.export.source)
+    progress(f"{ctx.period}: running {len(notebooks)} notebooks")
+    try:
+        pages = execute_all(notebooks, staging, parameters, jobs, progress)
+    except RunError as e:
+        kept = _keep_failed(staging, staging.parent, ctx.period)
+        where = f"\n  failed notebooks kept in {kept}" if kept else ""
+        raise RunError(f"{e}{where}") from None
+    write_work_lists(ctx, staging / "officer" / "worklists")
+    reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
+    page = index.render_index(ctx, rows, metrics.index_trends(ctx), reports, generated_at)
+    (staging / "index.html").write_text(page, encoding="utf-8")
+    (staging / "metrics.json").write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
+    (staging / "manifest.json").write_text(
+        json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return pages
 
 
 def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
-from analytics.sql import PERIODS_CTE, has_table, period_params
+from analytics.sql import PERIODS_CTE, has_table, month_buckets, period_params
 
 
 def keyword_pattern(words: list[str]) -> str:
@@ -219,6 +219,7 @@ def monthly_frame(ctx) -> pd.DataFrame:
 
 def changes_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     """Opt-ins and opt-outs per period and channel (and 'all'), in one pass."""
+    months = month_buckets("occurred_at", ctx.timezone, periods)
     return ctx.export.con.execute(
         f"""
         WITH {PERIODS_CTE},
@@ -232,10 +233,8 @@ def changes_frame(ctx, periods: list[Period]) -> pd.DataFrame:
                 count(*) FILTER (action = 'opt_in') AS opt_ins,
                 count(*) FILTER (action = 'opt_out') AS opt_outs
             FROM (
-                SELECT strftime(timezone($tz, occurred_at), '%Y-%m') AS period, channel, action
-                FROM consent_events
-                WHERE occurred_at >= (SELECT min(start_ts) FROM periods)
-                  AND occurred_at < (SELECT max(end_ts) FROM periods)
+                SELECT {months.label} AS period, channel, action
+                FROM consent_events WHERE {months.within}
             ) GROUP BY GROUPING SETS ((period, channel), (period))
         )
         SELECT p.period, g.channel AS segment,
@@ -244,7 +243,7 @@ def changes_frame(ctx, periods: list[Period]) -> pd.DataFrame:
         LEFT JOIN counted c ON c.period = p.period AND c.channel = g.channel
         ORDER BY p.period, g.channel = 'all', g.channel
         """,
-        period_params(ctx.timezone, periods),
+        {**period_params(ctx.timezone, periods), **months.params},
     ).df()
 
 
@@ -300,18 +299,23 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     Known patients: those with any consent event or message before the month's end.
     """
     ensure_consent_tables(ctx)
-    return ctx.export.con.execute(
-        f"""
-        WITH {PERIODS_CTE},
-        first_seen AS (
+    con = ctx.export.con
+    if not has_table(con, "patient_first_seen"):  # the same for every month: built once
+        con.execute(
+            """
+            CREATE TEMP TABLE patient_first_seen AS
             SELECT patient_id, min(ts) AS first_ts FROM (
                 SELECT patient_id, occurred_at AS ts FROM consent_events
                 UNION ALL SELECT patient_id, sent_at FROM messages
             ) GROUP BY patient_id
-        ),
+            """
+        )
+    return con.execute(
+        f"""
+        WITH {PERIODS_CTE},
         known AS (
             SELECT p.period, count(f.patient_id) AS patients
-            FROM periods p LEFT JOIN first_seen f ON f.first_ts < p.end_ts
+            FROM periods p LEFT JOIN patient_first_seen f ON f.first_ts < p.end_ts
             GROUP BY p.period
         ),
         opted_in AS (
@@ -325,16 +329,12 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
             ) WHERE state = 'opt_in'
         ),
         -- the latest change strictly before the month's end is an opt-in
-        state AS (
-            SELECT p.period, o.channel, o.patient_id, 'opt_in' AS state
-            FROM periods p JOIN opted_in o ON o.from_ts < p.end_ts AND o.to_ts >= p.end_ts
-        ),
         live AS (
-            SELECT period, channel AS segment, count(*) AS opted_in FROM state
-            WHERE state = 'opt_in' GROUP BY ALL
-            UNION ALL
-            SELECT period, 'all', count(DISTINCT patient_id) FROM state
-            WHERE state = 'opt_in' GROUP BY ALL
+            SELECT p.period,
+                CASE WHEN grouping(o.channel) = 1 THEN 'all' ELSE o.channel END AS segment,
+                count(DISTINCT o.patient_id) AS opted_in
+            FROM periods p JOIN opted_in o ON o.from_ts < p.end_ts AND o.to_ts >= p.end_ts
+            GROUP BY GROUPING SETS ((p.period, o.channel), (p.period))
         ),
         segs AS (
             SELECT DISTINCT channel AS segment FROM marketing_state_changes UNION SELECT 'all'
@@ -354,13 +354,12 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
 def optout_hours(ctx) -> pd.DataFrame:
     """Hours from opt-out to processing, per opt-out occurring in the period (for a histogram)."""
     return ctx.export.con.execute(
-        """
+        f"""
         SELECT channel, method, epoch(processed_at - occurred_at) / 3600.0 AS hours
         FROM consent_events
-        WHERE action = 'opt_out' AND processed_at IS NOT NULL
-          AND timezone(?, occurred_at)::DATE BETWEEN ? AND ?
+        WHERE action = 'opt_out' AND processed_at IS NOT NULL AND {_in_month("occurred_at")}
         """,
-        [ctx.timezone, ctx.period.first_day, ctx.period.as_of],
+        _span(ctx),
     ).df()
 
 
@@ -379,7 +378,7 @@ def forbidden_marketing(ctx) -> pd.DataFrame:
             consent_event_id AS forbidding_event, {_local("consent_at")} AS event_local
         FROM marketing_checked
         WHERE (state = 'opt_out' OR state IS NULL)
-          AND timezone($tz, sent_at)::DATE BETWEEN $first AND $last
+          AND {_in_month("sent_at")}
         ORDER BY sent_at, message_id
         """,
         _span(ctx),
@@ -395,7 +394,7 @@ def missed_keyword_optouts(ctx) -> pd.DataFrame:
             i.body AS text_as_received
         FROM inbound_sms i
         WHERE i.kind = 'withdrawal'
-          AND timezone($tz, i.sent_at)::DATE BETWEEN $first AND $last
+          AND {_in_month("i.sent_at")}
           AND NOT EXISTS (SELECT 1 FROM consent_events e
                           WHERE e.action = 'opt_out' AND e.source_message_id = i.message_id)
         ORDER BY i.sent_at, i.message_id
@@ -416,7 +415,7 @@ def unanswered_help(ctx) -> pd.DataFrame:
             END AS replied
         FROM help_checked
         WHERE (replied_at IS NULL OR replied_at > sent_at + to_minutes($minutes))
-          AND timezone($tz, sent_at)::DATE BETWEEN $first AND $last
+          AND {_in_month("sent_at")}
         ORDER BY sent_at, message_id
         """,
         {**_span(ctx), "minutes": _policy(ctx)["help_reply_minutes"]},
@@ -433,7 +432,7 @@ def late_optouts(ctx) -> pd.DataFrame:
             round(epoch(processed_at - occurred_at) / 3600.0, 1) AS hours
         FROM consent_events
         WHERE action = 'opt_out'
-          AND timezone($tz, occurred_at)::DATE BETWEEN $first AND $last
+          AND {_in_month("occurred_at")}
           AND (processed_at IS NULL
                OR epoch(processed_at - occurred_at) / 3600.0 > $hours)
         ORDER BY occurred_at, event_id
@@ -443,7 +442,13 @@ def late_optouts(ctx) -> pd.DataFrame:
 
 
 def _span(ctx) -> dict:
-    return {"tz": ctx.timezone, "first": ctx.period.first_day, "last": ctx.period.as_of}
+    """What ``_in_month`` binds: the time zone and the month's bounds."""
+    return month_buckets("", ctx.timezone, [ctx.period]).within_params
+
+
+def _in_month(column: str) -> str:
+    """SQL: the instant lies in the context's month (bind ``_span``)."""
+    return month_buckets(column, "", [Period(2000, 1)]).within
 
 
 def rules_applied(ctx) -> pd.DataFrame:

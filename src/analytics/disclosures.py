@@ -16,7 +16,7 @@ import pandas as pd
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
 from analytics.present import segment_table
-from analytics.sql import PERIODS_CTE, has_table, period_params
+from analytics.sql import PERIODS_CTE, month_buckets, period_params
 
 
 def _policy(ctx) -> dict:
@@ -24,39 +24,53 @@ def _policy(ctx) -> dict:
 
 
 def ensure_disclosure_checks(ctx) -> None:
-    """Create ``disclosure_checks`` (one row per disclosure with its flags), once."""
-    con = ctx.export.con
-    if has_table(con, "disclosure_checks"):
-        return
+    """Create the view ``disclosure_checks``: every disclosure with its rule flags.
+
+    A view, not a table: a health system makes ten million disclosures a year and each
+    query reads only a month of them (filter on ``disclosed_at`` so the scan can skip).
+    """
     policy = _policy(ctx)
+    con = ctx.export.con
+    # a view cannot bind parameters: the policy's values go in a one-row table, and each
+    # BAA's first and last day become instants in the clinic's zone
     con.execute(
-        """
-        CREATE TEMP TABLE disclosure_checks AS
-        WITH d AS (
-            SELECT *, timezone($tz, disclosed_at)::DATE AS disclosed_date,
-                string_split(data_categories, ',') AS categories
-            FROM disclosures
-        )
-        SELECT d.*,
-            NOT (recipient_type = 'patient' OR authorization_id IS NOT NULL
-                 OR list_contains($exempt, purpose)) AS accountable,
-            recipient_type = 'business_associate' AS to_business_associate,
-            recipient_type = 'business_associate' AND NOT EXISTS (
-                SELECT 1 FROM vendors v
-                WHERE v.vendor_id = d.vendor_id AND v.baa_signed_on <= d.disclosed_date
-                  AND (v.baa_ended_on IS NULL OR v.baa_ended_on > d.disclosed_date)
-            ) AS ba_without_baa,
-            list_contains($needs_auth, purpose) AND authorization_id IS NULL
-                AS marketing_without_authorization,
-            list_contains(categories, 'sms_phone') AND recipient_type <> 'patient'
-                AS sms_data_shared
-        FROM d
-        """,
+        "CREATE OR REPLACE TEMP TABLE _disclosure_policy AS "
+        "SELECT $tz AS tz, $exempt::VARCHAR[] AS exempt, $needs_auth::VARCHAR[] AS needs_auth",
         {
             "tz": ctx.timezone,
             "exempt": list(policy["non_accountable_purposes"]),
             "needs_auth": list(policy["authorization_required_purposes"]),
         },
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _vendor_baa AS
+        SELECT vendor_id, timezone($tz, baa_signed_on::TIMESTAMP) AS baa_from,
+            timezone($tz, baa_ended_on::TIMESTAMP) AS baa_until
+        FROM vendors
+        """,
+        {"tz": ctx.timezone},
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW disclosure_checks AS
+        SELECT d.*, timezone(p.tz, d.disclosed_at)::DATE AS disclosed_date,
+            NOT (d.recipient_type = 'patient' OR d.authorization_id IS NOT NULL
+                 OR list_contains(p.exempt, d.purpose)) AS accountable,
+            d.recipient_type = 'business_associate' AS to_business_associate,
+            -- in effect on the disclosure's local date: signed on or before it, and not
+            -- ended on or before it (baa_ended_on is the first day without)
+            d.recipient_type = 'business_associate' AND NOT EXISTS (
+                SELECT 1 FROM _vendor_baa v
+                WHERE v.vendor_id = d.vendor_id AND v.baa_from <= d.disclosed_at
+                  AND (v.baa_until IS NULL OR v.baa_until > d.disclosed_at)
+            ) AS ba_without_baa,
+            list_contains(p.needs_auth, d.purpose) AND d.authorization_id IS NULL
+                AS marketing_without_authorization,
+            list_contains(string_split(d.data_categories, ','), 'sms_phone')
+                AND d.recipient_type <> 'patient' AS sms_data_shared
+        FROM disclosures d CROSS JOIN _disclosure_policy p
+        """
     )
 
 
@@ -72,31 +86,37 @@ FLAGS = (
 def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     """Per period and purpose (and 'all'): every disclosure figure, in one pass."""
     ensure_disclosure_checks(ctx)
+    months = month_buckets("disclosed_at", ctx.timezone, periods)
     return ctx.export.con.execute(
         f"""
         WITH {PERIODS_CTE},
-        segments AS (SELECT DISTINCT purpose AS segment FROM disclosure_checks
-                     UNION SELECT 'all'),
-        tagged AS (
-            SELECT c.*, s.segment FROM disclosure_checks c
-            JOIN segments s ON s.segment IN (c.purpose, 'all')
-        ),
-        j AS (
-            SELECT p.period, s.segment, t.*,
-                t.disclosed_date BETWEEN p.first_day AND p.as_of AS in_period
-            FROM periods p CROSS JOIN segments s LEFT JOIN tagged t USING (segment)
+        segments AS (SELECT DISTINCT purpose AS segment FROM disclosures UNION SELECT 'all'),
+        counted AS (
+            SELECT period,
+                CASE WHEN grouping(purpose) = 1 THEN 'all' ELSE purpose END AS segment,
+                count(*) AS total,
+                count(*) FILTER (accountable) AS accountable,
+                count(*) FILTER (ba_without_baa) AS ba_without_baa,
+                count(*) FILTER (marketing_without_authorization)
+                    AS marketing_without_authorization,
+                count(*) FILTER (sms_data_shared) AS sms_data_shared,
+                count(*) FILTER (to_business_associate) AS to_business_associates
+            FROM (SELECT {months.label} AS period, purpose, accountable, ba_without_baa,
+                      marketing_without_authorization, sms_data_shared, to_business_associate
+                  FROM disclosure_checks WHERE {months.within})
+            GROUP BY GROUPING SETS ((period, purpose), (period))
         )
-        SELECT period, segment,
-            count(*) FILTER (in_period) AS total,
-            count(*) FILTER (in_period AND accountable) AS accountable,
-            count(*) FILTER (in_period AND ba_without_baa) AS ba_without_baa,
-            count(*) FILTER (in_period AND marketing_without_authorization)
-                AS marketing_without_authorization,
-            count(*) FILTER (in_period AND sms_data_shared) AS sms_data_shared,
-            count(*) FILTER (in_period AND to_business_associate) AS to_business_associates
-        FROM j GROUP BY period, segment ORDER BY period, segment = 'all', segment
+        SELECT p.period, s.segment,
+            coalesce(total, 0) AS total, coalesce(accountable, 0) AS accountable,
+            coalesce(ba_without_baa, 0) AS ba_without_baa,
+            coalesce(marketing_without_authorization, 0) AS marketing_without_authorization,
+            coalesce(sms_data_shared, 0) AS sms_data_shared,
+            coalesce(to_business_associates, 0) AS to_business_associates
+        FROM periods p CROSS JOIN segments s
+        LEFT JOIN counted c ON c.period = p.period AND c.segment = s.segment
+        ORDER BY p.period, s.segment = 'all', s.segment
         """,
-        period_params(ctx.timezone, periods),
+        {**period_params(ctx.timezone, periods), **months.params},
     ).df()
 
 
@@ -122,20 +142,22 @@ def metrics(ctx) -> list[MetricRow]:
 
 def recipients_by_type(ctx, months: int = 12) -> pd.DataFrame:
     """Disclosures per recipient type and month over the trailing months."""
-    ensure_disclosure_checks(ctx)
     periods = ctx.period.trailing(months)
+    buckets = month_buckets("disclosed_at", ctx.timezone, periods)
     return ctx.export.con.execute(
         f"""
         WITH {PERIODS_CTE},
-        types AS (SELECT DISTINCT recipient_type FROM disclosure_checks)
-        SELECT p.period, t.recipient_type AS segment,
-            count(c.disclosure_id) AS disclosures
+        types AS (SELECT DISTINCT recipient_type FROM disclosures),
+        counted AS (
+            SELECT {buckets.label} AS period, recipient_type, count(*) AS disclosures
+            FROM disclosures WHERE {buckets.within} GROUP BY ALL
+        )
+        SELECT p.period, t.recipient_type AS segment, coalesce(c.disclosures, 0) AS disclosures
         FROM periods p CROSS JOIN types t
-        LEFT JOIN disclosure_checks c ON c.recipient_type = t.recipient_type
-            AND c.disclosed_date BETWEEN p.first_day AND p.as_of
-        GROUP BY ALL ORDER BY p.period, t.recipient_type
+        LEFT JOIN counted c ON c.period = p.period AND c.recipient_type = t.recipient_type
+        ORDER BY p.period, t.recipient_type
         """,
-        period_params(ctx.timezone, periods),
+        {**period_params(ctx.timezone, periods), **buckets.params},
     ).df()
 
 
@@ -146,11 +168,15 @@ def _list(ctx, where: str) -> pd.DataFrame:
         SELECT disclosure_id, patient_id, disclosed_date AS disclosed, recipient_name,
             recipient_type, purpose, data_categories, vendor_id, authorization_id
         FROM disclosure_checks
-        WHERE disclosed_date BETWEEN $first AND $as_of AND {where}
+        WHERE {_in_month(ctx).within} AND {where}
         ORDER BY disclosed_at, disclosure_id
         """,
-        {"first": ctx.period.first_day, "as_of": ctx.period.as_of},
+        _in_month(ctx).within_params,
     ).df()
+
+
+def _in_month(ctx):
+    return month_buckets("disclosed_at", ctx.timezone, [ctx.period])
 
 
 def problem_list(ctx) -> pd.DataFrame:
@@ -159,11 +185,11 @@ def problem_list(ctx) -> pd.DataFrame:
     if frame.empty:
         return frame
     checks = ctx.export.con.execute(
-        """
+        f"""
         SELECT disclosure_id, ba_without_baa, marketing_without_authorization, sms_data_shared
-        FROM disclosure_checks WHERE disclosed_date BETWEEN ? AND ?
+        FROM disclosure_checks WHERE {_in_month(ctx).within}
         """,
-        [ctx.period.first_day, ctx.period.as_of],
+        _in_month(ctx).within_params,
     ).df()
     merged = frame.merge(checks, on="disclosure_id")
     names = {
@@ -183,15 +209,16 @@ def vendors_baa(ctx) -> pd.DataFrame:
     """Each vendor's BAA dates and its disclosures this month (with and without a BAA)."""
     ensure_disclosure_checks(ctx)
     return ctx.export.con.execute(
-        """
+        f"""
         SELECT v.vendor_id, v.name, v.baa_signed_on, v.baa_ended_on,
             count(c.disclosure_id) AS disclosures_this_month,
             count(c.disclosure_id) FILTER (c.ba_without_baa) AS without_baa
-        FROM vendors v LEFT JOIN disclosure_checks c ON c.vendor_id = v.vendor_id
-            AND c.disclosed_date BETWEEN ? AND ?
+        FROM vendors v LEFT JOIN (SELECT * FROM disclosure_checks
+                                  WHERE {_in_month(ctx).within}) c
+            ON c.vendor_id = v.vendor_id
         GROUP BY ALL ORDER BY v.vendor_id
         """,
-        [ctx.period.first_day, ctx.period.as_of],
+        _in_month(ctx).within_params,
     ).df()
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from analytics.contract import QUARANTINE_REASONS, TABLES
 from analytics.loader import Export
 from analytics.period import Period
-from analytics.sql import ident
+from analytics.sql import ident, month_buckets
 
 REASON_MEANINGS = {
     "bad_value": "a value that cannot be read as its column's type",
@@ -52,20 +52,19 @@ def reasons_table() -> pd.DataFrame:
 
 def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFrame:
     """Per dated table: rows used in the period, and the export's first and last local date."""
-    parts = [
-        f"""SELECT ? AS "table",
-            count(*) FILTER (WHERE timezone(?, {ident(t.time_column)})::DATE
-                             BETWEEN ? AND ?) AS rows_in_period,
-            min(timezone(?, {ident(t.time_column)}))::DATE AS first_local_date,
-            max(timezone(?, {ident(t.time_column)}))::DATE AS last_local_date
-        FROM {ident(t.name)}"""
-        for t in TABLES
-        if t.time_column
-    ]
-    params: list = []
-    for t in TABLES:
-        if t.time_column:
-            params += [t.name, timezone, period.first_day, period.as_of, timezone, timezone]
+    dated = [t for t in TABLES if t.time_column]
+    params: dict = {}
+    parts = []
+    for i, t in enumerate(dated):
+        month = month_buckets(ident(t.time_column), timezone, [period])
+        params.update(month.params, **{f"table{i}": t.name})
+        parts.append(
+            f"""SELECT $table{i} AS "table",
+                count(*) FILTER (WHERE {month.within}) AS rows_in_period,
+                timezone($tz, min({ident(t.time_column)}))::DATE AS first_local_date,
+                timezone($tz, max({ident(t.time_column)}))::DATE AS last_local_date
+            FROM {ident(t.name)}"""
+        )
     return export.con.execute(" UNION ALL ".join(parts), params).df()
 
 
@@ -106,20 +105,16 @@ def metrics(ctx) -> list[dict]:
 
 def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.DataFrame:
     """Rows used per dated table and month, over ``periods`` (one pass per table)."""
-    first, last = periods[0].first_day, periods[-1].as_of
-    parts = [
-        f"""SELECT ? AS "table", strftime(timezone(?, {ident(t.time_column)})::DATE, '%Y-%m')
-                AS period, count(*) AS rows
-        FROM {ident(t.name)}
-        WHERE timezone(?, {ident(t.time_column)})::DATE BETWEEN ? AND ?
-        GROUP BY ALL"""
-        for t in TABLES
-        if t.time_column
-    ]
-    params: list = []
-    for t in TABLES:
-        if t.time_column:
-            params += [t.name, timezone, timezone, first, last]
+    params: dict = {}
+    parts = []
+    for i, t in enumerate(t for t in TABLES if t.time_column):
+        months = month_buckets(ident(t.time_column), timezone, periods)
+        params.update(months.params, **{f"table{i}": t.name})
+        parts.append(
+            f"""SELECT $table{i} AS "table", {months.label} AS period,
+                count(*) AS rows
+            FROM {ident(t.name)} WHERE {months.within} GROUP BY ALL"""
+        )
     found = export.con.execute(" UNION ALL ".join(parts), params).df()
     grid = pd.DataFrame(
         [(t.name, str(p)) for t in TABLES if t.time_column for p in periods],

@@ -24,9 +24,14 @@ def _policy(ctx) -> dict:
 
 
 def ensure_record_retention(ctx) -> None:
-    """Create ``record_retention`` (one row per record with its dates), once per connection."""
+    """Create the view ``record_retention`` (one row per record with its dates) and the
+    small table ``retention_runs`` the monthly figures count from, once per connection.
+
+    A view, not a table: a health system holds twenty million records, and the officer's
+    lists each read a few of them; the monthly figures read ``retention_runs`` instead.
+    """
     con = ctx.export.con
-    if has_table(con, "record_retention"):
+    if has_table(con, "retention_runs"):
         return
     policy = _policy(ctx)
     con.execute(
@@ -40,16 +45,27 @@ def ensure_record_retention(ctx) -> None:
             for name, c in policy["classes"].items()
         ],
     )
+    # a view cannot bind parameters: the policy's values go in a one-row table
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _retention_params AS "
+        "SELECT $tz AS tz, $minor_age::INTEGER AS minor_age, $grace::INTEGER AS grace",
+        {
+            "tz": ctx.timezone,
+            "minor_age": policy["minors_until_age"],
+            "grace": policy["grace_days"],
+        },
+    )
     con.execute(
         """
-        CREATE TEMP TABLE record_retention AS
+        CREATE OR REPLACE TEMP VIEW record_retention AS
         WITH r AS (
             SELECT rec.*,
-                timezone($tz, created_at)::DATE AS created_date,
-                timezone($tz, last_activity_at)::DATE AS last_activity_date,
-                timezone($tz, disposed_at)::DATE AS disposed_date,
-                p.keep_years, p.dispose_by_years
+                timezone(x.tz, created_at)::DATE AS created_date,
+                timezone(x.tz, last_activity_at)::DATE AS last_activity_date,
+                timezone(x.tz, disposed_at)::DATE AS disposed_date,
+                p.keep_years, p.dispose_by_years, x.minor_age, x.grace
             FROM records rec LEFT JOIN retention_policy p USING (record_class)
+            CROSS JOIN _retention_params x
         ), e AS (
             SELECT *,
                 record_class = 'medical' AND birth_date IS NOT NULL
@@ -59,7 +75,7 @@ def ensure_record_retention(ctx) -> None:
         ), f AS (
             SELECT *,
                 CASE WHEN minor
-                     THEN greatest(base_end, (birth_date + to_years($minor_age))::DATE)
+                     THEN greatest(base_end, (birth_date + to_years(minor_age))::DATE)
                      ELSE base_end END AS retention_end
             FROM e
         ), g AS (
@@ -70,14 +86,30 @@ def ensure_record_retention(ctx) -> None:
         )
         SELECT record_id, patient_id, record_class, legal_hold, created_date,
             last_activity_date, disposed_date, minor, retention_end, dispose_by,
-            dispose_by + $grace AS disposal_due
+            dispose_by + grace AS disposal_due
         FROM g
-        """,
-        {
-            "tz": ctx.timezone,
-            "minor_age": policy["minors_until_age"],
-            "grace": policy["grace_days"],
-        },
+        """
+    )
+    mi = _month_index
+    # Every monthly figure counts records over a run of months: held from the month of
+    # creation to the month before destruction; overdue from the month after the due date
+    # (disposal_due < as_of); due within 90 days from the month of due - 90 to the month
+    # before the due date; destroyed in the month of destruction. Records with the same
+    # months are counted together: a few thousand rows for millions of records.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE retention_runs AS
+        SELECT record_class,
+            legal_hold IS TRUE AS on_hold, legal_hold IS FALSE AS not_on_hold,
+            (disposed_date < retention_end) IS TRUE AS premature,
+            {mi("created_date")} AS created_m,
+            {mi("disposed_date")} AS disposed_m,
+            {mi("disposal_due + 1")} AS overdue_m,
+            {mi("disposal_due - 90")} AS due_from_m,
+            {mi("disposal_due")} AS due_m,
+            count(*) AS records
+        FROM record_retention GROUP BY ALL
+        """
     )
 
 
@@ -89,39 +121,31 @@ def _month_index(date_sql: str) -> str:
 def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     """Per period and record class (and 'all'): every retention figure, in one pass.
 
-    ``periods`` are consecutive months. Each figure counts records over a run of those
-    months (held from the month of creation to the month before destruction, overdue from
-    the month after the due date...), so each record gets the first and last month index of
-    each run, records with the same runs are counted together, and the small result is
-    spread over the months: one pass over the records whatever the number of months.
+    ``periods`` are consecutive months. Each figure counts records over a run of months
+    (``retention_runs``): the runs are clamped to the periods and spread over them, so the
+    records are read once (when the runs are built) whatever the number of months.
     """
     ensure_record_retention(ctx)
     first = periods[0]
     if [str(p) for p in periods] != [str(first.shift(k)) for k in range(len(periods))]:
         raise ValueError("retention figures are computed over consecutive months")
-    mi = _month_index
     return ctx.export.con.execute(
         f"""
         WITH {PERIODS_CTE},
         months AS (SELECT period, row_number() OVER (ORDER BY period) - 1 AS k FROM periods),
-        segments AS (SELECT DISTINCT record_class AS segment FROM record_retention
+        segments AS (SELECT DISTINCT record_class AS segment FROM retention_runs
                      UNION SELECT 'all'),
-        -- per record, in month indices relative to the first month (k = 0 .. n - 1):
-        -- held while created_date <= as_of < disposed_date; overdue while also
-        -- disposal_due < as_of; due in the next 90 days while as_of < disposal_due
-        -- <= as_of + 90; destroyed in the month of disposed_date
+        -- month indices relative to the first month (k = 0 .. n - 1), clamped
         runs AS (
-            SELECT record_class,
-                legal_hold IS TRUE AS on_hold, legal_hold IS FALSE AS not_on_hold,
-                {mi("created_date")} - $m0 AS held_from,
-                coalesce({mi("disposed_date")} - $m0 - 1, $n) AS held_to,
+            SELECT record_class, on_hold, not_on_hold, premature, records,
+                created_m - $m0 AS held_from,
+                coalesce(disposed_m - $m0 - 1, $n) AS held_to,
                 -- no due date (a class the policy does not schedule): never due
-                coalesce({mi("disposal_due + 1")} - $m0, $n) AS overdue_from,
-                coalesce({mi("disposal_due - 90")} - $m0, $n) AS due_from,
-                coalesce({mi("disposal_due")} - $m0 - 1, -1) AS due_to,
-                {mi("disposed_date")} - $m0 AS disposed_k,
-                (disposed_date < retention_end) IS TRUE AS premature
-            FROM record_retention
+                coalesce(overdue_m - $m0, $n) AS overdue_from,
+                coalesce(due_from_m - $m0, $n) AS due_from,
+                coalesce(due_m - $m0 - 1, -1) AS due_to,
+                disposed_m - $m0 AS disposed_k
+            FROM retention_runs
         ),
         grouped AS (
             SELECT record_class, on_hold, not_on_hold, premature,
@@ -130,7 +154,7 @@ def monthly_frame(ctx, periods: list[Period]) -> pd.DataFrame:
                 greatest(held_from, due_from, 0) AS due_from,
                 least(held_to, due_to, $n) AS due_to,
                 CASE WHEN disposed_k BETWEEN 0 AND $n - 1 THEN disposed_k END AS disposed_k,
-                count(*) AS records
+                sum(records) AS records
             FROM runs GROUP BY ALL
         ),
         counted AS (

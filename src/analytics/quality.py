@@ -57,7 +57,7 @@ def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFra
     parts = []
     for i, t in enumerate(dated):
         month = month_buckets(ident(t.time_column), timezone, [period])
-        params.update(month.params, **{f"table{i}": t.name})
+        params.update(month.within_params, **{f"table{i}": t.name})
         parts.append(
             f"""SELECT $table{i} AS "table",
                 count(*) FILTER (WHERE {month.within}) AS rows_in_period,

@@ -247,3 +247,28 @@ def test_marketing_coverage_at_month_end(got):
     assert values[("consent.marketing_coverage_rate", "sms")] == pytest.approx(2 / 5)
     assert values[("consent.marketing_coverage_rate", "email")] == pytest.approx(1 / 5)
     assert values[("consent.marketing_coverage_rate", "all")] == pytest.approx(3 / 5)
+
+
+def test_second_confirmation_in_a_new_month_is_extra(tmp_path):
+    """Confirmations are numbered over all history: the first went out last month, so
+    the month's one is the second for that opt-out (and last month had none extra)."""
+    events = [
+        event(
+            "Q1", "Q", "sms", "marketing", "opt_in", "2026-08-01 17:00:00", "2026-08-01 17:00:00"
+        ),
+        event("Q2", "Q", "sms", "all", "opt_out", "2026-09-29 18:00:00", "2026-09-29 18:00:00"),
+    ]
+    messages = [
+        message("QC1", "Q", "sms", "outbound", "optout_confirmation", "2026-09-29 18:01:00"),
+        message("QC2", "Q", "sms", "outbound", "optout_confirmation", "2026-10-02 18:00:00"),
+    ]
+    path = write_export(
+        full_export(consent_events=events, messages=messages), "files_parquet", tmp_path
+    )
+    extra = {}
+    for period in ("2026-09", "2026-10"):
+        ctx = open_report(path, period)
+        values = {(m["metric"], m["segment"]): m["value"] for m in cs.metrics(ctx)}
+        extra[period] = values[("consent.extra_optout_confirmations", "sms")]
+        ctx.export.close()
+    assert extra == {"2026-09": 0, "2026-10": 1}

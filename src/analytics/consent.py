@@ -77,19 +77,13 @@ def ensure_consent_tables(ctx) -> None:
     )
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE consent_state_changes AS
+        CREATE OR REPLACE TEMP TABLE marketing_state_changes AS
         SELECT patient_id, channel, occurred_at,
-            purpose IN ('marketing', 'all') AS marketing,
             CASE WHEN bool_or(action = 'opt_out') THEN 'opt_out' ELSE 'opt_in' END AS state,
             coalesce(min(event_id) FILTER (WHERE action = 'opt_out'), min(event_id))
                 AS event_id
-        FROM consent_events
-        GROUP BY GROUPING SETS ((patient_id, channel, occurred_at, purpose IN ('marketing', 'all')),
-                                (patient_id, channel, occurred_at));
-
-        CREATE OR REPLACE TEMP TABLE marketing_state_changes AS
-        SELECT patient_id, channel, occurred_at, state, event_id
-        FROM consent_state_changes WHERE marketing;
+        FROM consent_events WHERE purpose IN ('marketing', 'all')
+        GROUP BY patient_id, channel, occurred_at;
 
         CREATE OR REPLACE TEMP TABLE marketing_checked AS
         SELECT m.message_id, m.patient_id, m.channel, m.campaign_id, m.sent_at,
@@ -111,20 +105,36 @@ def ensure_consent_tables(ctx) -> None:
             ON h.patient_id = r.patient_id AND r.sent_at >= h.sent_at;
 
         CREATE OR REPLACE TEMP TABLE confirmations_checked AS
-        WITH c AS (
+        WITH m AS (
+            SELECT messages.* FROM messages, _month
+            WHERE direction = 'outbound' AND purpose = 'optout_confirmation'
+              AND sent_at < end_ts
+        ),
+        -- any purpose's changes, of the patients who got a confirmation
+        s AS (
+            SELECT patient_id, channel, occurred_at,
+                CASE WHEN bool_or(action = 'opt_out') THEN 'opt_out' ELSE 'opt_in' END
+                    AS state,
+                coalesce(min(event_id) FILTER (WHERE action = 'opt_out'), min(event_id))
+                    AS event_id
+            FROM consent_events WHERE patient_id IN (SELECT patient_id FROM m)
+            GROUP BY patient_id, channel, occurred_at
+        ),
+        c AS (
             SELECT m.message_id, m.patient_id, m.channel, m.sent_at,
                 s.state, s.event_id, s.occurred_at
-            FROM (SELECT messages.* FROM messages, _month
-                  WHERE direction = 'outbound' AND purpose = 'optout_confirmation'
-                    AND sent_at < end_ts) m
-            ASOF LEFT JOIN (SELECT * FROM consent_state_changes WHERE marketing IS NULL) s
+            FROM m ASOF LEFT JOIN s
               ON m.patient_id = s.patient_id AND m.channel = s.channel
              AND m.sent_at >= s.occurred_at
+        ),
+        numbered AS (  -- numbered over all history: a confirmation last month counts
+            SELECT c.*,
+                row_number() OVER (PARTITION BY patient_id, channel, event_id
+                                   ORDER BY sent_at, message_id) AS nth
+            FROM c
         )
-        SELECT c.*,
-            row_number() OVER (PARTITION BY patient_id, channel, event_id ORDER BY sent_at,
-                message_id) AS nth
-        FROM c, _month WHERE sent_at >= start_ts;
+        SELECT numbered.* FROM numbered, _month
+        WHERE sent_at >= start_ts;
 
         CREATE OR REPLACE TEMP TABLE _consent_scope AS SELECT $period AS period;
         """,

@@ -138,7 +138,7 @@ class Export:
         try:
             for s in self.tables.values():
                 if s.present:
-                    name = ident(f"_suspect_{s.table}")
+                    name = ident(f"_stored_{s.table}")
                     self.con.execute(f"CREATE TABLE validated.{name} AS SELECT * FROM {name}")
             self.con.execute("CREATE TABLE validated.quarantine AS SELECT * FROM quarantine")
             self.con.execute(
@@ -181,7 +181,7 @@ def open_validated(directory: Path) -> Export:
                 _empty_table(con, table)
                 continue
             _raw_view(con, table, rel)
-            _valid_view(con, table, f"validated._suspect_{table.name}")
+            _valid_view(con, table, f"validated._stored_{table.name}")
     except BaseException:
         con.close()
         raise
@@ -433,7 +433,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableS
     )
     id_col = ident(table.id_column)
     id_typed = _typed_expr(table.column(table.id_column), ident("_raw_" + table.id_column))
-    stored = ident(f"_suspect_{table.name}")
+    stored = ident(f"_stored_{table.name}")
     as_read = ", ".join(
         f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names, strict=True)
     )
@@ -508,7 +508,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableS
         ).fetchall()
     )
     summary.rows_used = summary.rows_read - summary.rows_quarantined
-    _valid_view(con, table, f"_suspect_{table.name}")
+    _valid_view(con, table, f"_stored_{table.name}")
     return summary
 
 

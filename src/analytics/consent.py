@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
-from analytics.sql import PERIODS_CTE, has_table, month_buckets, period_params
+from analytics.sql import PERIODS_CTE, has_table, in_month, month_buckets, period_params
 
 
 def keyword_pattern(words: list[str]) -> str:
@@ -363,13 +363,14 @@ def coverage_frame(ctx, periods: list[Period]) -> pd.DataFrame:
 
 def optout_hours(ctx) -> pd.DataFrame:
     """Hours from opt-out to processing, per opt-out occurring in the period (for a histogram)."""
+    month, params = in_month("occurred_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT channel, method, epoch(processed_at - occurred_at) / 3600.0 AS hours
         FROM consent_events
-        WHERE action = 'opt_out' AND processed_at IS NOT NULL AND {_in_month("occurred_at")}
+        WHERE action = 'opt_out' AND processed_at IS NOT NULL AND {month}
         """,
-        _span(ctx),
+        params,
     ).df()
 
 
@@ -380,6 +381,7 @@ def _local(column: str) -> str:
 def forbidden_marketing(ctx) -> pd.DataFrame:
     """Officer list: marketing sent in the period after an opt-out or without consent."""
     ensure_consent_tables(ctx)
+    month, params = in_month("sent_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT message_id, patient_id, channel, campaign_id, {_local("sent_at")} AS sent_local,
@@ -388,34 +390,36 @@ def forbidden_marketing(ctx) -> pd.DataFrame:
             consent_event_id AS forbidding_event, {_local("consent_at")} AS event_local
         FROM marketing_checked
         WHERE (state = 'opt_out' OR state IS NULL)
-          AND {_in_month("sent_at")}
+          AND {month}
         ORDER BY sent_at, message_id
         """,
-        _span(ctx),
+        params,
     ).df()
 
 
 def missed_keyword_optouts(ctx) -> pd.DataFrame:
     """Officer list: inbound SMS that withdrew consent and no opt-out event names."""
     ensure_consent_tables(ctx)
+    month, params = in_month("i.sent_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT i.message_id, i.patient_id, {_local("i.sent_at")} AS received_local,
             i.body AS text_as_received
         FROM inbound_sms i
         WHERE i.kind = 'withdrawal'
-          AND {_in_month("i.sent_at")}
+          AND {month}
           AND NOT EXISTS (SELECT 1 FROM consent_events e
                           WHERE e.action = 'opt_out' AND e.source_message_id = i.message_id)
         ORDER BY i.sent_at, i.message_id
         """,
-        _span(ctx),
+        params,
     ).df()
 
 
 def unanswered_help(ctx) -> pd.DataFrame:
     """Officer list: HELP requests with no help reply within the policy's minutes."""
     ensure_consent_tables(ctx)
+    month, params = in_month("sent_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT message_id, patient_id, {_local("sent_at")} AS received_local,
@@ -425,15 +429,16 @@ def unanswered_help(ctx) -> pd.DataFrame:
             END AS replied
         FROM help_checked
         WHERE (replied_at IS NULL OR replied_at > sent_at + to_minutes($minutes))
-          AND {_in_month("sent_at")}
+          AND {month}
         ORDER BY sent_at, message_id
         """,
-        {**_span(ctx), "minutes": _policy(ctx)["help_reply_minutes"]},
+        {**params, "minutes": _policy(ctx)["help_reply_minutes"]},
     ).df()
 
 
 def late_optouts(ctx) -> pd.DataFrame:
     """Officer list: opt-outs in the period processed late or not at all."""
+    month, params = in_month("occurred_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT event_id, patient_id, channel, purpose, method,
@@ -442,23 +447,13 @@ def late_optouts(ctx) -> pd.DataFrame:
             round(epoch(processed_at - occurred_at) / 3600.0, 1) AS hours
         FROM consent_events
         WHERE action = 'opt_out'
-          AND {_in_month("occurred_at")}
+          AND {month}
           AND (processed_at IS NULL
                OR epoch(processed_at - occurred_at) / 3600.0 > $hours)
         ORDER BY occurred_at, event_id
         """,
-        {**_span(ctx), "hours": _policy(ctx)["optout_processing_hours"]},
+        {**params, "hours": _policy(ctx)["optout_processing_hours"]},
     ).df()
-
-
-def _span(ctx) -> dict:
-    """What ``_in_month`` binds: the time zone and the month's bounds."""
-    return month_buckets("", ctx.timezone, [ctx.period]).within_params
-
-
-def _in_month(column: str) -> str:
-    """SQL: the instant lies in the context's month (bind ``_span``)."""
-    return month_buckets(column, "", [Period(2000, 1)]).within
 
 
 def rules_applied(ctx) -> pd.DataFrame:

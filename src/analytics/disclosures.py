@@ -16,7 +16,7 @@ import pandas as pd
 from analytics.metrics import MetricRow, row
 from analytics.period import Period
 from analytics.present import segment_table
-from analytics.sql import PERIODS_CTE, month_buckets, period_params
+from analytics.sql import PERIODS_CTE, in_month, month_buckets, period_params
 
 
 def _policy(ctx) -> dict:
@@ -163,20 +163,17 @@ def recipients_by_type(ctx, months: int = 12) -> pd.DataFrame:
 
 def _list(ctx, where: str) -> pd.DataFrame:
     ensure_disclosure_checks(ctx)
+    month, params = in_month("disclosed_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT disclosure_id, patient_id, disclosed_date AS disclosed, recipient_name,
             recipient_type, purpose, data_categories, vendor_id, authorization_id
         FROM disclosure_checks
-        WHERE {_in_month(ctx).within} AND {where}
+        WHERE {month} AND {where}
         ORDER BY disclosed_at, disclosure_id
         """,
-        _in_month(ctx).within_params,
+        params,
     ).df()
-
-
-def _in_month(ctx):
-    return month_buckets("disclosed_at", ctx.timezone, [ctx.period])
 
 
 def problem_list(ctx) -> pd.DataFrame:
@@ -184,12 +181,13 @@ def problem_list(ctx) -> pd.DataFrame:
     frame = _list(ctx, "(ba_without_baa OR marketing_without_authorization OR sms_data_shared)")
     if frame.empty:
         return frame
+    month, params = in_month("disclosed_at", ctx.timezone, ctx.period)
     checks = ctx.export.con.execute(
         f"""
         SELECT disclosure_id, ba_without_baa, marketing_without_authorization, sms_data_shared
-        FROM disclosure_checks WHERE {_in_month(ctx).within}
+        FROM disclosure_checks WHERE {month}
         """,
-        _in_month(ctx).within_params,
+        params,
     ).df()
     merged = frame.merge(checks, on="disclosure_id")
     names = {
@@ -208,17 +206,17 @@ def problem_list(ctx) -> pd.DataFrame:
 def vendors_baa(ctx) -> pd.DataFrame:
     """Each vendor's BAA dates and its disclosures this month (with and without a BAA)."""
     ensure_disclosure_checks(ctx)
+    month, params = in_month("disclosed_at", ctx.timezone, ctx.period)
     return ctx.export.con.execute(
         f"""
         SELECT v.vendor_id, v.name, v.baa_signed_on, v.baa_ended_on,
             count(c.disclosure_id) AS disclosures_this_month,
             count(c.disclosure_id) FILTER (c.ba_without_baa) AS without_baa
-        FROM vendors v LEFT JOIN (SELECT * FROM disclosure_checks
-                                  WHERE {_in_month(ctx).within}) c
+        FROM vendors v LEFT JOIN (SELECT * FROM disclosure_checks WHERE {month}) c
             ON c.vendor_id = v.vendor_id
         GROUP BY ALL ORDER BY v.vendor_id
         """,
-        _in_month(ctx).within_params,
+        params,
     ).df()
 
 

@@ -81,3 +81,10 @@ def month_buckets(column: str, timezone: str, periods) -> MonthBuckets:
         params=params,
         within_params={k: params[k] for k in ("tz", "_m_start", last)},
     )
+
+
+def in_month(column: str, timezone: str, period) -> tuple[str, dict]:
+    """SQL that is true when the instant ``column`` lies in the local month ``period``,
+    with the parameters it binds (``tz`` among them)."""
+    month = month_buckets(column, timezone, [period])
+    return month.within, month.within_params

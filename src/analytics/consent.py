@@ -142,17 +142,28 @@ def ensure_consent_tables(ctx) -> None:
     )
 
 
+def _ensure_channels(ctx) -> None:
+    """``consent_channels``: the segments of consent figures (every channel seen in consent
+    changes or messages, and 'all'), one scan of the messages per connection."""
+    con = ctx.export.con
+    if not has_table(con, "consent_channels"):
+        con.execute(
+            """
+            CREATE TEMP TABLE consent_channels AS
+            SELECT DISTINCT channel FROM consent_events
+            UNION SELECT DISTINCT channel FROM messages UNION SELECT 'all'
+            """
+        )
+
+
 def monthly_frame(ctx) -> pd.DataFrame:
     """Per channel (and 'all'): every consent figure of the context's month, in one query."""
     ensure_consent_tables(ctx)
+    _ensure_channels(ctx)
     policy = _policy(ctx)
     return ctx.export.con.execute(
         """
-        WITH channels AS (
-            SELECT DISTINCT channel FROM consent_events
-            UNION SELECT DISTINCT channel FROM messages UNION SELECT 'all'
-        ),
-        ev_agg AS (
+        WITH ev_agg AS (
             SELECT CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS channel,
                 count(*) FILTER (action = 'opt_in') AS opt_ins,
                 count(*) FILTER (action = 'opt_out') AS opt_outs,
@@ -212,7 +223,7 @@ def monthly_frame(ctx) -> pd.DataFrame:
             coalesce(help_requests, 0) AS help_requests,
             coalesce(help_unanswered, 0) AS help_unanswered,
             coalesce(extra_optout_confirmations, 0) AS extra_optout_confirmations
-        FROM channels g
+        FROM consent_channels g
         LEFT JOIN ev_agg USING (channel) LEFT JOIN mk USING (channel)
         LEFT JOIN kw USING (channel) LEFT JOIN hp USING (channel)
         LEFT JOIN cf USING (channel)
@@ -229,14 +240,11 @@ def monthly_frame(ctx) -> pd.DataFrame:
 
 def changes_frame(ctx, periods: list[Period]) -> pd.DataFrame:
     """Opt-ins and opt-outs per period and channel (and 'all'), in one pass."""
+    _ensure_channels(ctx)
     months = month_buckets("occurred_at", ctx.timezone, periods)
     return ctx.export.con.execute(
         f"""
         WITH {PERIODS_CTE},
-        channels AS (
-            SELECT DISTINCT channel FROM consent_events
-            UNION SELECT DISTINCT channel FROM messages UNION SELECT 'all'
-        ),
         counted AS (
             SELECT period,
                 CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS channel,
@@ -249,7 +257,7 @@ def changes_frame(ctx, periods: list[Period]) -> pd.DataFrame:
         )
         SELECT p.period, g.channel AS segment,
             coalesce(opt_ins, 0) AS opt_ins, coalesce(opt_outs, 0) AS opt_outs
-        FROM periods p CROSS JOIN channels g
+        FROM periods p CROSS JOIN consent_channels g
         LEFT JOIN counted c ON c.period = p.period AND c.channel = g.channel
         ORDER BY p.period, g.channel = 'all', g.channel
         """,

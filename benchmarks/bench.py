@@ -28,10 +28,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics.context import ReportContext
+from analytics.loading.context import ReportContext
 from analytics.contract import TABLES
-from analytics.loader import open_export
-from analytics.metrics import compute_all
+from analytics.loading.loader import open_export
+from analytics.run.metrics_json import compute_all
 from analytics.paths import project_root, sample_path
 from analytics.period import Period
 from analytics.policy import load_policy

@@ -13,8 +13,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.business_days import holiday_dates
-from analytics.metrics import MetricRow
+from analytics.domains.requests.business_days import holiday_dates
+from analytics.run.metrics_json import MetricRow
 
 
 def local_date(ts: pd.Series, tz: str) -> pd.Series:

@@ -34,24 +34,23 @@ import analytics
 assert analytics.__file__.startswith(src), analytics.__file__
 when = datetime(2000, 1, 1, tzinfo=UTC)
 try:  # the registry's API (after the refactor of issue 12)
-    from analytics.run.figures import month_document, open_months
-except ImportError:
-    month_document = None
-if month_document is not None:
-    docs = {p: month_document(ctx) for p, ctx in open_months(source, months, when)}
-else:  # the flat package before it
+    from analytics.registry import open_report
+    from analytics.run.metrics_json import compute_all, document
+except ImportError:  # the flat package before it
     from analytics.context import open_report
     from analytics.metrics import compute_all, document
-    from analytics.period import Period
-    ctx = open_report(source, months[0])
-    docs = {}
-    for p in months:
-        month = replace(ctx, period=Period.parse(p), generated_at=when)
-        docs[p] = document(month, compute_all(month), when)
+from analytics.period import Period
+ctx = open_report(source, months[0])
+docs = {}
+for p in months:
+    month = replace(ctx, period=Period.parse(p), generated_at=when)
+    docs[p] = document(month, compute_all(month), when)
 for p, doc in docs.items():
     doc.pop("generated_at", None)
     doc.pop("generator", None)
     doc.pop("policy", None)
+    # reasons within a table came in no fixed order before issue 12: compare them as a set
+    doc["quarantine"] = sorted(doc["quarantine"], key=lambda q: (q["table"], q["reason"]))
 json.dump(docs, open(out, "w"), indent=1, sort_keys=True, default=str)
 """
 

@@ -1,7 +1,8 @@
 """The ``analytics`` command: thin wrappers that parse options and call the package.
 
-Every user mistake ends with one line on stderr and a documented exit code, never a
-traceback (see ``EXIT_CODES``).
+Every user mistake ends with one line on stderr and the exit code its error carries
+(``analytics.errors``), never a traceback. Anything else is a bug: one line saying so and
+where the full traceback was written, and exit 1.
 """
 
 from __future__ import annotations
@@ -9,28 +10,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+import textwrap
+import traceback
 from pathlib import Path
 
 from analytics.contract import QUARANTINE_REASONS
-from analytics.loader import ExportError, open_export
+from analytics.errors import (
+    EXIT_CODES,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    AnalyticsError,
+    RunError,
+    UsageError,
+)
+from analytics.loading.loader import open_export
 from analytics.period import Period, PeriodError
-from analytics.policy import PolicyError
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_EXPORT = 3
-EXIT_NOTEBOOK = 4
-EXIT_LOCKED = 5
-
-EXIT_CODES = f"""exit codes:
-  {EXIT_OK}  success
-  {EXIT_USAGE}  bad arguments: a period that is not YYYY-MM or lies outside the export,
-     an unreadable policy file, a bad option
-  {EXIT_EXPORT}  the export cannot be read: missing path, not an export, a required table
-     or column missing, a file that is not what its name says
-  {EXIT_NOTEBOOK}  a report notebook failed: nothing was replaced, the failed notebook is kept
-  {EXIT_LOCKED}  another run of the same month is in progress
-"""
+EPILOG = "exit codes:\n" + "\n".join(
+    textwrap.fill(f"{code}  {text}", width=88, initial_indent="  ", subsequent_indent="     ")
+    for code, text in EXIT_CODES.items()
+)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -88,49 +88,31 @@ def _periods(args: argparse.Namespace) -> list[str | None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from analytics.paths import reports_dir
-    from analytics.report import RunError
-    from analytics.runner import RunLocked, run_months, terminal_progress
+    from analytics.run.runner import run_months, terminal_progress
 
     if args.jobs < 1:
-        raise ValueError("--jobs must be 1 or more")
+        raise UsageError("--jobs must be 1 or more")
     if args.memory_limit:
         # the notebooks' kernels inherit it, so every DuckDB of the run keeps to it
         os.environ["ANALYTICS_MEMORY_LIMIT"] = args.memory_limit
     out = Path(args.out) if args.out else reports_dir()
-    try:
-        results = run_months(
-            args.source,
-            _periods(args),
-            args.policy,
-            out,
-            jobs=args.jobs,
-            progress=terminal_progress(),
-        )
-    except RunError as e:
-        print(f"analytics: run failed, nothing replaced: {e}", file=sys.stderr)
-        return EXIT_NOTEBOOK
-    except RunLocked as e:
-        print(f"analytics: {e}", file=sys.stderr)
-        return EXIT_LOCKED
+    results = run_months(
+        args.source, _periods(args), args.policy, out, jobs=args.jobs, progress=terminal_progress()
+    )
     for month in results:
         print(f"wrote {month.folder / 'index.html'}")
     return EXIT_OK
 
 
 def _cmd_accounting(args: argparse.Namespace) -> int:
-    from analytics.accounting import (
-        accounting,
-        default_output,
-        open_accounting_context,
-        parse_as_of,
-        render_accounting,
-    )
+    from analytics.domains.disclosures.accounting import accounting, default_output, parse_as_of
     from analytics.files import write_private
     from analytics.paths import reports_dir
-    from analytics.policy import load_policy
+    from analytics.presentation.accounting import render_accounting
+    from analytics.registry import load_policy, open_for_date
 
     as_of = parse_as_of(args.as_of, load_policy(args.policy).timezone)
-    ctx = open_accounting_context(args.source, args.policy, as_of)
+    ctx = open_for_date(args.source, args.policy, as_of)
     try:
         acc = accounting(ctx, args.patient, as_of)
         page = render_accounting(ctx, acc)
@@ -151,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analytics",
         description="Privacy-compliance analytics: did the clinic keep its notice's promises?",
-        epilog=EXIT_CODES,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "run",
         help="the monthly run: every report notebook, index.html and metrics.json",
-        epilog=EXIT_CODES,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--source", help="export to read (default: the shipped sample)")
@@ -207,21 +189,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def internal_error(error: BaseException) -> int:
+    """Report a bug: one line on stderr naming the file that holds the full traceback."""
+    fd, path = tempfile.mkstemp(prefix="analytics-internal-error-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("".join(traceback.format_exception(error)))
+    where = traceback.extract_tb(error.__traceback__)[-1:] or None
+    place = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
+    print(
+        f"analytics: internal error{place} ({type(error).__name__}: {error}); this is a bug in "
+        f"the suite, not in your input. The full traceback is in {path}",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "period", None):
             Period.parse(args.period)
         return args.func(args)
-    except ExportError as e:
-        print(f"analytics: {e}", file=sys.stderr)
-        return EXIT_EXPORT
-    except (PolicyError, PeriodError, ValueError) as e:
-        print(f"analytics: {e}", file=sys.stderr)
-        return EXIT_USAGE
+    except AnalyticsError as e:
+        prefix = "run failed, nothing replaced: " if isinstance(e, RunError) else ""
+        print(f"analytics: {prefix}{e}", file=sys.stderr)
+        return e.exit_code
     except KeyboardInterrupt:
         print("analytics: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug, never a user's mistake
+        return internal_error(e)
 
 
 if __name__ == "__main__":

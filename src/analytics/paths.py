@@ -37,8 +37,3 @@ def notebooks_dir() -> Path:
 
 def reports_dir() -> Path:
     return project_root() / "reports"
-
-
-def template_dir() -> Path:
-    """nbconvert templates shipped inside the package."""
-    return _PACKAGE_DIR / "templates"

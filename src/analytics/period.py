@@ -14,13 +14,14 @@ from datetime import date
 import duckdb
 
 from analytics.contract import TABLES
+from analytics.errors import UsageError
 from analytics.sql import ident
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class PeriodError(ValueError):
-    """A period that is not a calendar month the export can answer for."""
+class PeriodError(UsageError):
+    """A period that is not YYYY-MM or lies outside the export."""
 
 
 @dataclass(frozen=True, order=True)

@@ -1,58 +1,120 @@
-"""The compliance policy: deadlines, keyword lists, retention years, as data.
+"""The compliance policy: deadlines, keyword lists, retention years, targets, as data.
 
 The shipped ``policy.toml`` holds the defaults of ``shared/spec/policy-defaults.md``,
 each with its legal source. A clinic may pass its own file; every report records which
 file (and its SHA-256) it applied.
+
+The file is read once into typed sections: ``[clinic]`` and ``[business_days]`` here, and
+one section per domain, whose dataclass the domain declares (the registry hands them to
+``load_policy``). A missing or misspelt key is a ``PolicyError`` naming it when the file is
+loaded, never a ``KeyError`` inside a report.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import hashlib
 import tomllib
-from dataclasses import dataclass
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analytics.errors import UsageError
+
 UNITS = ("calendar", "business")
+T = TypeVar("T")
 
 
-class PolicyError(Exception):
-    """A policy file that cannot be used: the message names the key."""
+class PolicyError(UsageError):
+    """A policy file that cannot be used: the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A leadership tile: a metric, its segment (or '*' for each one), and its colours.
+
+    Green when the figure meets ``green``, amber when it meets ``amber``, red otherwise;
+    ``better`` says which direction is good.
+    """
+
+    metric: str
+    label: str
+    better: str
+    green: float
+    amber: float
+    rule: str
+    segment: str = "all"
+    unit: str = "count"
+    target_text: str = ""
+
+    def __post_init__(self) -> None:
+        if self.better not in ("higher", "lower"):
+            raise ValueError("better is 'higher' or 'lower'")
+        if self.unit not in ("rate", "count", "days", "hours"):
+            raise ValueError("unit is one of rate, count, days, hours")
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """Who the reports are for, and the time zone every calendar question is answered in."""
+
+    name: str
+    timezone: str
+    address: str = ""
+    timezone_source: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {self.timezone!r} is not a time zone") from None
+
+
+@dataclass(frozen=True)
+class BusinessDays:
+    """Monday to Friday less the holidays of this calendar (python-holidays)."""
+
+    holiday_country: str
+    source: str
+    holiday_subdivision: str = ""
+    holiday_categories: list[str] = field(default_factory=lambda: ["public"])
 
 
 @dataclass(frozen=True)
 class Policy:
-    """A loaded policy file and where it came from."""
+    """A loaded policy file, where it came from, and its typed sections."""
 
     path: str
     sha256: str
-    data: dict
+    data: dict  # the file as read, for the record and for independent checks
+    clinic: Clinic
+    business_days: BusinessDays
+    sections: Mapping[str, Any]
 
     @property
     def timezone(self) -> str:
-        return self.data["clinic"]["timezone"]
+        return self.clinic.timezone
 
     @property
     def clinic_name(self) -> str:
-        return self.data["clinic"]["name"]
+        return self.clinic.name
 
-    @property
-    def deadlines(self) -> list[dict]:
-        """Rights-request deadlines: regime ('*' for either), type, days, unit, extension."""
-        return self.data["requests"]["deadlines"]
+    def section(self, name: str, kind: type[T]) -> T:
+        """The typed section ``[name]`` (a domain's own settings)."""
+        found = self.sections.get(name)
+        if not isinstance(found, kind):
+            raise PolicyError(f"policy file {self.path}: no section [{name}] was read")
+        return found
 
-    @property
-    def acknowledgment(self) -> dict:
-        return self.data["requests"]["acknowledgment"]
-
-    @property
-    def business_days(self) -> dict:
-        return self.data["business_days"]
-
-    @property
-    def targets(self) -> list[dict]:
-        return self.data.get("targets", [])
+    def targets(self, name: str) -> list[Target]:
+        """The leadership targets of section ``[name]`` (none if it declares none)."""
+        return list(getattr(self.sections.get(name), "targets", []))
 
 
 def default_policy_path() -> Path:
@@ -60,8 +122,14 @@ def default_policy_path() -> Path:
     return Path(str(resources.files("analytics") / "policy.toml"))
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Read and check a policy file (default: the shipped one)."""
+def load_policy(
+    path: str | Path | None = None, sections: Mapping[str, type] | None = None
+) -> Policy:
+    """Read and check a policy file (default: the shipped one).
+
+    ``sections`` maps each domain's section name to its dataclass; the registry's
+    ``load_policy`` passes every registered domain's.
+    """
     p = Path(path).expanduser() if path else default_policy_path()
     try:
         raw = p.read_bytes()
@@ -71,95 +139,100 @@ def load_policy(path: str | Path | None = None) -> Policy:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise PolicyError(f"policy file {p} is not valid TOML: {e}") from None
-    _check(data, p)
-    return Policy(path=str(p), sha256=hashlib.sha256(raw).hexdigest(), data=data)
+    sections = dict(sections or {})
+    where = f"policy file {p}"
+    if "targets" in data and "targets" not in sections:
+        raise PolicyError(
+            f"{where}: top-level [[targets]] are no longer read: move each target under its "
+            "domain's section, e.g. [[requests.targets]], and drop its 'report' key"
+        )
+    _refuse_unknown(data, ["clinic", "business_days", *sections], where, "section")
+    typed = {
+        name: read_section(_table(data, name, where), kind, f"{where}: [{name}]")
+        for name, kind in sections.items()
+    }
+    return Policy(
+        path=str(p),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        data=data,
+        clinic=read_section(_table(data, "clinic", where), Clinic, f"{where}: [clinic]"),
+        business_days=read_section(
+            _table(data, "business_days", where), BusinessDays, f"{where}: [business_days]"
+        ),
+        sections=types.MappingProxyType(typed),
+    )
 
 
-def _check(data: dict, p: Path) -> None:
-    """Refuse a policy the suite cannot apply, naming the key at fault."""
-    tz = data.get("clinic", {}).get("timezone")
-    if not isinstance(tz, str):
-        raise PolicyError(f"policy file {p}: [clinic] timezone is missing")
+def _table(data: dict, name: str, where: str) -> dict:
+    value = data.get(name)
+    if not isinstance(value, dict):
+        raise PolicyError(f"{where}: section [{name}] is missing")
+    return value
+
+
+def _refuse_unknown(data: dict, known: list[str], where: str, what: str) -> None:
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise PolicyError(f"{where}: unknown {what} {key!r}{hint}")
+
+
+def read_section(data: Any, kind: type[T], where: str) -> T:
+    """``data`` (a TOML table) as the dataclass ``kind``, checked key by key.
+
+    Every field without a default must be present, no other key may be, and each value
+    must have its field's type: ``int`` a whole number (not a boolean), ``float`` any
+    number, ``str``, ``bool``, ``list[X]``, ``dict[str, X]``, or a nested dataclass.
+    The dataclass's own ``__post_init__`` checks (raising ``ValueError``) name the place.
+    """
+    if not isinstance(data, dict):
+        raise PolicyError(f"{where} must be a table")
+    hints = typing.get_type_hints(kind)
+    fields = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    _refuse_unknown(data, list(fields), where, "key")
+    values = {}
+    for name, f in fields.items():
+        if name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise PolicyError(f"{where} lacks {name!r}")
+            continue
+        values[name] = _value(data[name], hints[name], f"{where} {name}")
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"policy file {p}: [clinic] timezone {tz!r} is not a time zone") from None
-    deadlines = data.get("requests", {}).get("deadlines")
-    if not isinstance(deadlines, list) or not deadlines:
-        raise PolicyError(f"policy file {p}: [[requests.deadlines]] is missing")
-    for i, d in enumerate(deadlines, start=1):
-        where = f"policy file {p}: requests.deadlines entry {i}"
-        for key in ("regime", "request_type", "days", "unit", "extension", "source"):
-            if key not in d:
-                raise PolicyError(f"{where} lacks {key!r}")
-        if d["unit"] not in UNITS:
-            raise PolicyError(f"{where}: unit {d['unit']!r} is not one of {', '.join(UNITS)}")
-        for key in ("days", "extension"):
-            if not isinstance(d[key], int) or isinstance(d[key], bool) or d[key] < 0:
-                raise PolicyError(f"{where}: {key} must be a whole number of days, 0 or more")
-    ack = data.get("requests", {}).get("acknowledgment", {})
-    if ack.get("unit") not in UNITS or not isinstance(ack.get("days"), int):
-        raise PolicyError(f"policy file {p}: [requests.acknowledgment] needs days and unit")
-    bd = data.get("business_days", {})
-    if not isinstance(bd.get("holiday_country"), str):
-        raise PolicyError(f"policy file {p}: [business_days] holiday_country is missing")
-    _check_consent(data.get("consent", {}), p)
-    _check_retention(data.get("retention", {}), p)
-    _check_disclosures(data.get("disclosures", {}), p)
-    for i, t in enumerate(data.get("targets", []), start=1):
-        for key in ("metric", "label", "report", "better", "green", "amber", "rule"):
-            if key not in t:
-                raise PolicyError(f"policy file {p}: targets entry {i} lacks {key!r}")
-        if t["better"] not in ("higher", "lower"):
-            raise PolicyError(f"policy file {p}: targets entry {i}: better is higher or lower")
+        return kind(**values)
+    except ValueError as e:
+        raise PolicyError(f"{where}: {e}") from None
 
 
-def _whole(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _check_consent(c: dict, p: Path) -> None:
-    for key in ("withdrawal_words", "help_words"):
-        words = c.get(key)
-        if (
-            not isinstance(words, list)
-            or not words
-            or not all(isinstance(w, str) and w.strip() for w in words)
-        ):
-            raise PolicyError(f"policy file {p}: [consent] {key} must be a list of words")
-    for key in ("help_reply_minutes", "optout_processing_hours", "optout_confirmations_allowed"):
-        if not _whole(c.get(key)):
-            raise PolicyError(f"policy file {p}: [consent] {key} must be a whole number >= 0")
-
-
-def _check_retention(r: dict, p: Path) -> None:
-    from analytics.contract import RECORDS
-
-    for key in ("grace_days", "minors_until_age"):
-        if not _whole(r.get(key)):
-            raise PolicyError(f"policy file {p}: [retention] {key} must be a whole number >= 0")
-    classes = r.get("classes", {})
-    for name in RECORDS.column("record_class").codes:
-        c = classes.get(name)
-        if not isinstance(c, dict):
-            raise PolicyError(f"policy file {p}: [retention.classes.{name}] is missing")
-        for key in ("keep_years", "dispose_by_years"):
-            if not _whole(c.get(key)):
-                raise PolicyError(
-                    f"policy file {p}: [retention.classes.{name}] {key} must be a whole "
-                    "number of years >= 0"
-                )
-
-
-def _check_disclosures(d: dict, p: Path) -> None:
-    from analytics.contract import DISCLOSURES
-
-    purposes = set(DISCLOSURES.column("purpose").codes)
-    for key in ("non_accountable_purposes", "authorization_required_purposes"):
-        values = d.get(key)
-        if not isinstance(values, list) or not set(values) <= purposes:
-            raise PolicyError(
-                f"policy file {p}: [disclosures] {key} must list purposes of the contract"
-            )
-    if not _whole(d.get("accounting_lookback_years")):
-        raise PolicyError(f"policy file {p}: [disclosures] accounting_lookback_years is missing")
+def _value(value: Any, hint: Any, where: str) -> Any:
+    """One value checked against its type hint (see ``read_section``)."""
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return read_section(value, hint, where)  # type: ignore[arg-type]
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise PolicyError(f"{where} must be a list")
+        return [_value(v, item, f"{where} entry {i}") for i, v in enumerate(value, start=1)]
+    if origin is dict:
+        _, item = typing.get_args(hint)
+        if not isinstance(value, dict):
+            raise PolicyError(f"{where} must be a table")
+        return {k: _value(v, item, f"{where}.{k}") for k, v in value.items()}
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise PolicyError(f"{where} must be a whole number, 0 or more")
+        return value
+    if hint is float:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise PolicyError(f"{where} must be a number")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise PolicyError(f"{where} must be text")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise PolicyError(f"{where} must be true or false")
+        return value
+    raise TypeError(f"{where}: the policy reader has no rule for {hint!r}")

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.contract import TABLES
+from analytics.errors import UsageError
 from analytics.sql import ident, literal
 
 WINDOW_START = "2025-01-01"
@@ -584,9 +585,9 @@ def generate_sample(
     generation never leaves half an export.
     """
     if patients < 50:
-        raise ValueError("the sample needs at least 50 patients")
+        raise UsageError("the sample needs at least 50 patients")
     if profile not in PROFILES:
-        raise ValueError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
+        raise UsageError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
     out = Path(out)
     con = duckdb.connect(":memory:")
     try:

@@ -1,0 +1,146 @@
+"""Data quality: what the export held, what was used and quarantined, and why.
+
+Its per-table queries are generated from the data contract (``analytics.contract``), so
+they stay in Python; the quarantined rows are read by ``quarantined_rows.sql``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analytics.contract import QUARANTINE_REASONS, TABLES
+from analytics.figures import MetricRow, Trend, rate, row
+from analytics.loading.context import ReportContext
+from analytics.loading.loader import Export
+from analytics.period import Period
+from analytics.policy import Target
+from analytics.sql import ident, month_buckets, read_sql
+
+NAME = "quality"
+
+
+@dataclass(frozen=True)
+class QualityPolicy:
+    """The policy's ``[quality]`` section: its leadership targets."""
+
+    targets: list[Target] = field(default_factory=list)
+
+
+REASON_MEANINGS = {
+    "bad_value": "a value that cannot be read as its column's type",
+    "missing_required": "a required value is empty (or an outbound message has no purpose)",
+    "unknown_code": "a code outside the column's allowed list",
+    "bad_order": "a later step dated before an earlier one (e.g. closed before received)",
+    "inconsistent_state": "a request closed without an outcome, or with an outcome but open",
+    "duplicate_row": "an exact copy of an earlier row (the first copy is used)",
+    "conflicting_id": "two different rows share one id (all of them are set aside)",
+}
+
+
+def validation_summary(export: Export) -> pd.DataFrame:
+    """Rows read, used and quarantined per table, with the reasons in words."""
+    rows = []
+    for r in export.summary_rows():
+        reasons = ", ".join(f"{k} {r[k]}" for k in QUARANTINE_REASONS if r[k])
+        rows.append(
+            {
+                "table": r["table"],
+                "in export": "yes" if r["present"] else "no (optional, read as empty)",
+                "rows read": r["rows_read"],
+                "rows used": r["rows_used"],
+                "rows quarantined": r["rows_quarantined"],
+                "quarantined by reason": reasons or "none",
+                "balanced": r["rows_read"] == r["rows_used"] + r["rows_quarantined"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reasons_table() -> pd.DataFrame:
+    """The quarantine reasons in order of precedence, in plain words."""
+    return pd.DataFrame(
+        {
+            "precedence": range(1, len(QUARANTINE_REASONS) + 1),
+            "reason": QUARANTINE_REASONS,
+            "meaning": [REASON_MEANINGS[r] for r in QUARANTINE_REASONS],
+        }
+    )
+
+
+def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFrame:
+    """Per dated table: rows used in the period, and the export's first and last local date."""
+    dated = [t for t in TABLES if t.time_column]
+    params: dict = {}
+    parts = []
+    for i, t in enumerate(dated):
+        month = month_buckets(ident(t.time_column), timezone, [period])
+        params.update(month.within_params, **{f"table{i}": t.name})
+        parts.append(
+            f"""SELECT $table{i} AS "table",
+                count(*) FILTER (WHERE {month.within}) AS rows_in_period,
+                timezone($tz, min({ident(t.time_column)}))::DATE AS first_local_date,
+                timezone($tz, max({ident(t.time_column)}))::DATE AS last_local_date
+            FROM {ident(t.name)}"""
+        )
+    return export.con.execute(" UNION ALL ".join(parts), params).df()
+
+
+def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:
+    """The first quarantined rows of each table and reason, as read (for the officer)."""
+    return export.con.execute(read_sql(__name__, "quarantined_rows"), {"limit": limit}).df()
+
+
+def metrics(ctx: ReportContext) -> list[MetricRow]:
+    """Data-quality metric rows: per table and pooled rows read, used and quarantined."""
+    out = []
+    summaries = list(ctx.export.tables.values())
+    for name in ("rows_read", "rows_used", "rows_quarantined"):
+        for s in summaries:
+            out.append(row(f"quality.{name}", getattr(s, name), s.table))
+        out.append(row(f"quality.{name}", sum(getattr(s, name) for s in summaries)))
+    for s in summaries:
+        out.append(row("quality.quarantined_rate", rate(s.rows_quarantined, s.rows_read), s.table))
+    out.append(
+        row(
+            "quality.quarantined_rate",
+            rate(sum(s.rows_quarantined for s in summaries), sum(s.rows_read for s in summaries)),
+        )
+    )
+    return out
+
+
+def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.DataFrame:
+    """Rows used per dated table and month, over ``periods`` (one pass per table)."""
+    params: dict = {}
+    parts = []
+    for i, t in enumerate(t for t in TABLES if t.time_column):
+        months = month_buckets(ident(t.time_column), timezone, periods)
+        params.update(months.params, **{f"table{i}": t.name})
+        parts.append(
+            f"""SELECT $table{i} AS "table", {months.label} AS period,
+                count(*) AS rows
+            FROM {ident(t.name)} WHERE {months.within} GROUP BY ALL"""
+        )
+    found = export.con.execute(" UNION ALL ".join(parts), params).df()
+    grid = pd.DataFrame(
+        [(t.name, str(p)) for t in TABLES if t.time_column for p in periods],
+        columns=["table", "period"],
+    )
+    out = grid.merge(found, on=["table", "period"], how="left")
+    out["rows"] = out["rows"].fillna(0).astype(int)
+    return out
+
+
+def trends(ctx: ReportContext) -> list[Trend]:
+    """Rows per month by table over the trailing twelve months (gaps reveal missing data)."""
+    months = ctx.period.trailing(12)
+    frame = monthly_rows(ctx.export, ctx.timezone, months)
+    title = f"Rows per month by table, {months[0]} to {months[-1]} (data contract v1)"
+    return [Trend("rows_per_month", frame, title)]
+
+
+def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """The officer's lists: the quarantined rows, as read."""
+    return {"quality-quarantined-rows": quarantined_rows(ctx.export, limit=1_000_000)}

@@ -1,0 +1,74 @@
+"""What every report starts from: a validated export, the policy and the period.
+
+``analytics.registry.open_report`` builds it from a notebook's parameters; the domains
+read everything they need from it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from analytics import __version__
+from analytics.loading.loader import Export, open_export, open_validated
+from analytics.paths import sample_path
+from analytics.period import Period
+from analytics.policy import Policy
+
+AUDIENCES = ("leadership", "officer")
+
+
+@dataclass
+class ReportContext:
+    """A validated export with the policy and period a report applies."""
+
+    export: Export
+    policy: Policy
+    period: Period
+    audience: str
+    generated_at: datetime
+
+    @property
+    def timezone(self) -> str:
+        return self.policy.timezone
+
+    @property
+    def for_officer(self) -> bool:
+        """Whether this report may show the officer's row-level lists (ids, texts)."""
+        return self.audience == "officer"
+
+    def banner_html(self, title: str, rule: str) -> str:
+        """The header every report opens with: what, for which period, by which rule."""
+        e = html.escape
+        return (
+            f'<div class="report-banner" aria-label="{e(title)}">'
+            f"<p><b>Period:</b> {e(str(self.period))} (local dates in {e(self.timezone)}; "
+            f"as of {e(self.period.as_of.isoformat())})</p>"
+            f"<p><b>Rule:</b> {e(rule)}</p>"
+            f"<p><b>Source:</b> {e(str(self.export.source))} ({e(self.export.form)}) · "
+            f"<b>Policy:</b> {e(self.policy.path)} (sha256 {e(self.policy.sha256[:12])}…)</p>"
+            f"<p><b>Made:</b> {e(self.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by "
+            f"analytics {e(__version__)}</p>"
+            "</div>"
+        )
+
+
+def resolve_source(source: str | Path | None) -> Path:
+    """The export to read: the given path, or the shipped sample when empty."""
+    return Path(source).expanduser() if source else sample_path()
+
+
+VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<snapshot folder>"
+
+
+def open_source(source: Path) -> Export:
+    """Open the export; read the monthly run's validated snapshot when it is of this source."""
+    handed = os.environ.get(VALIDATED_ENV, "")
+    if "\n" in handed:
+        for_source, validated = handed.split("\n", 1)
+        if Path(for_source) == source.resolve() and Path(validated).is_dir():
+            return open_validated(Path(validated))
+    return open_export(source)

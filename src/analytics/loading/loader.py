@@ -1,0 +1,595 @@
+"""Open a compliance export, validate it against the contract, quarantine bad rows.
+
+An export is read through an in-memory DuckDB connection and never copied into it. One
+pass per table types every value, gives each row the first contract reason it breaks and
+stores only the rows that are not clean: quarantined rows, rows sharing an id with
+another, and rows whose codes or text needed trimming or lower-casing. Each contract table
+is then a view of the same name: the clean rows read straight from the source, plus the
+stored rows that passed (codes trimmed and lower-cased, timestamps as TIMESTAMPTZ in UTC).
+``quarantine`` holds every row that broke the contract, with its reason and the row as
+read. Nothing is dropped: per table, rows read = rows used + rows quarantined. The source
+is never written to: a ``.duckdb`` file is attached read-only and files are only read.
+
+Because the tables are views over the source, an export that a report must keep reading
+while its source may change (the monthly run) is snapshotted first:
+``Export.write_validated`` copies the source's files, byte for byte, next to the
+validation's results, and ``open_validated`` opens that snapshot without validating again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Hashable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analytics.contract import QUARANTINE_REASONS, REQUEST_TYPES_BY_REGIME, TABLES, Column, Table
+from analytics.errors import ExportError, UsageError
+from analytics.sql import ident
+
+DUCKDB_MAGIC = b"DUCK"
+VALIDATION_FILE = "validation.duckdb"
+
+
+@dataclass
+class TableSummary:
+    """What validation did to one table."""
+
+    table: str
+    present: bool
+    rows_read: int = 0
+    rows_used: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    absent_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(self.by_reason.values())
+
+
+@dataclass
+class SourceFiles:
+    """Where an export's tables are: one DuckDB database, or one data file per table."""
+
+    form: str
+    database: Path | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def paths(self) -> list[Path]:
+        return [self.database] if self.database else list(self.files.values())
+
+    def fingerprint(self) -> dict[str, list[int]]:
+        """Size and modification time of every file read (a change means a new export)."""
+        out = {}
+        for p in self.paths():
+            st = p.stat()
+            out[str(p)] = [st.st_size, st.st_mtime_ns]
+        return out
+
+
+@dataclass
+class Export:
+    """A validated export: a DuckDB connection holding the contract tables as views."""
+
+    con: duckdb.DuckDBPyConnection
+    source: Path
+    form: str
+    tables: dict[str, TableSummary]
+    files: SourceFiles | None = None
+    fingerprint: dict[str, list[int]] = field(default_factory=dict)
+    # derived tables and views built on this connection, with the key each was built for
+    built: dict[str, Hashable] = field(default_factory=dict, repr=False)
+
+    def summary_rows(self) -> list[dict]:
+        """One row per table: read, used, quarantined and each reason's count."""
+        rows = []
+        for s in self.tables.values():
+            row = {
+                "table": s.table,
+                "present": s.present,
+                "rows_read": s.rows_read,
+                "rows_used": s.rows_used,
+                "rows_quarantined": s.rows_quarantined,
+            }
+            row.update({r: s.by_reason.get(r, 0) for r in QUARANTINE_REASONS})
+            rows.append(row)
+        return rows
+
+    def quarantine_counts(self) -> list[dict]:
+        """Quarantined rows counted by table and reason (the metrics.json shape)."""
+        return [
+            {"table": s.table, "reason": r, "rows": n}
+            for s in self.tables.values()
+            for r, n in s.by_reason.items()
+            if n
+        ]
+
+    def close(self) -> None:
+        self.con.close()
+
+    def write_validated(self, directory: Path) -> None:
+        """Snapshot the export into ``directory``: its files as they are, and this
+        validation's results (stored rows, quarantine, summaries).
+
+        The monthly run does this once, so that its notebooks open the month's export
+        already validated (``open_validated``), and keep reading the same bytes even if the
+        source is replaced or deleted while they run.
+        """
+        if self.files is None:
+            raise ExportError("this export was opened from a snapshot; snapshot its source")
+        data = directory / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        copied: dict[str, str] = {}
+        if self.files.database:
+            shutil.copyfile(self.files.database, data / "export.duckdb")
+            copied["*"] = "data/export.duckdb"
+        for name, file in self.files.files.items():
+            shutil.copyfile(file, data / f"{name}{file.suffix.lower()}")
+            copied[name] = f"data/{name}{file.suffix.lower()}"
+        if self.files.fingerprint() != self.fingerprint:
+            raise ExportError(f"{self.source} changed while it was being read; run again")
+        self.con.execute("ATTACH ? AS validated", [str(directory / VALIDATION_FILE)])
+        try:
+            for s in self.tables.values():
+                if s.present:
+                    name = ident(f"_stored_{s.table}")
+                    self.con.execute(f"CREATE TABLE validated.{name} AS SELECT * FROM {name}")
+            self.con.execute("CREATE TABLE validated.quarantine AS SELECT * FROM quarantine")
+            self.con.execute(
+                "CREATE TABLE validated._summary (source VARCHAR, form VARCHAR, "
+                "summaries JSON, files JSON)"
+            )
+            self.con.execute(
+                "INSERT INTO validated._summary VALUES (?, ?, ?, ?)",
+                [
+                    str(self.source),
+                    self.form,
+                    json.dumps([asdict(s) for s in self.tables.values()]),
+                    json.dumps(copied),
+                ],
+            )
+        finally:
+            self.con.execute("DETACH validated")
+
+
+def open_validated(directory: Path) -> Export:
+    """Open a snapshot written by ``Export.write_validated`` (read-only, not validated again)."""
+    con = _connect()
+    try:
+        con.execute("ATTACH ? AS validated (READ_ONLY)", [str(directory / VALIDATION_FILE)])
+        source, form, summaries, copied = con.execute(
+            "SELECT source, form, summaries, files FROM validated._summary"
+        ).fetchall()[0]
+        copied = json.loads(copied)
+        files = SourceFiles(
+            form,
+            database=directory / copied.pop("*") if "*" in copied else None,
+            files={name: directory / rel for name, rel in copied.items()},
+        )
+        relations = _relations(con, files)
+        tables = {s["table"]: TableSummary(**s) for s in json.loads(summaries)}
+        con.execute("CREATE VIEW quarantine AS SELECT * FROM validated.quarantine")
+        for table in TABLES:
+            rel = relations.get(table.name)
+            if rel is None:
+                _empty_table(con, table)
+                continue
+            _raw_view(con, table, rel)
+            _valid_view(con, table, f"validated._stored_{table.name}")
+    except BaseException:
+        con.close()
+        raise
+    return Export(con=con, source=Path(source), form=form, tables=tables)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(12)
+    return head[8:12] == DUCKDB_MAGIC
+
+
+def _files_from_load_sql(directory: Path) -> dict[str, Path]:
+    """Map table names to data files as named in an EXPORT DATABASE ``load.sql``.
+
+    Paths in load.sql are those of the machine that exported; only the file name is
+    kept and looked up inside ``directory``.
+    """
+    text = (directory / "load.sql").read_text(encoding="utf-8", errors="replace")
+    found = {}
+    for m in re.finditer(r"COPY\s+\"?([\w.]+?)\"?\s+FROM\s+'((?:[^']|'')*)'", text, re.IGNORECASE):
+        table = m.group(1).split(".")[-1].lower()
+        found[table] = directory / Path(m.group(2).replace("''", "'")).name
+    return found
+
+
+def _files_by_name(directory: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for p in sorted(directory.iterdir()):
+        if p.suffix.lower() in (".parquet", ".csv") and p.is_file():
+            found.setdefault(p.stem.lower(), p)
+    return found
+
+
+def _locate(path: Path) -> SourceFiles:
+    """Find the export's form and the file(s) holding its tables."""
+    if not path.exists():
+        raise ExportError(f"no export at {path}: the path does not exist")
+    if path.is_file():
+        if not _is_duckdb_file(path):
+            raise ExportError(
+                f"{path} is not an export: a file export must be a DuckDB database "
+                "(*.duckdb); Parquet or CSV tables belong in a directory"
+            )
+        return SourceFiles("duckdb", database=path)
+    if (path / "schema.sql").is_file() and (path / "load.sql").is_file():
+        form, files = "export_database", _files_from_load_sql(path)
+    else:
+        form, files = "table_files", _files_by_name(path)
+    if not any(t.name in files for t in TABLES):
+        raise ExportError(
+            f"{path} is not an export: it holds none of the contract's tables "
+            f"({', '.join(t.name for t in TABLES)}) as .parquet or .csv files"
+        )
+    contract = {t.name for t in TABLES}
+    files = {name: file for name, file in files.items() if name in contract}
+    for name, file in files.items():
+        if not file.is_file():
+            raise ExportError(f"table {name!r}: file {file} named in load.sql is missing")
+    return SourceFiles(form, files=files)
+
+
+def _relations(con: duckdb.DuckDBPyConnection, source: SourceFiles) -> dict:
+    """Per contract table present, a relation of its rows as read with ``_row``, the
+    1-based position of the row in its table (what the quarantine reports)."""
+    if source.database is None:
+        return {name: _read_file(con, name, file) for name, file in source.files.items()}
+    try:
+        con.execute("ATTACH ? AS src (READ_ONLY)", [str(source.database)])
+    except duckdb.Error as e:
+        raise ExportError(f"{source.database} cannot be opened as a DuckDB database: {e}") from None
+    found = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_catalog = 'src' AND table_schema = 'main'"
+    ).fetchall()
+    contract = {t.name for t in TABLES}
+    relations = {}
+    for name, kind in found:
+        if name.lower() not in contract:
+            continue
+        rel = con.table(f"src.main.{ident(name)}")
+        if kind != "BASE TABLE":  # a view has no row ids: read it once into memory
+            rel = _stored(con, rel, name.lower())
+        relations[name.lower()] = rel.project("rowid + 1 AS _row, *")
+    return relations
+
+
+def _stored(con: duckdb.DuckDBPyConnection, rel, name: str):
+    stored = f"_read_{name}"
+    rel.to_table(stored)
+    return con.table(ident(stored))
+
+
+def _read_file(con: duckdb.DuckDBPyConnection, table: str, file: Path):
+    try:
+        if file.suffix.lower() == ".parquet":
+            rel = con.read_parquet(str(file), file_row_number=True)
+            rel.limit(1).fetchall()  # force a read so a bad file fails here, by name
+            return rel.project("file_row_number + 1 AS _row, *")
+        # RFC 4180, as DuckDB writes it: never sniffed, so a ';' in the data cannot turn
+        # into a delimiter. Read once into memory: a CSV is slow to parse again per query.
+        rel = con.read_csv(
+            str(file), header=True, all_varchar=True, sep=",", quotechar='"', escapechar='"'
+        )
+        return _stored(con, rel, table).project("rowid + 1 AS _row, *")
+    except duckdb.Error as e:
+        kind = "Parquet" if file.suffix.lower() == ".parquet" else "CSV"
+        first = str(e).splitlines()[0]
+        raise ExportError(
+            f"table {table!r}: {file} is not a readable {kind} file ({first})"
+        ) from None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _typed_expr(col: Column, raw: str) -> str:
+    """SQL for a column's typed value, from its raw expression."""
+    if col.code_list:
+        return (
+            f"array_to_string(list_transform(string_split({raw}::VARCHAR, ','), "
+            "lambda x: lower(trim(x))), ',')"
+        )
+    if col.codes:
+        return f"nullif(lower(trim({raw}::VARCHAR)), '')"
+    if col.type == "VARCHAR":
+        return f"nullif(trim({raw}::VARCHAR), '')"
+    return f"TRY_CAST({raw} AS {col.type})"
+
+
+def _clean_expr(col: Column, raw: str) -> str:
+    """SQL for a column's typed value in a clean row, whose text needs no normalising."""
+    return f"{raw}::VARCHAR" if col.type == "VARCHAR" else f"TRY_CAST({raw} AS {col.type})"
+
+
+def _reason_expr(table: Table) -> str:
+    """SQL CASE giving each row the first contract reason that applies, or NULL."""
+    cols = table.columns
+    q = {c.name: ident(c.name) for c in cols}
+    bad_value = " OR ".join(
+        f"({ident('_raw_' + c.name)} IS NOT NULL AND {q[c.name]} IS NULL)"
+        for c in cols
+        if c.type != "VARCHAR"
+    )
+    missing = [f"{q[c.name]} IS NULL" for c in cols if c.required]
+    if table.name == "messages":
+        missing.append("(direction = 'outbound' AND purpose IS NULL)")
+    unknown = []
+    for c in cols:
+        allowed = ", ".join("'" + code + "'" for code in c.codes)
+        if c.code_list:
+            unknown.append(
+                f"NOT list_bool_and(list_transform(string_split({q[c.name]}, ','), "
+                f"lambda x: x IN ({allowed})))"
+            )
+        elif c.codes:
+            unknown.append(f"{q[c.name]} NOT IN ({allowed})")
+    if table.name == "requests":
+        pairs = " OR ".join(
+            f"(regime = '{regime}' AND request_type IN ({', '.join(repr(t) for t in types)}))"
+            for regime, types in REQUEST_TYPES_BY_REGIME.items()
+        )
+        unknown.append(f"NOT ({pairs})")
+    order = [f"{ident(later)} < {ident(earlier)}" for later, earlier in table.order_rules]
+    branches = [
+        ("bad_value", bad_value),
+        ("missing_required", " OR ".join(missing)),
+        ("unknown_code", " OR ".join(unknown)),
+        ("bad_order", " OR ".join(order)),
+    ]
+    if table.name == "requests":
+        branches.append(("inconsistent_state", "(closed_at IS NULL) <> (outcome IS NULL)"))
+    whens = " ".join(f"WHEN coalesce({cond}, false) THEN '{r}'" for r, cond in branches if cond)
+    return f"CASE {whens} END"
+
+
+def _empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """An absent optional table reads as empty."""
+    con.execute(
+        f"CREATE TABLE {ident(table.name)} ("
+        + ", ".join(f"{ident(c.name)} {c.type}" for c in table.columns)
+        + ")"
+    )
+
+
+def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> list[str]:
+    """Create ``_raw_<table>``: ``_row`` and every contract column as read, named
+    ``_raw_<column>`` (NULL when a nullable column is absent). Return the absent columns."""
+    present = {c.lower(): c for c in rel.columns if c not in ("_row", "file_row_number")}
+    absent = []
+    for c in table.columns:
+        if c.name not in present:
+            if c.required:
+                shown = [c for c in rel.columns if c not in ("_row", "file_row_number")]
+                raise ExportError(
+                    f"table {table.name!r} is missing required column {c.name!r} "
+                    f"(it has: {', '.join(shown) or 'no columns'})"
+                )
+            absent.append(c.name)
+    source = f"_source_{table.name}"
+    rel.create_view(source)
+    cols = ", ".join(
+        f"{ident(present[c.name]) if c.name in present else 'NULL'} AS {ident('_raw_' + c.name)}"
+        for c in table.columns
+    )
+    con.execute(
+        f"CREATE VIEW {ident('_raw_' + table.name)} AS SELECT _row, {cols} FROM {ident(source)}"
+    )
+    return absent
+
+
+def _valid_view(con: duckdb.DuckDBPyConnection, table: Table, stored: str) -> None:
+    """Create the table's view: clean rows from the source, plus the stored rows that passed."""
+    names = ", ".join(ident(c.name) for c in table.columns)
+    clean = ", ".join(
+        f"{_clean_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns
+    )
+    raw = ident("_raw_" + table.name)
+    stored_sql = ".".join(ident(part) for part in stored.split("."))
+    if con.execute(f"SELECT count(*) FROM {stored_sql}").fetchall()[0][0] == 0:
+        con.execute(f"CREATE VIEW {ident(table.name)} AS SELECT {clean} FROM {raw}")
+        return
+    con.execute(
+        f"""
+        CREATE VIEW {ident(table.name)} AS
+        SELECT {clean} FROM {raw} WHERE _row NOT IN (SELECT _row FROM {stored_sql})
+        UNION ALL
+        SELECT {names} FROM {stored_sql} WHERE _reason IS NULL
+        """
+    )
+
+
+def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableSummary:
+    summary = TableSummary(table.name, present=rel is not None)
+    if rel is None:
+        _empty_table(con, table)
+        return summary
+    summary.absent_columns = _raw_view(con, table, rel)
+    raw = ident("_raw_" + table.name)
+    raw_names = [ident("_raw_" + c.name) for c in table.columns]
+    typed = [f"{_typed_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns]
+    changed = " OR ".join(
+        f"{ident('_raw_' + c.name)}::VARCHAR IS DISTINCT FROM {ident(c.name)}"
+        for c in table.columns
+        if c.type == "VARCHAR"
+    )
+    id_col = ident(table.id_column)
+    id_typed = _typed_expr(table.column(table.id_column), ident("_raw_" + table.id_column))
+    stored = ident(f"_stored_{table.name}")
+    as_read = ", ".join(
+        f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names, strict=True)
+    )
+    # Ids that may occur more than once: equal ids have equal hashes, so sorting the ids'
+    # 64-bit hashes and comparing neighbours finds every repeated id (plus, rarely, a
+    # collision, settled below among the stored rows; missing ids share the hash of NULL,
+    # and their rows are stored anyway). Sorting hashes is about twice as fast as grouping
+    # tens of millions of distinct ids.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _repeated_hashes AS
+        SELECT DISTINCT h FROM (
+            SELECT h, lead(h) OVER (ORDER BY h) AS next_h
+            FROM (SELECT hash({id_typed}) AS h FROM {raw})
+        ) WHERE h = next_h
+        """
+    )
+    # One pass: typed values and the first of reasons 1-5. Stored: rows that break a rule,
+    # may share an id, or whose text was trimmed or lower-cased (with the row as read for
+    # the first two); every other row is read from the source as it is, by the table's view.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE {stored} AS
+        WITH t AS (SELECT _row, {", ".join(raw_names)}, {", ".join(typed)} FROM {raw}),
+        c AS (SELECT *, {_reason_expr(table)} AS _reason,
+                     hash({id_col}) IN (SELECT h FROM _repeated_hashes) AS _repeated FROM t)
+        SELECT _row, _reason, {", ".join(ident(c.name) for c in table.columns)},
+            CASE WHEN _reason IS NOT NULL OR _repeated THEN struct_pack({as_read}) END AS _as_read
+        FROM c
+        WHERE _reason IS NOT NULL OR _repeated OR {changed or "false"}
+        """
+    )
+    # Every row of a repeated id is stored with its row as read: find the ids exactly.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _repeated_ids AS
+        SELECT {id_col} AS id FROM {stored}
+        WHERE _as_read IS NOT NULL AND {id_col} IS NOT NULL
+          AND hash({id_col}) IN (SELECT h FROM _repeated_hashes)
+        GROUP BY 1 HAVING count(*) > 1
+        """
+    )
+    # Reasons 6 and 7 among rows sharing an id: a later exact copy, or different rows.
+    con.execute(
+        f"""
+        UPDATE {stored} SET _reason = d.reason FROM (
+            SELECT _row, CASE WHEN _copy > 1 THEN 'duplicate_row'
+                              WHEN _versions > 1 THEN 'conflicting_id' END AS reason
+            FROM (
+                SELECT _row, _reason,
+                    row_number() OVER (PARTITION BY _as_read ORDER BY _row) AS _copy,
+                    count(DISTINCT hash(_as_read)) OVER (PARTITION BY {id_col}) AS _versions
+                FROM {stored}
+                WHERE _as_read IS NOT NULL AND {id_col} IN (SELECT id FROM _repeated_ids)
+            ) WHERE _reason IS NULL AND (_copy > 1 OR _versions > 1)
+        ) d WHERE {stored}._row = d._row
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO quarantine
+        SELECT ?, _reason, _row, to_json(_as_read)::VARCHAR
+        FROM {stored} WHERE _reason IS NOT NULL ORDER BY _row
+        """,
+        [table.name],
+    )
+    summary.rows_read = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
+    counted = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM quarantine WHERE table_name = ? GROUP BY reason",
+            [table.name],
+        ).fetchall()
+    )
+    # in the contract's order of precedence, so that metrics.json is the same run to run
+    summary.by_reason = {r: counted[r] for r in QUARANTINE_REASONS if r in counted}
+    summary.rows_used = summary.rows_read - summary.rows_quarantined
+    _valid_view(con, table, f"_stored_{table.name}")
+    return summary
+
+
+def _connect(memory_limit: str | None = None, threads: int | None = None):
+    """An in-memory connection in UTC, quiet, with the memory and thread caps applied.
+
+    ``memory_limit`` (e.g. ``"3GB"``; default ``$ANALYTICS_MEMORY_LIMIT``) caps DuckDB's
+    memory, spilling to the system's temporary folder beyond it; ``threads`` (default
+    ``$ANALYTICS_THREADS``) caps its threads.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        _quiet(con)
+        # spill to the system's temporary folder, never to a '.tmp' in the working folder
+        con.execute(
+            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
+        )
+        memory_limit = memory_limit or os.environ.get("ANALYTICS_MEMORY_LIMIT")
+        threads = threads or int(os.environ.get("ANALYTICS_THREADS", "0") or 0)
+        if memory_limit:
+            try:
+                con.execute("SET memory_limit = ?", [memory_limit])
+            except duckdb.Error:
+                raise UsageError(
+                    f"memory limit {memory_limit!r} is not a size such as 3GB"
+                ) from None
+        if threads:
+            con.execute("SET threads = ?", [threads])
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def open_export(
+    source: str | Path, *, memory_limit: str | None = None, threads: int | None = None
+) -> Export:
+    """Read and validate an export in any accepted form; raise ExportError if unreadable.
+
+    ``memory_limit`` and ``threads`` cap DuckDB (see ``_connect``).
+    """
+    path = Path(source).expanduser()
+    con = _connect(memory_limit, threads)
+    try:
+        files = _locate(path)
+        fingerprint = files.fingerprint()
+        relations = _relations(con, files)
+        for table in TABLES:
+            if table.name not in relations and not table.optional:
+                raise ExportError(
+                    f"{path} is missing required table {table.name!r}"
+                    + ("" if files.database else f" (no {table.name}.parquet or .csv)")
+                )
+        con.execute(
+            "CREATE TABLE quarantine (table_name VARCHAR, reason VARCHAR, "
+            "source_row BIGINT, row_json VARCHAR)"
+        )
+        summaries = {t.name: _validate_table(con, t, relations.get(t.name)) for t in TABLES}
+    except ExportError:
+        con.close()
+        raise
+    except duckdb.Error as e:
+        con.close()
+        first = str(e).splitlines()[0]
+        raise ExportError(f"{path} could not be read as an export: {first}") from None
+    return Export(
+        con=con,
+        source=path,
+        form=files.form,
+        tables=summaries,
+        files=files,
+        fingerprint=fingerprint,
+    )
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bars on a scheduler's log (inside Jupyter, DuckDB refuses the setting)."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass

@@ -1,0 +1,239 @@
+"""Plotly charts that render in JupyterLab and in offline HTML reports alike.
+
+Papermill stores Plotly's default output as ``application/vnd.plotly.v1+json``, which
+nbconvert cannot render: the chart silently vanishes from the HTML. So each figure is
+shown as a bundle that carries both that JSON (for JupyterLab) and an HTML fragment
+without plotly.js (for the report), and ``plotly_js()`` inlines plotly.js once per page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+from IPython.display import HTML, display
+from plotly.offline import get_plotlyjs
+
+from analytics.contract import QUARANTINE_REASONS
+from analytics.figures import Trend
+
+
+def _style(height: int) -> dict:
+    """The look every chart shares: white template, the given height, room for a title."""
+    return {"template": "plotly_white", "height": height, "margin": {"t": 60, "b": 40}}
+
+
+def plotly_js() -> HTML:
+    """An output holding plotly.js itself: show it once, before the first chart."""
+    return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
+
+
+def figure_html(fig: go.Figure) -> str:
+    """The figure as an HTML fragment that relies on the page's inlined plotly.js."""
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+def show(fig: go.Figure) -> None:
+    """Display a figure for both JupyterLab (Plotly JSON) and the HTML report."""
+    display(
+        {
+            "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+            "text/html": figure_html(fig),
+        },
+        raw=True,
+    )
+
+
+def quarantine_by_reason(counts: list[dict], title: str) -> go.Figure:
+    """Stacked bars: quarantined rows per table, one colour per contract reason."""
+    tables = sorted({c["table"] for c in counts})
+    reasons = [r for r in QUARANTINE_REASONS if any(c["reason"] == r for c in counts)]
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=reason,
+                x=tables,
+                y=[
+                    sum(c["rows"] for c in counts if c["table"] == t and c["reason"] == reason)
+                    for t in tables
+                ],
+            )
+            for reason in reasons
+        ]
+    )
+    fig.update_layout(
+        barmode="stack",
+        title=title,
+        xaxis_title="table",
+        yaxis_title="rows quarantined (count)",
+        legend_title="reason",
+        **_style(380),
+    )
+    return fig
+
+
+def rows_per_month(frame, title: str) -> go.Figure:
+    """Lines: rows used per month for each dated table (gaps reveal incomplete exports)."""
+    fig = go.Figure(
+        [
+            go.Scatter(
+                name=table,
+                x=part["period"],
+                y=part["rows"],
+                mode="lines+markers",
+            )
+            for table, part in frame.groupby("table", sort=True)
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title="rows (count, log scale)",
+        yaxis_type="log",
+        legend_title="table",
+        **_style(380),
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def rate_trend(frame, rate: str, population: str, title: str, y_label: str) -> go.Figure:
+    """Lines: a rate per segment and month; 'all' drawn bold, empty months left as gaps."""
+    fig = go.Figure()
+    for segment, part in sorted(frame.groupby("segment"), key=lambda kv: kv[0] != "all"):
+        fig.add_trace(
+            go.Scatter(
+                name="all types" if segment == "all" else segment.replace("_", " "),
+                x=part["period"],
+                y=part[rate],
+                customdata=part[population],
+                mode="lines+markers",
+                line={"width": 4 if segment == "all" else 1.5},
+                visible=True if segment == "all" else "legendonly",
+                hovertemplate="%{x}: %{y:.0%} of %{customdata}<extra>%{fullData.name}</extra>",
+                connectgaps=False,
+            )
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title=f"{y_label} (% of requests closed)",
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        legend_title="request type (click to show)",
+        **_style(420),
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def volume_trend(frame, title: str) -> go.Figure:
+    """Grouped bars: requests received and answered per month."""
+    fig = go.Figure(
+        [
+            go.Bar(name="received", x=frame["period"], y=frame["received"]),
+            go.Bar(name="answered (not withdrawn)", x=frame["period"], y=frame["closed"]),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title="requests (count)",
+        **_style(360),
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def consent_trend(frame, title: str) -> go.Figure:
+    """Bars: opt-ins and opt-outs per month (all channels); lines: marketing coverage."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    pooled = frame[frame["segment"] == "all"]
+    fig.add_trace(go.Bar(name="opt-ins", x=pooled["period"], y=pooled["opt_ins"]))
+    fig.add_trace(go.Bar(name="opt-outs", x=pooled["period"], y=pooled["opt_outs"]))
+    for channel, part in frame[frame["segment"].isin(["sms", "email"])].groupby("segment"):
+        fig.add_trace(
+            go.Scatter(
+                name=f"opted in to {channel} marketing",
+                x=part["period"],
+                y=part["coverage_rate"],
+                mode="lines+markers",
+            ),
+            secondary_y=True,
+        )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        **_style(420),
+        legend={"orientation": "h", "y": -0.25},
+    )
+    fig.update_xaxes(title_text="month (clinic's local dates)", type="category")
+    fig.update_yaxes(title_text="consent changes (count)", secondary_y=False)
+    fig.update_yaxes(
+        title_text="patients opted in at month end (%)",
+        tickformat=".0%",
+        range=[0, 1],
+        secondary_y=True,
+    )
+    return fig
+
+
+def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
+    """Histogram of hours from opt-out to processing, with the policy's limit marked."""
+    fig = go.Figure(
+        go.Histogram(x=frame["hours"], nbinsx=40, name="opt-outs", marker_color="#2b6cb0")
+    )
+    fig.add_vline(
+        x=limit_hours,
+        line_dash="dash",
+        line_color="#c53030",
+        annotation_text=f"policy limit: {limit_hours:g} h",
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="hours from opt-out to processing",
+        yaxis_title="opt-outs (count)",
+        **_style(360),
+    )
+    return fig
+
+
+def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
+    """Stacked bars per segment and month (the pooled 'all' row is left out)."""
+    parts = frame[frame["segment"] != "all"]
+    fig = go.Figure(
+        [
+            go.Bar(name=segment.replace("_", " "), x=part["period"], y=part[value])
+            for segment, part in parts.groupby("segment", sort=True)
+        ]
+    )
+    fig.update_layout(
+        barmode="stack",
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title=y_label,
+        **_style(400),
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def trend_figure(trend: Trend) -> go.Figure:
+    """The chart of a domain's trend, by the shape its ``kind`` names."""
+    if trend.kind == "rate":
+        return rate_trend(trend.frame, trend.value, trend.population, trend.title, trend.y_label)
+    if trend.kind == "count":
+        return count_trend(trend.frame, trend.value, trend.title, trend.y_label)
+    if trend.kind == "rows_per_month":
+        return rows_per_month(trend.frame, trend.title)
+    if trend.kind == "consent":
+        return consent_trend(trend.frame, trend.title)
+    raise ValueError(f"no chart for a trend of kind {trend.kind!r}")

@@ -1,0 +1,64 @@
+"""Presenting small results in notebooks and HTML reports: escaped tables and notes."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML, display
+
+
+def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:
+    """A DataFrame as an HTML table with every cell escaped (bodies may hold markup)."""
+    body = frame.to_html(index=False, escape=True, border=0, na_rep="—")
+    if caption:
+        body = body.replace(
+            '<table border="0" class="dataframe">',
+            f'<table border="0" class="dataframe"><caption>{html.escape(caption)}</caption>',
+            1,
+        )
+    return HTML(body)
+
+
+def note(text: str) -> HTML:
+    """A plain sentence for the reader, escaped."""
+    return HTML(f"<p>{html.escape(text)}</p>")
+
+
+METRICS_MIME = "application/vnd.analytics.metrics+json"
+
+
+def record_metrics(rows: list[dict]) -> None:
+    """Record the metric rows a notebook shows, in its executed copy (for audit and tests).
+
+    The cell that calls this is tagged ``record`` and left out of every HTML page.
+    """
+    display({METRICS_MIME: rows, "text/plain": f"{len(rows)} metric rows recorded"}, raw=True)
+
+
+def recorded_metrics(notebook) -> list[dict]:
+    """The metric rows recorded in an executed notebook."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            found.extend(output.get("data", {}).get(METRICS_MIME, []))
+    return found
+
+
+WORK_LIST_ROWS = 200
+
+
+def work_list(frame: pd.DataFrame, caption: str, name: str) -> HTML:
+    """An officer's list: the first rows as an escaped table, the whole list named as CSV.
+
+    A page stays readable (and renderable) however long the list: a health system's
+    destruction queue can hold hundreds of thousands of records.
+    """
+    if frame.empty:
+        return note(f"{caption}: none.")
+    shown = frame.head(WORK_LIST_ROWS)
+    text = f"{caption}: {len(frame):,} row{'s' if len(frame) != 1 else ''}"
+    if len(frame) > WORK_LIST_ROWS:
+        text += f", the first {WORK_LIST_ROWS} shown"
+    text += f". The full list is officer/worklists/{name}.csv."
+    return HTML(note(text).data + table(shown).data)

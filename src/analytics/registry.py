@@ -1,0 +1,121 @@
+"""The domains of the suite, one declaration each, in report order.
+
+A domain is its package in ``analytics/domains/`` (Python and ``.sql`` files), its
+notebook ``notebooks/NAME.ipynb``, its policy section ``[NAME]`` (with its targets), its
+README section, its tests, and one entry here. The run, ``metrics.json``, the leadership
+index and the work lists iterate ``DOMAINS``; none of them names a domain.
+
+This is also where a report opens (``open_report``): the policy's sections are those of
+the registered domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.domains import consent, disclosures, quality, requests, retention
+from analytics.figures import MetricRow, Trend
+from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
+from analytics.period import Period, default_period
+from analytics.policy import Policy
+from analytics.policy import load_policy as _load_policy
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One domain: what it is called and the functions that give its figures."""
+
+    name: str  # its package, notebook, policy section and README section
+    title: str
+    metric_prefixes: tuple[str, ...]  # the names its metrics start with ('requests.')
+    policy_section: type
+    metrics: Callable[[ReportContext], list[MetricRow]]
+    trends: Callable[[ReportContext], list[Trend]]
+    work_lists: Callable[[ReportContext], dict[str, pd.DataFrame]]
+    on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run
+
+    @property
+    def notebooks(self) -> tuple[str, ...]:
+        """Its notebooks' file names: the monthly one first."""
+        return (f"{self.name}.ipynb", *(f"{n}.ipynb" for n in self.on_request))
+
+
+def _domain(module, title: str, prefixes: tuple[str, ...], section: type, **kw) -> Domain:
+    return Domain(
+        name=module.NAME,
+        title=title,
+        metric_prefixes=prefixes,
+        policy_section=section,
+        metrics=module.metrics,
+        trends=module.trends,
+        work_lists=module.work_lists,
+        **kw,
+    )
+
+
+DOMAINS: tuple[Domain, ...] = (
+    _domain(quality, "Data quality", ("quality",), quality.QualityPolicy),
+    _domain(requests, "Privacy-rights requests", ("requests", "ccpa"), requests.RequestsPolicy),
+    _domain(consent, "Consent and opt-out", ("consent",), consent.ConsentPolicy),
+    _domain(retention, "Record retention", ("retention",), retention.RetentionPolicy),
+    _domain(
+        disclosures,
+        "Disclosures",
+        ("disclosures",),
+        disclosures.DisclosuresPolicy,
+        on_request=("disclosures_accounting",),
+    ),
+)
+
+
+def domain(name: str) -> Domain:
+    """The registered domain called ``name``."""
+    for d in DOMAINS:
+        if d.name == name:
+            return d
+    raise KeyError(name)
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read a policy file with every registered domain's section, typed and checked."""
+    return _load_policy(path, {d.name: d.policy_section for d in DOMAINS})
+
+
+def open_report(
+    source: str | Path | None = None,
+    period: str | None = None,
+    policy: str | Path | None = None,
+    audience: str = "leadership",
+) -> ReportContext:
+    """Open and validate everything a report needs; raise a clear error if unusable.
+
+    The parameters arrive as plain strings from Papermill or JupyterLab: each is checked.
+    """
+    if audience not in AUDIENCES:
+        from analytics.errors import UsageError
+
+        raise UsageError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
+    pol = load_policy(policy)
+    export = open_source(resolve_source(source))
+    try:
+        per = Period.parse(period) if period else default_period(export.con, pol.timezone)
+    except Exception:
+        export.close()
+        raise
+    return ReportContext(export, pol, per, audience, datetime.now(UTC))
+
+
+def open_for_date(source: str | Path | None, policy: str | Path | None, day: date) -> ReportContext:
+    """A report context for one day's request (an accounting): the month holding ``day``."""
+    return ReportContext(
+        open_source(resolve_source(source)),
+        load_policy(policy),
+        Period(day.year, day.month),
+        "officer",
+        datetime.now(UTC),
+    )

@@ -1,0 +1,98 @@
+"""The ``metrics.json`` document (schema ``compliance-metrics/1``).
+
+Every registered domain computes its metric rows (``analytics.figures``) in DuckDB; this
+module gathers them in report order, adds provenance, and checks the document's shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from analytics import __version__
+from analytics.figures import MetricRow, Trend
+from analytics.loading.context import ReportContext
+from analytics.registry import DOMAINS
+
+SCHEMA = "compliance-metrics/1"
+
+
+def compute_all(ctx: ReportContext) -> list[MetricRow]:
+    """Every metric of every registered domain for the context's period, in report order."""
+    rows: list[MetricRow] = []
+    for domain in DOMAINS:
+        rows.extend(domain.metrics(ctx))
+    return rows
+
+
+def all_trends(ctx: ReportContext) -> list[Trend]:
+    """Every domain's twelve-month trends, for the leadership index."""
+    return [trend for domain in DOMAINS for trend in domain.trends(ctx)]
+
+
+def document(ctx: ReportContext, metrics: list[MetricRow], generated_at: datetime) -> dict:
+    """The ``metrics.json`` document for one period."""
+    return {
+        "schema": SCHEMA,
+        "period": str(ctx.period),
+        "timezone": ctx.timezone,
+        "policy": {"path": ctx.policy.path, "sha256": ctx.policy.sha256},
+        "source": {
+            "path": str(ctx.export.source),
+            "form": ctx.export.form,
+            "tables": {
+                s.table: {
+                    "rows_read": s.rows_read,
+                    "rows_used": s.rows_used,
+                    "rows_quarantined": s.rows_quarantined,
+                }
+                for s in ctx.export.tables.values()
+            },
+        },
+        "metrics": metrics,
+        "quarantine": ctx.export.quarantine_counts(),
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        "generator": {"package": "analytics", "version": __version__},
+    }
+
+
+def shape_problems(doc: dict) -> list[str]:
+    """Ways in which a document breaks the documented shape (empty: it conforms)."""
+    found = []
+    for key in ("schema", "period", "timezone", "policy", "source", "metrics", "quarantine"):
+        if key not in doc:
+            found.append(f"missing key {key!r}")
+    if found:
+        return found
+    if doc["schema"] != SCHEMA:
+        found.append(f"schema is {doc['schema']!r}")
+    if not (isinstance(doc["period"], str) and len(doc["period"]) == 7 and doc["period"][4] == "-"):
+        found.append("period is not YYYY-MM")
+    if set(doc["policy"]) < {"path", "sha256"}:
+        found.append("policy lacks path or sha256")
+    for name, t in doc["source"].get("tables", {}).items():
+        if t["rows_read"] != t["rows_used"] + t["rows_quarantined"]:
+            found.append(f"table {name}: rows read != used + quarantined")
+    seen = set()
+    for m in doc["metrics"]:
+        key = (m.get("metric"), m.get("segment"))
+        if set(m) < {"metric", "segment", "value"}:
+            found.append(f"metric row {m} lacks a key")
+        if key in seen:
+            found.append(f"metric {key} appears twice")
+        seen.add(key)
+        v = m.get("value")
+        if v is not None and not isinstance(v, int | float) or isinstance(v, bool):
+            found.append(f"metric {key} has a non-numeric value {v!r}")
+        elif isinstance(v, float) and m["metric"].endswith("_rate") and not 0 <= v <= 1:
+            found.append(f"rate {key} is outside [0, 1]: {v}")
+        elif isinstance(v, int) and v < 0:
+            found.append(f"count {key} is negative: {v}")
+    metrics = {m["metric"] for m in doc["metrics"]}
+    for name in metrics:
+        segments = {m["segment"] for m in doc["metrics"] if m["metric"] == name}
+        if "all" not in segments:
+            found.append(f"metric {name} has no segment 'all'")
+    for q in doc["quarantine"]:
+        if set(q) < {"table", "reason", "rows"} or not isinstance(q["rows"], int):
+            found.append(f"quarantine row {q} is malformed")
+    return found

@@ -1,0 +1,144 @@
+"""Execute one report notebook with Papermill and render it to offline HTML pages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+from analytics.errors import RunError
+from analytics.files import write_private
+from analytics.paths import notebooks_dir
+from analytics.presentation.templates import FOLDER as TEMPLATES
+
+KERNEL_NAME = "analytics"
+
+
+@dataclass
+class NotebookResult:
+    """Where one notebook's outputs landed, and its title."""
+
+    name: str
+    title: str
+    executed: Path
+    html: Path
+    officer_html: Path
+
+
+def ensure_kernel() -> str:
+    """Return a Jupyter kernel name that runs this very interpreter.
+
+    Registers (or re-registers) the ``analytics`` kernel in this environment when it is
+    missing or points at another Python, so Papermill never runs a stale interpreter.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (analytics)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+class _DropStderr(Preprocessor):
+    """Leave warnings and logs in the executed notebook, out of the reader's page."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.get("cell_type") == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+        return cell, resources
+
+
+OFFICER_TAG = "officer"
+RECORD_TAG = "record"  # cells that record figures for audit, never shown
+
+
+def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] = ()) -> str:
+    """Render an executed notebook as a self-contained page with no code and no CDN.
+
+    Cells carrying any of ``drop_tags`` are left out (the leadership page drops the
+    officer's work lists, which name patients, requests and messages).
+    """
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(_DropStderr(), enabled=True)
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={RECORD_TAG, *drop_tags}, enabled=True),
+        enabled=True,
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    return body
+
+
+def report_notebooks(directory: Path | None = None) -> list[Path]:
+    """Every notebook of the monthly run, in name order.
+
+    A notebook whose metadata says ``"analytics": {"monthly": false}`` (the accounting of
+    disclosures, made for one patient on request) is left out.
+    """
+    found = []
+    for path in sorted((directory or notebooks_dir()).glob("*.ipynb")):
+        meta = nbformat.read(path, as_version=4).metadata.get("analytics", {})
+        if meta.get("monthly", True):
+            found.append(path)
+    return found
+
+
+def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbformat.NotebookNode:
+    """Run one notebook with Papermill; raise RunError naming the failing cell."""
+    try:
+        return papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+        )
+    except papermill.PapermillExecutionError as e:
+        first = (e.source or "").strip().splitlines()[:1] or [""]
+        raise RunError(
+            f"notebook {notebook.name} failed in cell {e.cell_index} ({first[0][:80]!r}): "
+            f"{e.ename}: {e.evalue}"
+        ) from None
+
+
+def build_pages(notebook: Path, folder: Path, parameters: dict, kernel: str) -> NotebookResult:
+    """Execute one notebook for the officer and render both of its pages into ``folder``.
+
+    The notebook runs once with ``audience="officer"``. The leadership page leaves out
+    cells tagged ``officer``; the officer's page and the executed notebook go to
+    ``folder/officer/``, readable by the owner only.
+    """
+    officer = folder / "officer"
+    executed = officer / notebook.name
+    node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel)
+    os.chmod(executed, 0o600)
+    page = folder / f"{notebook.stem}.html"
+    write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
+    write_private(officer / page.name, render_html(node), 0o600)
+    title = node.metadata.get("title") or notebook.stem.replace("_", " ")
+    return NotebookResult(notebook.stem, title, executed, page, officer / page.name)

@@ -1,0 +1,279 @@
+"""The monthly run: every report notebook, metrics.json and the leadership index.
+
+A month is built in a temporary folder beside its target and swapped into place only
+when every notebook succeeded: a failed run never leaves a half-written month and never
+overwrites the last good one. Notebooks run in parallel processes, each with its own
+kernel; a kernel that fails to start is retried once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+from nbclient.exceptions import DeadKernelError
+
+from analytics.errors import RunError, RunLocked
+from analytics.loading.context import VALIDATED_ENV, ReportContext
+from analytics.loading.loader import open_validated
+from analytics.period import Period, PeriodError, export_span
+from analytics.presentation import charts, index
+from analytics.registry import open_report
+from analytics.run import metrics_json
+from analytics.run.notebooks import NotebookResult, build_pages, ensure_kernel, report_notebooks
+from analytics.run.provenance import manifest, source_sha256
+from analytics.run.worklists import write_work_lists
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class MonthResult:
+    """What one month's run wrote."""
+
+    period: Period
+    folder: Path
+    pages: list[NotebookResult]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def terminal_progress() -> Progress:
+    """Progress lines on stderr for a person at a terminal; silence for a scheduler."""
+    if sys.stderr.isatty():
+        return lambda line: print(line, file=sys.stderr, flush=True)
+    return _quiet
+
+
+def _build_with_retry(notebook: Path, folder: Path, parameters: dict, kernel: str):
+    """Build one notebook's pages; retry once if its kernel fails to start."""
+    for attempt in (1, 2):
+        try:
+            return build_pages(notebook, folder, parameters, kernel)
+        except RunError:
+            raise
+        except DeadKernelError as e:
+            raise RunError(
+                f"notebook {notebook.name}: its kernel died while running ({e})"
+            ) from None
+        except Exception as e:  # kernel start-up races: ports, slow imports
+            if attempt == 2:
+                raise RunError(
+                    f"notebook {notebook.name}: the kernel did not start ({e})"
+                ) from None
+            time.sleep(0.5 + random.random())
+    raise AssertionError("unreachable")
+
+
+def execute_all(
+    notebooks: list[Path], folder: Path, parameters: dict, jobs: int, progress: Progress
+) -> list[NotebookResult]:
+    """Run every notebook into ``folder``, up to ``jobs`` at once; raise on the first failure."""
+    kernel = ensure_kernel()
+    (folder / "officer").mkdir(mode=0o700, exist_ok=True)
+    results: dict[str, NotebookResult] = {}
+    jobs = max(1, min(jobs, len(notebooks)))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = {
+            pool.submit(_build_with_retry, nb, folder, parameters, kernel): nb for nb in notebooks
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            nb = futures[future]
+            try:
+                results[nb.name] = future.result()
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+            progress(f"[{done}/{len(notebooks)}] {nb.name} done")
+    return [results[nb.name] for nb in notebooks]
+
+
+@contextmanager
+def _snapshot(ctx: ReportContext, staging: Path):
+    """Snapshot the validated export for this month and yield a context reading it.
+
+    The runner and every notebook read the snapshot (the source's files copied as they
+    are, with the validation's results), so none validates again and a source replaced or
+    deleted mid-run changes nothing.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=".validated-", dir=staging.parent))
+    previous = os.environ.get(VALIDATED_ENV)
+    snap = None
+    try:
+        ctx.export.write_validated(folder)
+        snap = replace(ctx, export=open_validated(folder))
+        os.environ[VALIDATED_ENV] = f"{ctx.export.source.resolve()}\n{folder}"
+        yield snap
+    finally:
+        if snap is not None:
+            snap.export.close()
+        if previous is None:
+            os.environ.pop(VALIDATED_ENV, None)
+        else:
+            os.environ[VALIDATED_ENV] = previous
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def month_lock(out: Path, period: Period):
+    """Hold an exclusive lock on one month of ``out`` for the length of its run."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f".lock-{period}"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(f"another run of {period} is writing {out / str(period)}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_month(
+    ctx: ReportContext,
+    out: Path,
+    *,
+    jobs: int = os.cpu_count() or 1,
+    notebooks: list[Path] | None = None,
+    progress: Progress = _quiet,
+) -> MonthResult:
+    """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing."""
+    check_period_in_export(ctx)
+    notebooks = notebooks if notebooks is not None else report_notebooks()
+    target = out / str(ctx.period)
+    generated_at = datetime.now(UTC)
+    parameters = {
+        "source": str(ctx.export.source.resolve()),
+        "period": str(ctx.period),
+        "policy": str(Path(ctx.policy.path).resolve()),
+    }
+    with month_lock(out, ctx.period):
+        staging = Path(tempfile.mkdtemp(prefix=f".{ctx.period}-", dir=out))
+        try:
+            with _snapshot(ctx, staging) as month:
+                month = replace(month, generated_at=generated_at)
+                pages = _build_month(month, staging, notebooks, parameters, jobs, progress)
+                os.chmod(staging, 0o755)
+                _swap_into_place(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    moved = [replace(p, **_relocate(p, staging, target)) for p in pages]
+    return MonthResult(ctx.period, target, moved)
+
+
+def _build_month(
+    ctx: ReportContext,
+    staging: Path,
+    notebooks: list[Path],
+    parameters: dict,
+    jobs: int,
+    progress: Progress,
+) -> list[NotebookResult]:
+    """Write the month into ``staging``: notebooks, work lists, index, metrics, manifest."""
+    generated_at = ctx.generated_at
+    progress(f"{ctx.period}: computing metrics")
+    rows = metrics_json.compute_all(ctx)
+    doc = metrics_json.document(ctx, rows, generated_at)
+    doc["source"]["sha256"] = source_sha256(ctx.export.source)
+    progress(f"{ctx.period}: running {len(notebooks)} notebooks")
+    try:
+        pages = execute_all(notebooks, staging, parameters, jobs, progress)
+    except RunError as e:
+        kept = _keep_failed(staging, staging.parent, ctx.period)
+        where = f"\n  failed notebooks kept in {kept}" if kept else ""
+        raise RunError(f"{e}{where}") from None
+    write_work_lists(ctx, staging / "officer" / "worklists")
+    reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
+    figures = [charts.trend_figure(t) for t in metrics_json.all_trends(ctx)]
+    page = index.render_index(ctx, rows, figures, reports, generated_at)
+    (staging / "index.html").write_text(page, encoding="utf-8")
+    (staging / "metrics.json").write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
+    (staging / "manifest.json").write_text(
+        json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return pages
+
+
+def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:
+    return {
+        k: target / getattr(page, k).relative_to(staging)
+        for k in ("executed", "html", "officer_html")
+    }
+
+
+def check_period_in_export(ctx: ReportContext) -> None:
+    """Refuse a month that lies wholly outside the export's dates."""
+    first, last = export_span(ctx.export.con, ctx.timezone)
+    if first is None:
+        raise PeriodError("the export holds no dated rows")
+    if ctx.period.as_of < first or ctx.period.first_day > last:
+        raise PeriodError(
+            f"period {ctx.period} is outside the export, which covers {first} to {last}"
+        )
+
+
+def run_months(
+    source: str | None,
+    periods: list[str | None],
+    policy: str | None,
+    out: Path,
+    *,
+    jobs: int = os.cpu_count() or 1,
+    progress: Progress = _quiet,
+) -> list[MonthResult]:
+    """Run several months over one validated export, oldest first."""
+    ctx = open_report(source, periods[0], policy)
+    try:
+        results = []
+        for p in periods:
+            month = ctx if p == periods[0] else replace(ctx, period=Period.parse(p))
+            results.append(run_month(month, out, jobs=jobs, progress=progress))
+        return results
+    finally:
+        ctx.export.close()
+
+
+def _keep_failed(staging: Path, out: Path, period: Period) -> Path | None:
+    """Keep the month's executed notebooks (with Papermill's error banner) for diagnosis."""
+    executed = sorted((staging / "officer").glob("*.ipynb"))
+    if not executed:
+        return None
+    failed = out / "failed" / str(period)
+    shutil.rmtree(failed, ignore_errors=True)
+    failed.mkdir(parents=True, mode=0o700)
+    os.chmod(failed.parent, 0o700)
+    for nb in executed:
+        shutil.copyfile(nb, failed / nb.name)
+        os.chmod(failed / nb.name, 0o600)
+    return failed
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with two renames on the same file system."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{staging.name}")
+        target.rename(old)
+    staging.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

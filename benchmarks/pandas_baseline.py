@@ -47,7 +47,7 @@ def request_metrics(t: dict, policy, first: date, as_of: date) -> list[MetricRow
     r["received"] = local_date(r["received_at"], tz)
     r["closed"] = local_date(r["closed_at"], tz)
     r["extended"] = local_date(r["extended_at"], tz)
-    deadlines = pd.DataFrame(policy.deadlines)
+    deadlines = pd.DataFrame(policy.data["requests"]["deadlines"])
     specific = deadlines[deadlines["regime"] != "*"]
     either = deadlines[deadlines["regime"] == "*"].drop(columns="regime")
     r = r.merge(specific, on=["regime", "request_type"], how="left")

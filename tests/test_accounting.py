@@ -10,7 +10,9 @@ from datetime import date
 
 import pytest
 
-from analytics import accounting as ac
+from analytics.domains.disclosures import accounting as ac
+from analytics.presentation.accounting import render_accounting
+from analytics.registry import open_for_date
 from conftest import full_export, write_export
 
 EXCLUDED = [
@@ -77,7 +79,7 @@ def export(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ctx(export):
-    ctx = ac.open_accounting_context(export, None, date(2026, 10, 31))
+    ctx = open_for_date(export, None, date(2026, 10, 31))
     yield ctx
     ctx.export.close()
 
@@ -114,13 +116,13 @@ def test_unknown_patient_and_injection_attempt_find_nothing(ctx):
 
 def test_patient_with_no_accountable_disclosure_gets_a_document_saying_so(ctx):
     acc = ac.accounting(ctx, "PNONE", date(2026, 10, 31))
-    page = ac.render_accounting(ctx, acc)
+    page = render_accounting(ctx, acc)
     assert acc.disclosures.empty
     assert "We made no disclosures" in page
 
 
 def test_document_lists_each_disclosure_escaped_with_the_164_528_wording(ctx):
-    page = ac.render_accounting(ctx, ac.accounting(ctx, "PX", date(2026, 10, 31)))
+    page = render_accounting(ctx, ac.accounting(ctx, "PX", date(2026, 10, 31)))
     assert "<b>IN_sale</b>" not in page and "&lt;b&gt;IN_sale&lt;/b&gt; Ltd" in page
     assert "45 CFR 164.528" in page and "Contour Medical Spa" in page
     assert "Judicial or administrative proceeding" in page and "not known" in page
@@ -174,4 +176,4 @@ def test_dates_are_plain_local_dates(ctx):
     acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
     row = acc.disclosures.set_index("disclosure_id").loc["LAST_DAY"]
     assert row["date"] == "2026-10-31"  # 23:00 PDT on 31 October, not 1 November UTC
-    assert "<td>2026-10-31</td>" in ac.render_accounting(ctx, acc)
+    assert "<td>2026-10-31</td>" in render_accounting(ctx, acc)

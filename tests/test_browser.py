@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.context import open_report
-from analytics.runner import run_month
+from analytics.registry import open_report
+from analytics.run.runner import run_month
 from reports import tiny_month_export
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics import consent as cs
-from analytics.context import open_report
-from analytics.policy import load_policy
+from analytics.domains import consent as cs
+from analytics.registry import load_policy, open_report
 from conftest import full_export, write_export
 
 WORDS = load_policy().data["consent"]

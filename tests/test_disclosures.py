@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import disclosures as ds
-from analytics.context import open_report
+from analytics.domains import disclosures as ds
+from analytics.registry import open_report
+from analytics.sql import ensure
 from conftest import full_export, write_export
 
 
@@ -100,7 +101,7 @@ def export_without_vendors(tmp_path_factory):
 
 def flags(path) -> dict:
     ctx = open_report(path, "2026-10")
-    ds.ensure_disclosure_checks(ctx)
+    ensure(ctx, ds.DISCLOSURE_CHECKS)
     rows = ctx.export.con.execute(
         "SELECT disclosure_id, accountable, ba_without_baa, marketing_without_authorization, "
         "sms_data_shared FROM disclosure_checks"

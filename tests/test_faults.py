@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.context import open_report
-from analytics.report import RunError, report_notebooks
-from analytics.runner import run_month
+from analytics.registry import open_report
+from analytics.run.notebooks import RunError, report_notebooks
+from analytics.run.runner import run_month
 from conftest import full_export, run_cli, tree_hash, write_export
 from reports import tiny_month_export
 
@@ -75,7 +75,7 @@ def test_export_that_vanishes_halfway(good_month, tmp_path):
     doc = json.loads((result.folder / "metrics.json").read_text())
     good = json.loads((good_month[1] / "2026-10" / "metrics.json").read_text())
     assert doc["metrics"] == good["metrics"]
-    assert {p.name for p in result.folder.glob("*.html")} >= {"index.html", "data_quality.html"}
+    assert {p.name for p in result.folder.glob("*.html")} >= {"index.html", "quality.html"}
 
 
 def test_export_gone_before_the_run_is_a_clear_error(tmp_path):

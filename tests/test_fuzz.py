@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from analytics.context import open_report
 from analytics.contract import TABLES
-from analytics.loader import ExportError, open_export
-from analytics.metrics import compute_all, document, shape_problems
-from analytics.worklists import to_csv
+from analytics.loading.loader import ExportError, open_export
+from analytics.registry import open_report
+from analytics.run.metrics_json import compute_all, document, shape_problems
+from analytics.run.worklists import to_csv
 from conftest import BASE_ROWS, write_export
 
 HOSTILE_TEXT = [
@@ -98,9 +98,9 @@ def check_figures(source) -> None:
         for m in rows:
             v = m["value"]
             assert v is None or v >= 0, m
-        from analytics.metrics import domains
+        from analytics.registry import DOMAINS
 
-        for domain in domains():
+        for domain in DOMAINS:
             for frame in domain.work_lists(ctx).values():
                 for line in to_csv(frame).splitlines()[1:]:
                     assert not line.startswith(("=", "+", "@"))

@@ -7,9 +7,10 @@ import re
 import duckdb
 import pytest
 
-from analytics.consent import keyword_pattern
-from analytics.loader import open_export
-from analytics.policy import PolicyError, default_policy_path, load_policy
+from analytics.domains.consent import keyword_pattern
+from analytics.loading.loader import open_export
+from analytics.policy import PolicyError, default_policy_path
+from analytics.registry import load_policy
 from analytics.sample import generate_sample
 from conftest import full_export, write_export
 from conftest import run_cli as cli
@@ -62,7 +63,9 @@ def edited_policy(tmp_path, old: str, new: str):
         ("grace_days = 90", "grace_days = 9.5", "grace_days"),
         ('"sale"]', '"gossip"]', "authorization_required_purposes"),
         ("keep_years = 7", "keep_years = true", "keep_years"),
-        ('better = "lower"', 'better = "sideways"', "better is higher or lower"),
+        ('better = "lower"', 'better = "sideways"', "better is 'higher' or 'lower'"),
+        ("help_reply_minutes = 60", "help_reply_minuets = 60", "did you mean 'help_reply_minutes'"),
+        ("[retention]", "[retension]", "unknown section 'retension'"),
     ],
 )
 def test_bad_policy_values_are_refused_naming_the_key(tmp_path, old, new, words):

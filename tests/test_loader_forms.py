@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analytics.contract import TABLES
-from analytics.loader import open_export
+from analytics.loading.loader import open_export
 from analytics.sql import ident
 from conftest import FORMS, full_export, rows, tree_hash, write_export
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics.context import open_report
-from analytics.metrics import compute_all
 from analytics.period import Period
+from analytics.registry import open_report
+from analytics.run.metrics_json import compute_all
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import pandas_baseline  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.loader import open_export
+from analytics.loading.loader import open_export
 from conftest import full_export, rows
 
 R = "requests"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from plotly.offline import get_plotlyjs
 
-from analytics.context import open_report
-from analytics.metrics import shape_problems
 from analytics.paths import notebooks_dir
-from analytics.report import RunError, ensure_kernel, report_notebooks
-from analytics.runner import RunLocked, month_lock, run_month
+from analytics.registry import open_report
+from analytics.run.metrics_json import shape_problems
+from analytics.run.notebooks import RunError, ensure_kernel, report_notebooks
+from analytics.run.runner import RunLocked, month_lock, run_month
 from conftest import run_cli as cli
 from conftest import tree_hash
 from reports import FORMULA, MARKUP, OVERDUE_ID, SCRIPT, SECRET_ID, tiny_month_export
@@ -91,7 +91,7 @@ def test_metrics_json_counts_equal_the_export(month):
 def test_notebook_figures_equal_metrics_json(month):
     import nbformat
 
-    from analytics.present import recorded_metrics
+    from analytics.presentation.page import recorded_metrics
 
     result, _ = month
     doc = json.loads((result.folder / "metrics.json").read_text())
@@ -112,12 +112,12 @@ def test_leadership_pages_carry_no_ids_and_officer_pages_escape_markup(month):
         assert SECRET_ID not in page.read_text(), page.name
         assert OVERDUE_ID not in page.read_text(), page.name
         assert "P1" not in page.read_text().replace(get_plotlyjs(), ""), page.name
-    assert OVERDUE_ID in (folder / "officer" / "requests_sla.html").read_text()
-    consent_officer = (folder / "officer" / "consent_optout.html").read_text()
+    assert OVERDUE_ID in (folder / "officer" / "requests.html").read_text()
+    consent_officer = (folder / "officer" / "consent.html").read_text()
     assert SCRIPT not in consent_officer
     assert "&lt;script&gt;alert(1)&lt;/script&gt; STOP" in consent_officer
-    assert "alert(1)" not in (folder / "consent_optout.html").read_text()
-    officer = (folder / "officer" / "data_quality.html").read_text()
+    assert "alert(1)" not in (folder / "consent.html").read_text()
+    officer = (folder / "officer" / "quality.html").read_text()
     assert SECRET_ID in officer
     assert MARKUP not in officer  # shown escaped, never as markup
     assert "&lt;img src=x onerror=" in officer
@@ -140,7 +140,7 @@ def test_pages_are_self_contained(month):
 
 def test_pages_name_their_rule_and_period(month):
     result, _ = month
-    text = (result.folder / "data_quality.html").read_text()
+    text = (result.folder / "quality.html").read_text()
     assert "Period:</b> 2026-10" in text
     assert "Rule:</b> data contract v1" in text
     index = (result.folder / "index.html").read_text()
@@ -248,7 +248,7 @@ def test_run_cli_exit_code_for_a_failing_notebook(tmp_path, monkeypatch):
 
 
 def test_notebooks_folder_is_the_projects():
-    assert (notebooks_dir() / "data_quality.ipynb").is_file()
+    assert (notebooks_dir() / "quality.ipynb").is_file()
 
 
 @pytest.fixture(scope="module")
@@ -278,9 +278,9 @@ def test_leadership_artefacts_of_a_sample_run_hold_no_id_and_no_message_body(sam
     import html
     import re
 
-    from analytics.loader import open_export
+    from analytics.loading.loader import open_export
     from analytics.paths import sample_path
-    from analytics.policy import load_policy
+    from analytics.registry import load_policy
 
     export = open_export(sample_path())
     ids = set()
@@ -322,7 +322,7 @@ def test_leadership_artefacts_of_a_sample_run_hold_no_id_and_no_message_body(sam
         assert tokens & ids == set(), page.name
         for body in bodies:
             assert body not in text and html.escape(body) not in text, (page.name, body)
-    officer = (sample_month / "officer" / "requests_sla.html").read_text()
+    officer = (sample_month / "officer" / "requests.html").read_text()
     assert set(re.findall(r"[A-Za-z0-9_-]+", officer)) & ids  # the officer's page names them
 
 
@@ -330,7 +330,7 @@ def test_accounting_notebook_is_not_part_of_the_monthly_run():
     names = {p.name for p in report_notebooks()}
     assert "accounting_of_disclosures.ipynb" not in names
     assert (notebooks_dir() / "accounting_of_disclosures.ipynb").is_file()
-    assert {"data_quality.ipynb", "requests_sla.ipynb", "consent_optout.ipynb"} <= names
+    assert {"quality.ipynb", "requests.ipynb", "consent.ipynb"} <= names
     assert {"retention.ipynb", "disclosures.ipynb"} <= names
 
 

@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 
-from analytics import rights_requests as rr
-from analytics.context import open_report
+from analytics.domains import requests as rr
+from analytics.registry import open_report
+from analytics.sql import ensure
 from conftest import full_export, write_export
 
 
@@ -149,7 +150,7 @@ def export_path(tmp_path_factory):
 
 def per_request(path, period="2026-10", policy=None) -> dict:
     ctx = open_report(path, period, policy)
-    rr.ensure_request_deadlines(ctx)
+    ensure(ctx, rr.REQUEST_DEADLINES)
     found = ctx.export.con.execute(
         "SELECT request_id, received_date, original_due_date, due_date, valid_extension, "
         "on_time, ack_due_date FROM request_deadlines"
@@ -283,7 +284,7 @@ def test_every_request_type_has_a_row_and_pooled_all(export_path):
 
 
 def test_regime_and_type_that_do_not_belong_together_are_quarantined(tmp_path):
-    from analytics.loader import open_export
+    from analytics.loading.loader import open_export
 
     bad = request("MIX", regime="hipaa", request_type="delete", received_at="2026-10-01 17:00")
     export = open_export(write_export(full_export(requests=[bad]), "files_parquet", tmp_path))

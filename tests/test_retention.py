@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
-from analytics import retention as rt
-from analytics.context import open_report
+from analytics.domains import retention as rt
+from analytics.registry import open_report
+from analytics.sql import ensure
 from conftest import full_export, write_export
 
 
@@ -58,7 +59,7 @@ def ctx(tmp_path_factory):
 
 
 def dates(ctx) -> dict:
-    rt.ensure_record_retention(ctx)
+    ensure(ctx, rt.RECORD_RETENTION)
     rows = ctx.export.con.execute(
         "SELECT record_id, retention_end, dispose_by, disposal_due FROM record_retention"
     ).fetchall()

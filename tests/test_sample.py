@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from analytics.contract import TABLES
-from analytics.loader import open_export
+from analytics.loading.loader import open_export
 from analytics.paths import sample_path
 from analytics.sample import PLANTED_BAD_ROWS, generate_sample
 from analytics.sql import ident

@@ -13,9 +13,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from analytics import consent, retention
-from analytics.context import open_report
+from analytics.domains import consent, retention
 from analytics.period import Period
+from analytics.registry import open_report
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.loader import ExportError, open_export
+from analytics.loading.loader import ExportError, open_export
 from conftest import full_export, rows, run_cli, write_export
 
 

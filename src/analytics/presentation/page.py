@@ -1,11 +1,15 @@
-"""Presenting small results in notebooks and HTML reports: escaped tables and notes."""
+"""What a report page shows: escaped tables, notes, officer lists, recorded figures."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 from IPython.display import HTML, display
+
+from analytics.figures import MetricRow
+from analytics.loading.context import ReportContext
 
 
 def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:
@@ -28,7 +32,7 @@ def note(text: str) -> HTML:
 METRICS_MIME = "application/vnd.analytics.metrics+json"
 
 
-def record_metrics(rows: list[dict]) -> None:
+def record_metrics(rows: list[MetricRow]) -> None:
     """Record the metric rows a notebook shows, in its executed copy (for audit and tests).
 
     The cell that calls this is tagged ``record`` and left out of every HTML page.
@@ -36,7 +40,7 @@ def record_metrics(rows: list[dict]) -> None:
     display({METRICS_MIME: rows, "text/plain": f"{len(rows)} metric rows recorded"}, raw=True)
 
 
-def recorded_metrics(notebook) -> list[dict]:
+def recorded_metrics(notebook) -> list[MetricRow]:
     """The metric rows recorded in an executed notebook."""
     found = []
     for cell in notebook.cells:
@@ -48,12 +52,22 @@ def recorded_metrics(notebook) -> list[dict]:
 WORK_LIST_ROWS = 200
 
 
-def work_list(frame: pd.DataFrame, caption: str, name: str) -> HTML:
+def work_list(
+    ctx: ReportContext,
+    make: Callable[[ReportContext], pd.DataFrame],
+    caption: str,
+    name: str,
+) -> HTML:
     """An officer's list: the first rows as an escaped table, the whole list named as CSV.
 
-    A page stays readable (and renderable) however long the list: a health system's
+    Nothing at all for any audience but the officer: the list is not even computed (a
+    second safeguard behind the ``officer`` cell tag, which keeps these cells out of the
+    leadership page). A page stays readable however long the list: a health system's
     destruction queue can hold hundreds of thousands of records.
     """
+    if not ctx.for_officer:
+        return HTML("")
+    frame = make(ctx)
     if frame.empty:
         return note(f"{caption}: none.")
     shown = frame.head(WORK_LIST_ROWS)

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install report test lint format lab sample browser clean
+.PHONY: help install report test test-fast lint format lab sample browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
@@ -26,17 +26,21 @@ browser: ## install Debian's chromium for the browser tests (if missing)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-lint: $(STAMP) ## ruff lint and format check, and no outputs in committed notebooks
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+lint: $(STAMP) ## ruff lint and format check, mypy on src/, no outputs in committed notebooks
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python -m analytics.devtools check-notebooks notebooks
 
 test: $(STAMP) browser lint ## lint, then every test: unit, CLI, notebooks (nbval), browser
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP) ## the tests that need no kernel, child process or browser (under a minute)
+	$(BIN)/python -m pytest -m "not slow" -q tests
+
 format: $(STAMP) ## format the code and strip notebook outputs
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/python -m analytics.devtools strip-notebooks notebooks
 
 lab: $(STAMP) ## open the notebooks in JupyterLab (defaults read the shipped sample)

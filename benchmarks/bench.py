@@ -28,13 +28,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics.loading.context import ReportContext
 from analytics.contract import TABLES
+from analytics.loading.context import ReportContext
 from analytics.loading.loader import open_export
-from analytics.run.metrics_json import compute_all
 from analytics.paths import project_root, sample_path
 from analytics.period import Period
 from analytics.policy import load_policy
+from analytics.run.metrics_json import compute_all
 from analytics.sample import generate_sample
 
 sys.path.insert(0, str(Path(__file__).parent))

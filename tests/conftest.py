@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -161,15 +163,51 @@ def tree_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: int = 600):
-    """Run the ``analytics`` command in a child process, as a user or scheduler would."""
-    return subprocess.run(
-        [sys.executable, "-m", "analytics.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+def run_cli(*args: str, env: dict | None = None, timeout: int = 600, process: bool = False):
+    """Run the ``analytics`` command and return its exit code, stdout and stderr.
+
+    In this process (``analytics.cli.main``, output captured) unless ``process`` or
+    ``env`` asks for a child process, as a scheduler would start it.
+    """
+    if process or env is not None:
+        return subprocess.run(
+            [sys.executable, "-m", "analytics.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    from analytics.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as e:  # argparse: usage errors and --help
+            code = e.code if isinstance(e.code, int) else 2
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def pytest_collection_modifyitems(items):
+    """Notebooks (nbval) start kernels: they are slow tests, left out of ``make test-fast``."""
+    for item in items:
+        if str(item.path).endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def tiny_month(tmp_path_factory):
+    """One run of every report notebook over the tiny export, for 2026-10, shared by the
+    run, fault and browser tests (a test that rewrites it leaves an equivalent month)."""
+    from analytics.registry import open_report
+    from analytics.run.runner import run_month
+    from reports import tiny_month_export
+
+    tmp = tmp_path_factory.mktemp("tiny-month")
+    ctx = open_report(tiny_month_export(tmp / "export"), "2026-10")
+    result = run_month(ctx, tmp / "reports", jobs=2)
+    yield result, ctx
+    ctx.export.close()
 
 
 @pytest.fixture

@@ -7,19 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from analytics.registry import open_report
-from analytics.run.runner import run_month
-from reports import tiny_month_export
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> list[Path]:
-    tmp = tmp_path_factory.mktemp("browser")
-    ctx = open_report(tiny_month_export(tmp / "export"), "2026-10")
-    folder = run_month(ctx, tmp / "reports", jobs=2).folder
+def pages(tiny_month) -> list[Path]:
+    folder = tiny_month[0].folder
     return [folder / "index.html", *sorted(folder.glob("*.html")), *folder.glob("officer/*.html")]
 
 

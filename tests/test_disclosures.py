@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from analytics.domains import disclosures as ds
+from analytics.loading.derived import ensure
 from analytics.registry import open_report
-from analytics.sql import ensure
 from conftest import full_export, write_export
 
 

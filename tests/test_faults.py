@@ -26,15 +26,15 @@ def kernels() -> set[int]:
     return {int(x) for x in done.stdout.split()}
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
-def good_month(tmp_path_factory):
+def good_month(tiny_month):
     """An export and a reports folder holding a good 2026-10 (the tests that follow must
     leave it untouched; the concurrent-run test, last, rewrites it)."""
-    tmp_path = tmp_path_factory.mktemp("faults")
-    source = tiny_month_export(tmp_path / "export")
-    out = tmp_path / "reports"
-    ctx = open_report(source, "2026-10")
-    run_month(ctx, out, jobs=2)
+    result, ctx = tiny_month
+    out = result.folder.parent
     return ctx, out, tree_hash(out / "2026-10")
 
 

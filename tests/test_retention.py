@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from analytics.domains import retention as rt
+from analytics.loading.derived import ensure
 from analytics.registry import open_report
-from analytics.sql import ensure
 from conftest import full_export, write_export
 
 

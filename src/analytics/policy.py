@@ -147,7 +147,7 @@ def load_policy(
             "domain's section, e.g. [[requests.targets]], and drop its 'report' key"
         )
     _refuse_unknown(data, ["clinic", "business_days", *sections], where, "section")
-    typed = {
+    typed: dict[str, Any] = {
         name: read_section(_table(data, name, where), kind, f"{where}: [{name}]")
         for name, kind in sections.items()
     }

@@ -1,26 +1,24 @@
-"""SQL in one place: quoting, the SQL generated from periods, and how queries are run.
+"""SQL in one place: quoting, reading the .sql files, and the SQL generated from periods.
 
 Fixed queries live in ``.sql`` files beside their domain, one query or view per file, with
-named parameters (``$name``) only. What must be generated stays here: the month buckets
-(``month_buckets``, and the ``month_of``/``in_months`` macros built from them), the
-``periods`` table, and the segment grid. Derived tables and views are declared once
-(``Derived``) and built on demand by ``ensure``, cached per connection under a key that
-includes the period (where it matters) and the policy file's hash.
+named parameters (``$name``) only (``read_sql``). What must be generated stays here: the
+month buckets (``month_buckets``, and the ``month_of``/``in_months`` macros built from
+them), the ``periods`` table, and the segment grid. ``analytics.loading.derived`` runs the
+queries and builds the derived tables they read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import duckdb
 
-if TYPE_CHECKING:
-    from analytics.loading.context import ReportContext
+if TYPE_CHECKING:  # a type only: period.py imports this module
     from analytics.period import Period
 
 
@@ -103,66 +101,13 @@ def read_sql(package: str, name: str) -> str:
     return (resources.files(package) / f"{name}.sql").read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class Derived:
-    """A derived table or view, declared once: its name, where its SQL is, what it needs.
-
-    ``package`` holds ``NAME.sql`` (a ``SELECT``; ``ensure`` wraps it in ``CREATE``);
-    ``build`` instead fills it from Python (policy values loaded as rows). ``params`` gives
-    what a table's SQL binds (a view cannot bind: its values come from a one-row table it
-    depends on). ``key`` adds what else it depends on to the cache key, besides the policy
-    file's hash and its dependencies' keys; ``per_period`` adds the report's period.
-    """
-
-    name: str
-    kind: Literal["table", "view"] = "table"
-    package: str | None = None
-    depends: tuple[Derived, ...] = ()
-    params: Callable[[ReportContext], dict] | None = None
-    build: Callable[[ReportContext], None] | None = None
-    key: Callable[[ReportContext], Hashable] | None = None
-    per_period: bool = False
-
-
-def _cache_key(ctx: ReportContext, derived: Derived) -> Hashable:
-    return (
-        ctx.policy.sha256,
-        str(ctx.period) if derived.per_period else None,
-        derived.key(ctx) if derived.key else None,
-        tuple(_cache_key(ctx, d) for d in derived.depends),
-    )
-
-
-def ensure(ctx: ReportContext, derived: Derived) -> None:
-    """Build ``derived`` (and what it depends on) on the context's connection, unless it is
-    there already for the same period and policy."""
-    for dependency in derived.depends:
-        ensure(ctx, dependency)
-    key = _cache_key(ctx, derived)
-    if ctx.export.built.get(derived.name) == key:
-        return
-    if derived.build is not None:
-        derived.build(ctx)
-    else:
-        assert derived.package is not None, derived.name
-        kind = "TABLE" if derived.kind == "table" else "VIEW"
-        ctx.export.con.execute(
-            f"CREATE OR REPLACE TEMP {kind} {ident(derived.name)} AS\n"
-            + read_sql(derived.package, derived.name),
-            derived.params(ctx) if derived.params else None,
-        )
-    ctx.export.built[derived.name] = key
-
-
-def use_months(ctx: ReportContext, periods: Sequence[Period]) -> None:
+def use_months(con: duckdb.DuckDBPyConnection, timezone: str, periods: Sequence[Period]) -> None:
     """Make ``periods`` the months the next query reads: the ``periods`` table and the
     macros ``month_of(ts)`` (the month 'YYYY-MM' of an instant, NULL outside) and
     ``in_months(ts)`` (true inside them). Returns nothing to bind: the macros hold the
     months' bounds, computed by DuckDB from bound values and written as instants."""
-    con = ctx.export.con
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE periods AS " + PERIODS_SQL,
-        period_params(ctx.timezone, periods),
+        "CREATE OR REPLACE TEMP TABLE periods AS " + PERIODS_SQL, period_params(timezone, periods)
     )
     bounds = con.execute(
         "SELECT period, epoch_us(start_ts), epoch_us(end_ts) FROM periods ORDER BY period"
@@ -182,10 +127,10 @@ def use_months(ctx: ReportContext, periods: Sequence[Period]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP MACRO in_months(ts) AS (ts >= {first} AND ts < {last})")
 
 
-def use_segment_grid(ctx: ReportContext, table: str, column: str) -> None:
+def use_segment_grid(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
     """The table ``segment_grid``: every period of ``periods`` with every value of
     ``table.column`` that occurs, plus ``all`` (the rows of a figure, found or not)."""
-    ctx.export.con.execute(
+    con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE segment_grid AS
         SELECT p.period, s.segment
@@ -194,24 +139,3 @@ def use_segment_grid(ctx: ReportContext, table: str, column: str) -> None:
         ) s
         """
     )
-
-
-def query(
-    ctx: ReportContext,
-    package: str,
-    name: str,
-    params: dict | None = None,
-    *,
-    months: Sequence[Period] | None = None,
-    grid: tuple[str, str] | None = None,
-) -> pd.DataFrame:
-    """Run the fixed query ``name.sql`` of ``package`` with ``params`` bound.
-
-    ``months``: the months it reads (``use_months``); ``grid``: the (table, column) whose
-    values, plus ``all``, make its segment grid (``use_segment_grid``).
-    """
-    if months is not None:
-        use_months(ctx, months)
-    if grid is not None:
-        use_segment_grid(ctx, *grid)
-    return ctx.export.con.execute(read_sql(package, name), params or None).df()

@@ -72,21 +72,21 @@ def shape_problems(doc: dict) -> list[str]:
     for name, t in doc["source"].get("tables", {}).items():
         if t["rows_read"] != t["rows_used"] + t["rows_quarantined"]:
             found.append(f"table {name}: rows read != used + quarantined")
-    seen = set()
+    seen: set[tuple] = set()
     for m in doc["metrics"]:
-        key = (m.get("metric"), m.get("segment"))
+        row_key = (m.get("metric"), m.get("segment"))
         if set(m) < {"metric", "segment", "value"}:
             found.append(f"metric row {m} lacks a key")
-        if key in seen:
-            found.append(f"metric {key} appears twice")
-        seen.add(key)
+        if row_key in seen:
+            found.append(f"metric {row_key} appears twice")
+        seen.add(row_key)
         v = m.get("value")
         if v is not None and not isinstance(v, int | float) or isinstance(v, bool):
-            found.append(f"metric {key} has a non-numeric value {v!r}")
+            found.append(f"metric {row_key} has a non-numeric value {v!r}")
         elif isinstance(v, float) and m["metric"].endswith("_rate") and not 0 <= v <= 1:
-            found.append(f"rate {key} is outside [0, 1]: {v}")
+            found.append(f"rate {row_key} is outside [0, 1]: {v}")
         elif isinstance(v, int) and v < 0:
-            found.append(f"count {key} is negative: {v}")
+            found.append(f"count {row_key} is negative: {v}")
     metrics = {m["metric"] for m in doc["metrics"]}
     for name in metrics:
         segments = {m["segment"] for m in doc["metrics"] if m["metric"] == name}

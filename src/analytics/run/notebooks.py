@@ -16,6 +16,7 @@ from analytics.errors import RunError
 from analytics.files import write_private
 from analytics.paths import notebooks_dir
 from analytics.presentation.templates import FOLDER as TEMPLATES
+from analytics.registry import DOMAINS
 
 KERNEL_NAME = "analytics"
 
@@ -93,17 +94,19 @@ def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] =
 
 
 def report_notebooks(directory: Path | None = None) -> list[Path]:
-    """Every notebook of the monthly run, in name order.
+    """Every notebook of the monthly run: the registered domains' in registry order, then
+    any other (a clinic's own) in name order.
 
     A notebook whose metadata says ``"analytics": {"monthly": false}`` (the accounting of
     disclosures, made for one patient on request) is left out.
     """
+    order = {d.notebooks[0]: i for i, d in enumerate(DOMAINS)}
     found = []
-    for path in sorted((directory or notebooks_dir()).glob("*.ipynb")):
+    for path in (directory or notebooks_dir()).glob("*.ipynb"):
         meta = nbformat.read(path, as_version=4).metadata.get("analytics", {})
         if meta.get("monthly", True):
             found.append(path)
-    return found
+    return sorted(found, key=lambda p: (order.get(p.name, len(order)), p.name))
 
 
 def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbformat.NotebookNode:

@@ -224,7 +224,7 @@ def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:
 def check_period_in_export(ctx: ReportContext) -> None:
     """Refuse a month that lies wholly outside the export's dates."""
     first, last = export_span(ctx.export.con, ctx.timezone)
-    if first is None:
+    if first is None or last is None:
         raise PeriodError("the export holds no dated rows")
     if ctx.period.as_of < first or ctx.period.first_day > last:
         raise PeriodError(
@@ -246,7 +246,7 @@ def run_months(
     try:
         results = []
         for p in periods:
-            month = ctx if p == periods[0] else replace(ctx, period=Period.parse(p))
+            month = ctx if p is None or p == periods[0] else replace(ctx, period=Period.parse(p))
             results.append(run_month(month, out, jobs=jobs, progress=progress))
         return results
     finally:

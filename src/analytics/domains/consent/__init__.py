@@ -19,9 +19,9 @@ import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
 from analytics.loading.context import ReportContext
+from analytics.loading.derived import Derived, ensure, query
 from analytics.period import Period
 from analytics.policy import Target
-from analytics.sql import Derived, ensure, query
 
 NAME = "consent"
 
@@ -242,17 +242,17 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
                 "source": p.withdrawal_source,
             },
             {
-                "rule": f"a reply with {', '.join(p['help_words'])} (and no withdrawal word) "
-                f"must get a help reply within {p['help_reply_minutes']} minutes",
+                "rule": f"a reply with {', '.join(p.help_words)} (and no withdrawal word) "
+                f"must get a help reply within {p.help_reply_minutes} minutes",
                 "source": p.help_source,
             },
             {
-                "rule": f"an opt-out must be processed within {p['optout_processing_hours']} hours",
+                "rule": f"an opt-out must be processed within {p.optout_processing_hours} hours",
                 "source": p.optout_processing_source,
             },
             {
                 "rule": "marketing on a channel needs a prior opt-in on that channel; after an "
-                f"opt-out, none, and at most {p['optout_confirmations_allowed']} confirmation",
+                f"opt-out, none, and at most {p.optout_confirmations_allowed} confirmation",
                 "source": p.marketing_consent_source + "; " + p.optout_confirmation_source,
             },
         ]

@@ -16,7 +16,7 @@ import pandas as pd
 from analytics.domains.disclosures import checked_query, policy
 from analytics.errors import UsageError
 from analytics.loading.context import ReportContext
-from analytics.sql import query
+from analytics.loading.derived import query
 
 PURPOSE_WORDS = {
     "required_by_law": "Required by law",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.contract import QUARANTINE_REASONS, TABLES
+from analytics.contract import QUARANTINE_REASONS, TABLES, Table
 from analytics.figures import MetricRow, Trend, rate, row
 from analytics.loading.context import ReportContext
 from analytics.loading.loader import Export
@@ -69,19 +69,23 @@ def reasons_table() -> pd.DataFrame:
     )
 
 
+def _dated() -> list[tuple[Table, str]]:
+    """The contract's dated tables, each with its time column quoted for SQL."""
+    return [(t, ident(t.time_column)) for t in TABLES if t.time_column]
+
+
 def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFrame:
     """Per dated table: rows used in the period, and the export's first and last local date."""
-    dated = [t for t in TABLES if t.time_column]
     params: dict = {}
     parts = []
-    for i, t in enumerate(dated):
-        month = month_buckets(ident(t.time_column), timezone, [period])
+    for i, (t, column) in enumerate(_dated()):
+        month = month_buckets(column, timezone, [period])
         params.update(month.within_params, **{f"table{i}": t.name})
         parts.append(
             f"""SELECT $table{i} AS "table",
                 count(*) FILTER (WHERE {month.within}) AS rows_in_period,
-                timezone($tz, min({ident(t.time_column)}))::DATE AS first_local_date,
-                timezone($tz, max({ident(t.time_column)}))::DATE AS last_local_date
+                timezone($tz, min({column}))::DATE AS first_local_date,
+                timezone($tz, max({column}))::DATE AS last_local_date
             FROM {ident(t.name)}"""
         )
     return export.con.execute(" UNION ALL ".join(parts), params).df()
@@ -115,8 +119,8 @@ def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.Dat
     """Rows used per dated table and month, over ``periods`` (one pass per table)."""
     params: dict = {}
     parts = []
-    for i, t in enumerate(t for t in TABLES if t.time_column):
-        months = month_buckets(ident(t.time_column), timezone, periods)
+    for i, (t, column) in enumerate(_dated()):
+        months = month_buckets(column, timezone, periods)
         params.update(months.params, **{f"table{i}": t.name})
         parts.append(
             f"""SELECT $table{i} AS "table", {months.label} AS period,

@@ -24,9 +24,9 @@ from analytics.contract import REQUEST_TYPES
 from analytics.domains.requests.business_days import calendar_span, install_calendar
 from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
 from analytics.loading.context import ReportContext
+from analytics.loading.derived import Derived, ensure, query
 from analytics.period import Period
 from analytics.policy import UNITS, Target
-from analytics.sql import Derived, ensure, query
 
 NAME = "requests"
 CCPA_TYPES = ("know", "delete", "correct", "opt_out_sale_share", "limit_sensitive")

@@ -18,9 +18,9 @@ import pandas as pd
 from analytics.contract import RECORDS
 from analytics.figures import MetricRow, Trend, row, segment_table
 from analytics.loading.context import ReportContext
+from analytics.loading.derived import Derived, ensure, query
 from analytics.period import Period
 from analytics.policy import Target
-from analytics.sql import Derived, ensure, query
 
 NAME = "retention"
 

@@ -1,0 +1,103 @@
+"""One shape per domain: the registry, its notebooks, policy sections, README and imports."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from analytics.paths import notebooks_dir, project_root
+from analytics.registry import DOMAINS, load_policy
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "analytics"
+README = (project_root() / "README.md").read_text(encoding="utf-8")
+
+# Imports run one way: a module may import only from its own layer or those below it.
+LAYERS = [
+    {"errors", "contract", "paths", "files", "period", "policy", "sql", "figures"},
+    {"loading"},
+    {"domains", "registry"},
+    {"presentation"},
+    {"run"},
+    {"cli", "sample", "devtools"},
+]
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[1] if module.count(".") else ""
+    for i, names in enumerate(LAYERS):
+        if top in names:
+            return i
+    return 0  # the package itself (__version__)
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found.append((name, path))
+    return found
+
+
+@pytest.mark.parametrize("name", [d.name for d in DOMAINS])
+def test_every_domain_has_its_notebook_policy_section_targets_and_readme_section(name):
+    domain = next(d for d in DOMAINS if d.name == name)
+    for notebook in domain.notebooks:
+        assert (notebooks_dir() / notebook).is_file(), notebook
+    policy = load_policy()
+    assert isinstance(policy.sections[name], domain.policy_section)
+    assert policy.targets(name), f"[[{name}.targets]] is empty"
+    assert re.search(rf"^### `{name}`", README, re.M), f"README has no section for {name}"
+    assert (SRC / "domains" / name / "__init__.py").is_file()
+
+
+def test_every_notebook_belongs_to_a_domain():
+    registered = {n for d in DOMAINS for n in d.notebooks}
+    assert {p.name for p in notebooks_dir().glob("*.ipynb")} == registered
+
+
+def test_monthly_notebooks_are_the_registry_s_in_its_order():
+    from analytics.run.notebooks import report_notebooks
+
+    assert [p.name for p in report_notebooks()] == [d.notebooks[0] for d in DOMAINS]
+
+
+def test_every_metric_prefix_belongs_to_one_domain():
+    prefixes = [p for d in DOMAINS for p in d.metric_prefixes]
+    assert len(prefixes) == len(set(prefixes))
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_imports_run_one_way(module, path):
+    """No module imports from a layer above its own (contract, policy and period <-
+    loading <- domains <- presentation <- run <- CLI)."""
+    own = layer_of(module)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("analytics"):
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.startswith("analytics")]
+        else:
+            continue
+        for name in names:
+            assert layer_of(name) <= own, f"{module} imports {name}, a layer above it"
+
+
+def test_the_readme_layout_lists_every_module():
+    layout = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    missing = [
+        m
+        for m, path in modules()
+        if f"`{path.relative_to(SRC.parent.parent).as_posix()}`" not in layout
+    ]
+    assert missing == []
+
+
+def test_domains_hold_no_formatted_sql_and_sql_files_bind_only_named_parameters():
+    for path in (SRC / "domains").rglob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        assert "?" not in re.sub(r"--.*", "", text), f"{path.name}: positional parameter"
+        assert "{" not in text, f"{path.name}: a Python placeholder"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -81,3 +82,37 @@ def test_bad_policy_gives_exit_2_without_traceback(tmp_path):
     not_toml.write_text("this is [not toml")
     done = cli("run", "--policy", str(not_toml), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "not valid TOML" in done.stderr
+
+
+def test_top_level_targets_of_an_older_policy_file_are_refused_with_the_fix(tmp_path):
+    path = edited_policy(tmp_path, "[[quality.targets]]", "[[targets]]")
+    with pytest.raises(PolicyError, match=re.escape("[[requests.targets]]")):
+        load_policy(path)
+
+
+def test_every_user_error_carries_its_exit_code():
+    from analytics import errors
+    from analytics.period import PeriodError
+
+    assert PolicyError("x").exit_code == PeriodError("x").exit_code == 2
+    assert errors.ExportError("x").exit_code == 3
+    assert errors.RunError("x").exit_code == 4
+    assert errors.RunLocked("x").exit_code == 5
+    assert set(errors.EXIT_CODES) == {0, 1, 2, 3, 4, 5}
+
+
+def test_an_unexpected_exception_is_an_internal_error_with_its_traceback_in_a_file(monkeypatch):
+    import analytics.cli
+
+    def broken(args):
+        raise ZeroDivisionError("planted bug")
+
+    monkeypatch.setattr(analytics.cli, "_cmd_validate", broken)  # build_parser reads it
+    done = cli("validate", "somewhere")
+    assert done.returncode == 1
+    assert "internal error" in done.stderr and "planted bug" in done.stderr
+    assert "Traceback" not in done.stderr
+    path = done.stderr.rsplit(" ", 1)[-1].strip()
+    text = Path(path).read_text()
+    assert "Traceback" in text and "ZeroDivisionError: planted bug" in text
+    Path(path).unlink()

@@ -369,3 +369,27 @@ def test_work_lists_are_private_csv_with_formulas_neutralised(month):
     assert SCRIPT in bodies  # text is kept as received: CSV is not HTML
     with (folder / "requests-open-overdue.csv").open() as f:
         assert [r["request_id"] for r in csv.DictReader(f)] == [OVERDUE_ID]
+
+
+def test_leadership_audience_renders_no_officer_list_even_with_every_cell_kept(month, tmp_path):
+    """The second safeguard behind the officer tag: a notebook run for leadership and
+    rendered whole (no cell dropped) names no request of the work queue."""
+    import papermill
+
+    from analytics.run.notebooks import ensure_kernel, render_html
+
+    _, ctx = month
+    node = papermill.execute_notebook(
+        str(notebooks_dir() / "requests.ipynb"),
+        str(tmp_path / "requests.ipynb"),
+        parameters={
+            "source": str(ctx.export.source),
+            "period": "2026-10",
+            "audience": "leadership",
+        },
+        kernel_name=ensure_kernel(),
+        progress_bar=False,
+    )
+    page = render_html(node)
+    assert OVERDUE_ID not in page
+    assert "Open and overdue at the end of" not in page  # the list's caption: not rendered

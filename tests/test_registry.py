@@ -6,6 +6,7 @@ import ast
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from analytics.paths import notebooks_dir, project_root
@@ -101,3 +102,27 @@ def test_domains_hold_no_formatted_sql_and_sql_files_bind_only_named_parameters(
         text = path.read_text(encoding="utf-8")
         assert "?" not in re.sub(r"--.*", "", text), f"{path.name}: positional parameter"
         assert "{" not in text, f"{path.name}: a Python placeholder"
+
+
+def tags(cell) -> list[str]:
+    return list(cell.metadata.get("tags", []))
+
+
+@pytest.mark.parametrize("name", [d.name for d in DOMAINS])
+def test_monthly_notebook_reads_in_the_one_order(name):
+    """Title, parameters, setup, recorded figures, sections, rules applied, officer cells."""
+    cells = nbformat.read(notebooks_dir() / f"{name}.ipynb", as_version=4).cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    assert tags(cells[1]) == ["parameters"]
+    for parameter in ("source", "period", "policy", "audience"):
+        assert re.search(rf"^{parameter} = ", cells[1].source, re.M), parameter
+    assert "ctx = open_report(source, period, policy, audience)" in cells[2].source
+    assert f"rows = {name}.metrics(ctx)" in cells[2].source
+    assert tags(cells[3]) == ["record"] and cells[3].source == "page.record_metrics(rows)"
+    officer = [i for i, c in enumerate(cells) if "officer" in tags(c)]
+    assert officer == list(range(officer[0], len(cells)))
+    rules = cells[officer[0] - 2]
+    assert rules.cell_type == "markdown" and re.match(r"## The .*applied", rules.source)
+    for cell in cells[officer[0] :]:
+        if cell.cell_type == "code":
+            assert cell.source.startswith("display(page.work_list(ctx, "), cell.source

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from analytics import __version__
+from analytics.loading.context import ReportContext
 
 PACKAGES = ("duckdb", "pandas", "plotly", "papermill", "nbconvert", "holidays", "pyarrow")
 
@@ -45,7 +47,13 @@ def package_versions() -> dict[str, str]:
     return found
 
 
-def manifest(ctx, parameters: dict, notebooks: list[Path], generated_at, source_hash: str) -> dict:
+def manifest(
+    ctx: ReportContext,
+    parameters: dict,
+    notebooks: list[Path],
+    generated_at: datetime,
+    source_hash: str,
+) -> dict:
     """The month's manifest: inputs, their hashes, parameters, notebooks and versions."""
     return {
         "schema": "compliance-manifest/1",

@@ -37,6 +37,7 @@ class DisclosuresPolicy:
     authorization_required_purposes: list[str]
     authorization_source: str
     baa_source: str
+    sms_numbers_source: str = "the clinic's notice"
     targets: list[Target] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -122,6 +123,40 @@ def problem_list(ctx: ReportContext) -> pd.DataFrame:
 def vendors_baa(ctx: ReportContext) -> pd.DataFrame:
     """Each vendor's BAA dates and its disclosures this month (with and without a BAA)."""
     return checked_query(ctx, "vendors_baa", months=[ctx.period])
+
+
+def rules_applied(ctx: ReportContext) -> pd.DataFrame:
+    """The disclosure rules of the policy, with their sources, for the report's reader."""
+    p = policy(ctx)
+    exempt = ", ".join(x.replace("_", " ") for x in p.non_accountable_purposes)
+    needs = ", ".join(x.replace("_", " ") for x in p.authorization_required_purposes)
+    return pd.DataFrame(
+        [
+            {
+                "rule": "a disclosure is accountable unless made to the patient, under a "
+                f"signed authorization, or for: {exempt}",
+                "source": p.non_accountable_source,
+            },
+            {
+                "rule": "a disclosure to a business associate needs a BAA in effect on its "
+                "local date (signed on or before it, not ended on or before it)",
+                "source": p.baa_source,
+            },
+            {
+                "rule": f"a disclosure for {needs} needs the patient's signed authorization",
+                "source": p.authorization_source,
+            },
+            {
+                "rule": "SMS phone numbers are shared with no one but the patient",
+                "source": p.sms_numbers_source,
+            },
+            {
+                "rule": "an accounting lists the accountable disclosures of the "
+                f"{p.accounting_lookback_years} years before the request",
+                "source": p.accounting_source,
+            },
+        ]
+    )
 
 
 SUMMARY_COLUMNS = {

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.contract import REQUEST_TYPES
-from analytics.domains.requests.business_days import calendar_span, install_calendar
+from analytics.domains.requests.business_days import calendar_span, load_holidays
 from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
 from analytics.loading.context import ReportContext
 from analytics.loading.derived import Derived, ensure, query
 from analytics.period import Period
 from analytics.policy import UNITS, Target
+from analytics.sql import read_sql
 
 NAME = "requests"
 CCPA_TYPES = ("know", "delete", "correct", "opt_out_sale_share", "limit_sensitive")
@@ -99,18 +100,17 @@ def _load_deadlines(ctx: ReportContext) -> None:
     )
 
 
-def _calendar_span(ctx: ReportContext) -> tuple:
+def _calendar_bounds(ctx: ReportContext) -> dict:
     """The dates the business-day calendar covers: every request's, and the period's."""
-    lo, hi = ctx.export.con.execute(
-        "SELECT min(timezone($tz, received_at))::DATE, max(timezone($tz, received_at))::DATE "
-        "FROM requests",
-        {"tz": ctx.timezone},
-    ).fetchall()[0]
-    return calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
+    sql = read_sql(__name__, "request_span")
+    lo, hi = ctx.export.con.execute(sql, {"tz": ctx.timezone}).fetchall()[0]
+    first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
+    return {"first": first, "last": last}
 
 
-def _load_calendar(ctx: ReportContext) -> None:
-    install_calendar(ctx.export.con, ctx.policy, *_calendar_span(ctx))
+def _load_holidays(ctx: ReportContext) -> None:
+    bounds = _calendar_bounds(ctx)
+    load_holidays(ctx.export.con, ctx.policy, bounds["first"], bounds["last"])
 
 
 def _deadline_params(ctx: ReportContext) -> dict:
@@ -125,7 +125,16 @@ def _deadline_params(ctx: ReportContext) -> dict:
 
 
 DEADLINE_POLICY = Derived("deadline_policy", build=_load_deadlines)
-BUSINESS_CALENDAR = Derived("business_calendar", build=_load_calendar, key=_calendar_span)
+# the calendar reaches two years past the later of the last request and the period: it is
+# built again only when the period's year changes
+HOLIDAYS = Derived("holiday", build=_load_holidays, key=lambda ctx: ctx.period.as_of.year)
+BUSINESS_CALENDAR = Derived(
+    "business_calendar",
+    package=__name__,
+    depends=(HOLIDAYS,),
+    params=_calendar_bounds,
+    key=lambda ctx: ctx.period.as_of.year,
+)
 REQUEST_DEADLINES = Derived(
     "request_deadlines",
     package=__name__,

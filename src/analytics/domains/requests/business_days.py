@@ -1,8 +1,7 @@
-"""Business days: Monday to Friday less the policy's holidays, as a DuckDB table.
+"""Business days: Monday to Friday less the policy's holidays (python-holidays).
 
-``business_calendar`` holds one row per date with ``bd_seq``, the count of business days
-up to and including that date, so "the N-th business day after D" is the business day
-whose ``bd_seq`` is D's plus N: a join, not a loop.
+The holidays become the table ``holiday``; ``business_calendar.sql`` numbers the business
+days (``bd_seq``), so "the N-th business day after D" is a join, not a loop.
 """
 
 from __future__ import annotations
@@ -30,31 +29,15 @@ def holiday_dates(policy: Policy, first_year: int, last_year: int) -> list[tuple
     return sorted(found.items())
 
 
-def install_calendar(
-    con: duckdb.DuckDBPyConnection, policy: Policy, first: date, last: date
-) -> None:
-    """(Re)create ``holiday`` and ``business_calendar`` covering ``first`` to ``last``."""
+def load_holidays(con: duckdb.DuckDBPyConnection, policy: Policy, first: date, last: date) -> None:
+    """(Re)create the table ``holiday``: the policy's holidays from ``first`` to ``last``
+    (``business_calendar.sql`` reads it)."""
     con.execute("CREATE OR REPLACE TEMP TABLE holiday (day DATE PRIMARY KEY, name VARCHAR)")
-    rows = holiday_dates(policy, first.year, last.year)
     merged: dict[date, str] = {}
-    for d, name in rows:
+    for d, name in holiday_dates(policy, first.year, last.year):
         merged[d] = f"{merged[d]}; {name}" if d in merged else name
     if merged:
         con.executemany("INSERT INTO holiday VALUES (?, ?)", list(merged.items()))
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE business_calendar AS
-        WITH days AS (
-            SELECT d::DATE AS day FROM range(?::DATE, ?::DATE + 1, INTERVAL 1 DAY) t(d)
-        )
-        SELECT day,
-            isodow(day) <= 5 AND day NOT IN (SELECT day FROM holiday) AS is_business_day,
-            sum(CASE WHEN isodow(day) <= 5 AND day NOT IN (SELECT day FROM holiday)
-                THEN 1 ELSE 0 END) OVER (ORDER BY day)::INTEGER AS bd_seq
-        FROM days ORDER BY day
-        """,
-        [first, last],
-    )
 
 
 def calendar_span(earliest: date | None, latest: date | None) -> tuple[date, date]:

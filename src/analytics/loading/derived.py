@@ -40,6 +40,21 @@ class Derived:
     per_period: bool = False
 
 
+def load_rows(ctx: ReportContext, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    """(Re)create ``table`` with ``columns`` (name: type) holding ``rows``: policy values
+    loaded as a table, for a ``Derived`` whose ``build`` reads the policy."""
+    con = ctx.export.con
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ident(table)} ("
+        + ", ".join(f"{ident(c)} {t}" for c, t in columns.items())
+        + ")"
+    )
+    if rows:
+        con.executemany(
+            f"INSERT INTO {ident(table)} VALUES ({', '.join('?' * len(columns))})", rows
+        )
+
+
 def _cache_key(ctx: ReportContext, derived: Derived) -> Hashable:
     return (
         ctx.policy.sha256,
@@ -76,14 +91,18 @@ def query(
     name: str,
     params: dict | None = None,
     *,
+    needs: Sequence[Derived] = (),
     months: Sequence[Period] | None = None,
     grid: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Run the fixed query ``name.sql`` of ``package`` with ``params`` bound.
 
-    ``months``: the months it reads (``use_months``); ``grid``: the (table, column) whose
-    values, plus ``all``, make its segment grid (``use_segment_grid``).
+    ``needs``: the derived tables it reads (``ensure``d first); ``months``: the months it
+    reads (``use_months``); ``grid``: the (table, column) whose values, plus ``all``, make
+    its segment grid (``use_segment_grid``).
     """
+    for derived in needs:
+        ensure(ctx, derived)
     if months is not None:
         use_months(ctx.export.con, ctx.timezone, months)
     if grid is not None:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
 from analytics.loading.context import ReportContext
-from analytics.loading.derived import Derived, ensure, query
+from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
 
@@ -95,22 +95,15 @@ CONSENT_CHANNELS = Derived("consent_channels", package=__name__)
 PATIENT_FIRST_SEEN = Derived("patient_first_seen", package=__name__)
 
 
-def _query(
-    ctx: ReportContext, name: str, needs: tuple[Derived, ...], params: dict | None = None, **kw
-) -> pd.DataFrame:
-    for derived in needs:
-        ensure(ctx, derived)
-    return query(ctx, __name__, name, params, **kw)
-
-
 def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
     """Per channel (and 'all'): every consent figure of the context's month, in one query."""
     section = policy(ctx)
-    return _query(
+    return query(
         ctx,
+        __name__,
         "consent_monthly",
-        (MARKETING_CHECKED, HELP_CHECKED, CONFIRMATIONS_CHECKED, CONSENT_CHANNELS),
-        {
+        needs=(MARKETING_CHECKED, HELP_CHECKED, CONFIRMATIONS_CHECKED, CONSENT_CHANNELS),
+        params={
             "period": str(ctx.period),
             "late_hours": section.optout_processing_hours,
             "help_minutes": section.help_reply_minutes,
@@ -121,10 +114,11 @@ def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
 
 def changes_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Opt-ins and opt-outs per period and channel (and 'all'), in one pass."""
-    return _query(
+    return query(
         ctx,
+        __name__,
         "consent_changes",
-        (CONSENT_CHANNELS,),
+        needs=(CONSENT_CHANNELS,),
         months=periods,
         grid=("consent_channels", "channel"),
     )
@@ -181,10 +175,11 @@ def coverage_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
 
     Known patients: those with any consent event or message before the month's end.
     """
-    return _query(
+    return query(
         ctx,
+        __name__,
         "marketing_coverage",
-        (MARKETING_STATE_CHANGES, PATIENT_FIRST_SEEN),
+        needs=(MARKETING_STATE_CHANGES, PATIENT_FIRST_SEEN),
         months=periods,
         grid=("marketing_state_changes", "channel"),
     )
@@ -192,41 +187,52 @@ def coverage_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
 
 def optout_hours(ctx: ReportContext) -> pd.DataFrame:
     """Hours from opt-out to processing, per opt-out occurring in the period (for a histogram)."""
-    return _query(ctx, "optout_hours", (), months=[ctx.period])
+    return query(ctx, __name__, "optout_hours", months=[ctx.period])
 
 
 def forbidden_marketing(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: marketing sent in the period after an opt-out or without consent."""
-    return _query(
-        ctx, "forbidden_marketing", (MARKETING_CHECKED,), {"tz": ctx.timezone}, months=[ctx.period]
+    return query(
+        ctx,
+        __name__,
+        "forbidden_marketing",
+        needs=(MARKETING_CHECKED,),
+        params={"tz": ctx.timezone},
+        months=[ctx.period],
     )
 
 
 def missed_keyword_optouts(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: inbound SMS that withdrew consent and no opt-out event names."""
-    return _query(
-        ctx, "missed_keyword_optouts", (INBOUND_SMS,), {"tz": ctx.timezone}, months=[ctx.period]
+    return query(
+        ctx,
+        __name__,
+        "missed_keyword_optouts",
+        needs=(INBOUND_SMS,),
+        params={"tz": ctx.timezone},
+        months=[ctx.period],
     )
 
 
 def unanswered_help(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: HELP requests with no help reply within the policy's minutes."""
-    return _query(
+    return query(
         ctx,
+        __name__,
         "unanswered_help",
-        (HELP_CHECKED,),
-        {"tz": ctx.timezone, "minutes": policy(ctx).help_reply_minutes},
+        needs=(HELP_CHECKED,),
+        params={"tz": ctx.timezone, "minutes": policy(ctx).help_reply_minutes},
         months=[ctx.period],
     )
 
 
 def late_optouts(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: opt-outs in the period processed late or not at all."""
-    return _query(
+    return query(
         ctx,
+        __name__,
         "late_optouts",
-        (),
-        {"tz": ctx.timezone, "hours": policy(ctx).optout_processing_hours},
+        params={"tz": ctx.timezone, "hours": policy(ctx).optout_processing_hours},
         months=[ctx.period],
     )
 

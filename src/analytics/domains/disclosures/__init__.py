@@ -18,7 +18,7 @@ import pandas as pd
 from analytics.contract import DISCLOSURES
 from analytics.figures import MetricRow, Trend, row, segment_table
 from analytics.loading.context import ReportContext
-from analytics.loading.derived import Derived, ensure, query
+from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
 
@@ -70,8 +70,7 @@ DISCLOSURE_CHECKS = Derived(
 
 def checked_query(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
     """Run this domain's query ``name`` once ``disclosure_checks`` is in place."""
-    ensure(ctx, DISCLOSURE_CHECKS)
-    return query(ctx, __name__, name, params, **kw)
+    return query(ctx, __name__, name, params, needs=(DISCLOSURE_CHECKS,), **kw)
 
 
 FLAGS = (

@@ -24,7 +24,7 @@ from analytics.contract import REQUEST_TYPES
 from analytics.domains.requests.business_days import calendar_span, load_holidays
 from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
 from analytics.loading.context import ReportContext
-from analytics.loading.derived import Derived, ensure, query
+from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import UNITS, Target
 from analytics.sql import read_sql
@@ -86,13 +86,17 @@ def policy(ctx: ReportContext) -> RequestsPolicy:
 
 
 def _load_deadlines(ctx: ReportContext) -> None:
-    con = ctx.export.con
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE deadline_policy (regime VARCHAR, request_type VARCHAR, "
-        "days INTEGER, unit VARCHAR, extension INTEGER, source VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO deadline_policy VALUES (?, ?, ?, ?, ?, ?)",
+    load_rows(
+        ctx,
+        "deadline_policy",
+        {
+            "regime": "VARCHAR",
+            "request_type": "VARCHAR",
+            "days": "INTEGER",
+            "unit": "VARCHAR",
+            "extension": "INTEGER",
+            "source": "VARCHAR",
+        },
         [
             (d.regime, d.request_type, d.days, d.unit, d.extension, d.source)
             for d in policy(ctx).deadlines
@@ -144,8 +148,7 @@ REQUEST_DEADLINES = Derived(
 
 
 def _query(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
-    ensure(ctx, REQUEST_DEADLINES)
-    return query(ctx, __name__, name, params, **kw)
+    return query(ctx, __name__, name, params, needs=(REQUEST_DEADLINES,), **kw)
 
 
 def _month(ctx: ReportContext) -> dict:

@@ -18,7 +18,7 @@ import pandas as pd
 from analytics.contract import RECORDS
 from analytics.figures import MetricRow, Trend, row, segment_table
 from analytics.loading.context import ReportContext
-from analytics.loading.derived import Derived, ensure, query
+from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
 
@@ -56,13 +56,15 @@ def policy(ctx: ReportContext) -> RetentionPolicy:
 
 
 def _load_schedule(ctx: ReportContext) -> None:
-    con = ctx.export.con
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE retention_policy (record_class VARCHAR, "
-        "keep_years INTEGER, dispose_by_years INTEGER, source VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO retention_policy VALUES (?, ?, ?, ?)",
+    load_rows(
+        ctx,
+        "retention_policy",
+        {
+            "record_class": "VARCHAR",
+            "keep_years": "INTEGER",
+            "dispose_by_years": "INTEGER",
+            "source": "VARCHAR",
+        },
         [
             (name, c.keep_years, c.dispose_by_years, c.source)
             for name, c in policy(ctx).classes.items()
@@ -85,13 +87,6 @@ RECORD_RETENTION = Derived(
 RETENTION_RUNS = Derived("retention_runs", package=__name__, depends=(RECORD_RETENTION,))
 
 
-def _query(
-    ctx: ReportContext, name: str, needs: Derived, params: dict | None = None, **kw
-) -> pd.DataFrame:
-    ensure(ctx, needs)
-    return query(ctx, __name__, name, params, **kw)
-
-
 def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and record class (and 'all'): every retention figure, in one pass.
 
@@ -100,11 +95,12 @@ def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     records are read once (when the runs are built) whatever the number of months.
     """
     first = periods[0]
-    return _query(
+    return query(
         ctx,
+        __name__,
         "retention_monthly",
-        RETENTION_RUNS,
-        {"m0": first.year * 12 + first.month - 1, "n": len(periods)},
+        needs=(RETENTION_RUNS,),
+        params={"m0": first.year * 12 + first.month - 1, "n": len(periods)},
         months=periods,
         grid=("retention_runs", "record_class"),
     )
@@ -137,22 +133,36 @@ def _month(ctx: ReportContext) -> dict:
 
 def destruction_queue(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: records overdue or due in the next 90 days, oldest due first."""
-    return _query(ctx, "destruction_queue", RECORD_RETENTION, {"as_of": ctx.period.as_of})
+    return query(
+        ctx,
+        __name__,
+        "destruction_queue",
+        needs=(RECORD_RETENTION,),
+        params={"as_of": ctx.period.as_of},
+    )
 
 
 def premature_disposals(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: records destroyed in the period before their retention end."""
-    return _query(ctx, "destroyed_early", RECORD_RETENTION, _month(ctx))
+    return query(ctx, __name__, "destroyed_early", needs=(RECORD_RETENTION,), params=_month(ctx))
 
 
 def disposed_under_hold(ctx: ReportContext) -> pd.DataFrame:
     """Officer list: records destroyed in the period while on legal hold."""
-    return _query(ctx, "destroyed_under_hold", RECORD_RETENTION, _month(ctx))
+    return query(
+        ctx, __name__, "destroyed_under_hold", needs=(RECORD_RETENTION,), params=_month(ctx)
+    )
 
 
 def overdue_by_age(ctx: ReportContext) -> pd.DataFrame:
     """Records overdue for disposal at the as-of date, by class and years overdue."""
-    frame = _query(ctx, "overdue_by_age", RECORD_RETENTION, {"as_of": ctx.period.as_of})
+    frame = query(
+        ctx,
+        __name__,
+        "overdue_by_age",
+        needs=(RECORD_RETENTION,),
+        params={"as_of": ctx.period.as_of},
+    )
     if frame.empty:
         return frame
     table = frame.pivot_table(

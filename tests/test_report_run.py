@@ -393,3 +393,13 @@ def test_leadership_audience_renders_no_officer_list_even_with_every_cell_kept(m
     page = render_html(node)
     assert OVERDUE_ID not in page
     assert "Open and overdue at the end of" not in page  # the list's caption: not rendered
+
+
+def test_every_link_of_the_index_leads_to_a_page_of_the_month(month):
+    import re
+
+    result, _ = month
+    index = (result.folder / "index.html").read_text()
+    links = set(re.findall(r'href="([^"#:]+)"', index))
+    assert "quality.html" in links
+    assert [link for link in links if not (result.folder / link).is_file()] == []

@@ -68,3 +68,4 @@ class Trend:
     y_label: str = ""
     value: str = ""
     population: str = ""
+    legend: str = ""

@@ -102,7 +102,9 @@ def rows_per_month(frame, title: str) -> go.Figure:
     return fig
 
 
-def rate_trend(frame, rate: str, population: str, title: str, y_label: str) -> go.Figure:
+def rate_trend(
+    frame, rate: str, population: str, title: str, y_label: str, legend: str = ""
+) -> go.Figure:
     """Lines: a rate per segment and month; 'all' drawn bold, empty months left as gaps."""
     fig = go.Figure()
     for segment, part in sorted(frame.groupby("segment"), key=lambda kv: kv[0] != "all"):
@@ -122,10 +124,10 @@ def rate_trend(frame, rate: str, population: str, title: str, y_label: str) -> g
     fig.update_layout(
         title=title,
         xaxis_title="month (clinic's local dates)",
-        yaxis_title=f"{y_label} (% of requests closed)",
+        yaxis_title=y_label,
         yaxis_tickformat=".0%",
         yaxis_range=[0, 1.05],
-        legend_title="request type (click to show)",
+        legend_title=legend,
         **_style(420),
     )
     fig.update_xaxes(type="category")
@@ -229,7 +231,9 @@ def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
 def trend_figure(trend: Trend) -> go.Figure:
     """The chart of a domain's trend, by the shape its ``kind`` names."""
     if trend.kind == "rate":
-        return rate_trend(trend.frame, trend.value, trend.population, trend.title, trend.y_label)
+        return rate_trend(
+            trend.frame, trend.value, trend.population, trend.title, trend.y_label, trend.legend
+        )
     if trend.kind == "count":
         return count_trend(trend.frame, trend.value, trend.title, trend.y_label)
     if trend.kind == "rows_per_month":

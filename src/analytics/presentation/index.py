@@ -116,6 +116,15 @@ def tiles(metric_rows: list[MetricRow], policy: Policy, reports: set[str]) -> li
     return out
 
 
+def _page_of_metric(prefix: str, reports: list[dict]) -> str:
+    """The page of the domain whose metrics start with ``prefix`` ('quality': the rows
+    read, used and quarantined), or the index itself when that page did not run."""
+    for domain in DOMAINS:
+        if prefix in domain.metric_prefixes and domain.name in {r["name"] for r in reports}:
+            return f"{domain.name}.html"
+    return "#"
+
+
 def render_index(
     ctx: ReportContext,
     metric_rows: list[MetricRow],
@@ -144,6 +153,7 @@ def render_index(
             rows_used=sum(s.rows_used for s in summaries),
             rows_quarantined=sum(s.rows_quarantined for s in summaries),
             tiles=tiles(metric_rows, ctx.policy, {r["name"] for r in reports}),
+            quality_page=_page_of_metric("quality", reports),
             charts=[figure_html(f) for f in charts],
             reports=reports,
             plotly_js=get_plotlyjs(),

@@ -344,7 +344,17 @@ def trends(ctx: ReportContext) -> list[Trend]:
         f"Requests answered on time, by type, {months[0]} to {months[-1]} "
         "(closed on or before the policy due date)"
     )
-    return [Trend("rate", on_time_trend(ctx), title, "on-time rate", "on_time_rate", "closed")]
+    return [
+        Trend(
+            "rate",
+            on_time_trend(ctx),
+            title,
+            y_label="on-time rate (% of requests closed)",
+            value="on_time_rate",
+            population="closed",
+            legend="request type (click to show)",
+        )
+    ]
 
 
 def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:

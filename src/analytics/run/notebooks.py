@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client.manager import KernelManager
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
+from traitlets import default
 
 from analytics.errors import RunError
 from analytics.files import write_private
@@ -109,6 +114,30 @@ def report_notebooks(directory: Path | None = None) -> list[Path]:
     return sorted(found, key=lambda p: (order.get(p.name, len(order)), p.name))
 
 
+def _socket_folder() -> Path:
+    """An owner-only folder for kernels' sockets (one per account, reused)."""
+    folder = Path(tempfile.gettempdir()) / f"analytics-kernels-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    st = folder.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise RunError(f"{folder} is not a private folder of this account: remove it")
+    return folder
+
+
+class IpcKernelManager(KernelManager):
+    """A kernel reached over Unix sockets in a private folder, not over TCP: no port on
+    the machine, no port race between kernels started together, and no warning about
+    unencrypted TCP on stderr (a scheduler's log stays quiet unless something fails)."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:  # the sockets' path prefix: unique to this kernel
+        return str(_socket_folder() / f"kernel-{uuid.uuid4().hex}")
+
+
 def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbformat.NotebookNode:
     """Run one notebook with Papermill; raise RunError naming the failing cell."""
     try:
@@ -120,6 +149,7 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbfo
             cwd=str(notebook.parent),
             progress_bar=False,
             log_output=False,
+            kernel_manager_class=IpcKernelManager,
         )
     except papermill.PapermillExecutionError as e:
         first = (e.source or "").strip().splitlines()[:1] or [""]

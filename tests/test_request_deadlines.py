@@ -290,3 +290,34 @@ def test_regime_and_type_that_do_not_belong_together_are_quarantined(tmp_path):
     export = open_export(write_export(full_export(requests=[bad]), "files_parquet", tmp_path))
     assert export.tables["requests"].by_reason == {"unknown_code": 1}
     export.close()
+
+
+def test_a_second_policy_on_the_same_connection_rebuilds_the_deadlines(export_path, tmp_path):
+    """Derived tables are cached per connection under the policy file's hash: the same
+    open export read with another policy gives that policy's figures, not the first's."""
+    from dataclasses import replace
+
+    from analytics.policy import default_policy_path
+    from analytics.registry import load_policy
+
+    custom = tmp_path / "policy.toml"
+    text = default_policy_path().read_text()
+    custom.write_text(
+        text.replace('request_type = "access"\ndays = 15', 'request_type = "access"\ndays = 30')
+    )
+    ctx = open_report(export_path, "2026-10")
+    try:
+        first = rr.metrics(ctx)
+        second = rr.metrics(replace(ctx, policy=load_policy(custom)))
+        again = rr.metrics(ctx)
+    finally:
+        ctx.export.close()
+
+    def on_time(rows):
+        return next(
+            r["value"]
+            for r in rows
+            if r["metric"] == "requests.on_time_rate" and r["segment"] == "access"
+        )
+
+    assert (on_time(first), on_time(second), on_time(again)) == (0.0, 1.0, 0.0)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.domains import consent, disclosures, quality, requests, retention
+from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
 from analytics.period import Period, default_period
@@ -97,8 +98,6 @@ def open_report(
     The parameters arrive as plain strings from Papermill or JupyterLab: each is checked.
     """
     if audience not in AUDIENCES:
-        from analytics.errors import UsageError
-
         raise UsageError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     pol = load_policy(policy)
     export = open_source(resolve_source(source))
@@ -112,10 +111,6 @@ def open_report(
 
 def open_for_date(source: str | Path | None, policy: str | Path | None, day: date) -> ReportContext:
     """A report context for one day's request (an accounting): the month holding ``day``."""
-    return ReportContext(
-        open_source(resolve_source(source)),
-        load_policy(policy),
-        Period(day.year, day.month),
-        "officer",
-        datetime.now(UTC),
-    )
+    pol = load_policy(policy)  # a bad policy file is refused before the export is opened
+    export = open_source(resolve_source(source))
+    return ReportContext(export, pol, Period(day.year, day.month), "officer", datetime.now(UTC))

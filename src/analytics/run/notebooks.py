@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import default
@@ -124,7 +124,7 @@ def _socket_folder() -> Path:
     return folder
 
 
-class IpcKernelManager(KernelManager):
+class IpcKernelManager(AsyncKernelManager):
     """A kernel reached over Unix sockets in a private folder, not over TCP: no port on
     the machine, no port race between kernels started together, and no warning about
     unencrypted TCP on stderr (a scheduler's log stays quiet unless something fails)."""

@@ -33,7 +33,7 @@ from analytics.loading.context import ReportContext
 from analytics.loading.loader import open_export
 from analytics.paths import project_root, sample_path
 from analytics.period import Period
-from analytics.policy import load_policy
+from analytics.registry import load_policy
 from analytics.run.metrics_json import compute_all
 from analytics.sample import generate_sample
 

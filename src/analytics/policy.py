@@ -5,9 +5,9 @@ each with its legal source. A clinic may pass its own file; every report records
 file (and its SHA-256) it applied.
 
 The file is read once into typed sections: ``[clinic]`` and ``[business_days]`` here, and
-one section per domain, whose dataclass the domain declares (the registry hands them to
-``load_policy``). A missing or misspelt key is a ``PolicyError`` naming it when the file is
-loaded, never a ``KeyError`` inside a report.
+one section per domain, whose dataclass the domain declares (``analytics.registry.
+load_policy`` reads a file with every registered domain's). A missing or misspelt key is
+a ``PolicyError`` naming it when the file is loaded, never a ``KeyError`` in a report.
 """
 
 from __future__ import annotations
@@ -122,13 +122,11 @@ def default_policy_path() -> Path:
     return Path(str(resources.files("analytics") / "policy.toml"))
 
 
-def load_policy(
-    path: str | Path | None = None, sections: Mapping[str, type] | None = None
-) -> Policy:
+def read_policy(path: str | Path | None, sections: Mapping[str, type]) -> Policy:
     """Read and check a policy file (default: the shipped one).
 
     ``sections`` maps each domain's section name to its dataclass; the registry's
-    ``load_policy`` passes every registered domain's.
+    ``load_policy`` passes every registered domain's (use that one).
     """
     p = Path(path).expanduser() if path else default_policy_path()
     try:
@@ -139,7 +137,7 @@ def load_policy(
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise PolicyError(f"policy file {p} is not valid TOML: {e}") from None
-    sections = dict(sections or {})
+    sections = dict(sections)
     where = f"policy file {p}"
     if "targets" in data and "targets" not in sections:
         raise PolicyError(

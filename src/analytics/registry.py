@@ -23,8 +23,7 @@ from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
 from analytics.period import Period, default_period
-from analytics.policy import Policy
-from analytics.policy import load_policy as _load_policy
+from analytics.policy import Policy, read_policy
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def domain(name: str) -> Domain:
 
 def load_policy(path: str | Path | None = None) -> Policy:
     """Read a policy file with every registered domain's section, typed and checked."""
-    return _load_policy(path, {d.name: d.policy_section for d in DOMAINS})
+    return read_policy(path, {d.name: d.policy_section for d in DOMAINS})
 
 
 def open_report(

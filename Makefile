@@ -13,6 +13,8 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# the distribution was called `analytics` before: drop that name's editable install
+	$(BIN)/python -m pip uninstall --quiet --yes analytics 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name analytics --display-name "Python (analytics)"
 	touch $(STAMP)

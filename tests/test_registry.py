@@ -22,7 +22,7 @@ LAYERS = [
     {"domains", "registry"},
     {"presentation"},
     {"run"},
-    {"cli", "sample", "devtools"},
+    {"cli", "__main__", "sample", "devtools"},
 ]
 
 

@@ -15,6 +15,7 @@ import textwrap
 import traceback
 from pathlib import Path
 
+from analytics import __version__
 from analytics.contract import QUARANTINE_REASONS
 from analytics.errors import (
     EXIT_CODES,
@@ -24,6 +25,7 @@ from analytics.errors import (
     RunError,
     UsageError,
 )
+from analytics.loading.context import resolve_source
 from analytics.loading.loader import open_export
 from analytics.period import Period, PeriodError
 
@@ -47,7 +49,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    export = open_export(args.source)
+    export = open_export(resolve_source(args.source))
     try:
         rows = export.summary_rows()
     finally:
@@ -136,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="write the deterministic sample export")
@@ -152,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("validate", help="check an export against the data contract")
-    p.add_argument("source", help="a .duckdb file or an export directory")
+    p.add_argument(
+        "source", nargs="?", help="a .duckdb file or an export directory (default: the sample)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser(

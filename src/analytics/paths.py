@@ -1,39 +1,55 @@
-"""Where things are: the project folder, the shipped sample, notebooks and reports.
+"""Where things are: the report notebooks, the shipped sample, and the reports.
 
-Found from the installed package (an editable install of this repository), never from
-the working directory, so commands work wherever they are run. ``ANALYTICS_HOME`` points
-elsewhere when the package is installed from a wheel.
+Two ways to run the suite, found from the package itself and never from guesses:
+- from its repository (an editable install: the package is ``<checkout>/src/analytics``):
+  the checkout's ``notebooks/`` and ``data/sample/``, reports into ``<checkout>/reports``;
+- installed from the wheel: the copies bundled in the package (``analytics/bundled``),
+  reports into ``reports/`` of the working folder (never into the installed package).
+
+``ANALYTICS_NOTEBOOKS`` (or the configuration file) points at another set of notebooks.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def checkout() -> Path | None:
+    """The repository this package is imported from, or None when it is installed."""
+    root = _PACKAGE_DIR.parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
+        return root
+    return None
+
+
 def project_root() -> Path:
-    """The folder holding ``notebooks/`` and ``data/`` (the repository)."""
-    env = os.environ.get("ANALYTICS_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    for parent in _PACKAGE_DIR.parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "notebooks").is_dir():
-            return parent
-    return Path.cwd()
+    """The repository when running from one, else the working folder."""
+    return checkout() or Path.cwd()
+
+
+def _bundled(name: str) -> Path:
+    return Path(str(resources.files("analytics") / "bundled" / name))
 
 
 def sample_path() -> Path:
-    """The sample export shipped with the repository."""
-    return project_root() / "data" / "sample"
+    """The sample export: the repository's ``data/sample``, or the copy in the package."""
+    root = checkout()
+    return root / "data" / "sample" if root else _bundled("sample")
 
 
 def notebooks_dir() -> Path:
     """The report notebooks (``ANALYTICS_NOTEBOOKS`` overrides, e.g. a clinic's own set)."""
     env = os.environ.get("ANALYTICS_NOTEBOOKS")
-    return Path(env).expanduser().resolve() if env else project_root() / "notebooks"
+    if env:
+        return Path(env).expanduser().resolve()
+    root = checkout()
+    return root / "notebooks" if root else _bundled("notebooks")
 
 
 def reports_dir() -> Path:
+    """Where reports go by default: ``reports/`` of the repository or the working folder."""
     return project_root() / "reports"

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 
-from analytics.errors import RunError, RunLocked
+from analytics.errors import RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.loader import open_validated
+from analytics.paths import notebooks_dir
 from analytics.period import Period, PeriodError, export_span
 from analytics.presentation import charts, index
 from analytics.registry import open_report
@@ -157,6 +158,11 @@ def run_month(
     """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing."""
     check_period_in_export(ctx)
     notebooks = notebooks if notebooks is not None else report_notebooks()
+    if not notebooks:
+        raise UsageError(
+            f"no report notebook in {notebooks_dir()}: check ANALYTICS_NOTEBOOKS (or the "
+            "configuration's notebooks); a run without notebooks would write an empty index"
+        )
     target = out / str(ctx.period)
     generated_at = datetime.now(UTC)
     parameters = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,12 @@ import pytest
 
 from analytics.contract import TABLES, TABLES_BY_NAME
 from analytics.sql import ident, literal
+
+# No configuration of the developer's (./analytics.toml, $ANALYTICS_*) reaches a test: a
+# test that wants one says so (--config, or the environment it sets).
+for _name in [k for k in os.environ if k.startswith("ANALYTICS_")]:
+    del os.environ[_name]
+os.environ["ANALYTICS_CONFIG"] = ""
 
 FORMS = ("duckdb", "export_parquet", "export_csv", "files_parquet", "files_csv")
 

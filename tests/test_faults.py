@@ -61,6 +61,27 @@ def test_notebook_that_raises_leaves_no_stray_kernel(good_month):
     assert kernels() <= running
 
 
+def test_cell_that_hangs_fails_the_run_within_its_timeout(good_month):
+    """A hanging cell ends the run (exit 4 at the command) after the cell timeout plus the
+    kernel's start-up, naming the notebook and the cell; the last good month stays."""
+    import time
+
+    from analytics.run.notebooks import Timeouts
+
+    ctx, out, before = good_month
+    running = kernels()
+    started = time.monotonic()
+    with pytest.raises(RunError) as info:
+        run_month(ctx, out, notebooks=[FIXTURES / "sleeps.ipynb"], timeouts=Timeouts(cell=3))
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 + 60, elapsed  # far below the cell's 600 s
+    message = str(info.value)
+    assert "sleeps.ipynb timed out in cell 2" in message and "import time" in message
+    assert "--cell-timeout" in message
+    assert_untouched(out, before)
+    assert kernels() <= running
+
+
 def test_export_that_vanishes_halfway(good_month, tmp_path):
     """Once validated, the run works from its own copy: an export deleted while the
     notebooks run changes nothing, and the month records the source it read."""

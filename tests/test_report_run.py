@@ -250,15 +250,21 @@ def test_notebooks_folder_is_the_projects():
 
 @pytest.fixture(scope="module")
 def sample_month(tmp_path_factory):
-    """The README's run: `analytics run` on the shipped sample."""
+    """The README's run: `analytics run` on the shipped sample, as a scheduler starts it."""
     out = tmp_path_factory.mktemp("sample")
-    done = cli("run", "--out", str(out), "--jobs", "2")
+    done = cli("run", "--out", str(out), "--jobs", "2", process=True)
     assert done.returncode == 0, done.stderr
-    return out / "2026-10"
+    return out / "2026-10", done
+
+
+def test_a_successful_run_says_one_line_and_nothing_on_stderr(sample_month):
+    _, done = sample_month
+    assert done.stderr == ""  # no kernel warning reaches a scheduler's log
+    assert done.stdout.splitlines() == [f"wrote {sample_month[0] / 'index.html'}"]
 
 
 def test_end_to_end_on_the_shipped_sample(sample_month):
-    folder = sample_month
+    folder, _ = sample_month
     for nb in report_notebooks():
         assert (folder / f"{nb.stem}.html").is_file()
         assert (folder / "officer" / f"{nb.stem}.html").is_file()
@@ -270,6 +276,7 @@ def test_end_to_end_on_the_shipped_sample(sample_month):
 
 
 def test_leadership_artefacts_of_a_sample_run_hold_no_id_and_no_message_body(sample_month):
+    sample_month = sample_month[0]
     """Every patient, request, message, disclosure, record and event id of the export, and
     every message body of ten characters or more, is absent from the leadership pages."""
     import html

@@ -23,11 +23,11 @@ from analytics.errors import (
     EXIT_OK,
     AnalyticsError,
     RunError,
-    UsageError,
 )
 from analytics.loading.context import resolve_source
 from analytics.loading.loader import open_export
 from analytics.period import Period, PeriodError
+from analytics.settings import CONFIG_ENV, CONFIG_NAME, SETTINGS, Settings, load_settings
 
 EPILOG = "exit codes:\n" + "\n".join(
     textwrap.fill(f"{code}  {text}", width=88, initial_indent="  ", subsequent_indent="     ")
@@ -49,7 +49,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    export = open_export(resolve_source(args.source))
+    export = open_export(resolve_source(_settings(args).source))
     try:
         rows = export.summary_rows()
     finally:
@@ -88,18 +88,33 @@ def _periods(args: argparse.Namespace) -> list[str | None]:
     return [args.period]
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings in force: this command's options over the environment, the
+    configuration file and the defaults. Those the notebooks' kernels must see too (memory
+    limit, notebooks) are put in the environment they inherit."""
+    given = {name: getattr(args, name, None) for name in SETTINGS}
+    settings = load_settings(given, args.config)
+    for name in ("memory_limit", "notebooks"):
+        if settings.values[name]:
+            os.environ[SETTINGS[name].env(name)] = str(settings.values[name])
+    return settings
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from analytics.paths import reports_dir
+    from analytics.run.notebooks import Timeouts
     from analytics.run.runner import run_months, terminal_progress
 
-    if args.jobs < 1:
-        raise UsageError("--jobs must be 1 or more")
-    if args.memory_limit:
-        # the notebooks' kernels inherit it, so every DuckDB of the run keeps to it
-        os.environ["ANALYTICS_MEMORY_LIMIT"] = args.memory_limit
-    out = Path(args.out) if args.out else reports_dir()
+    settings = _settings(args)
+    out = Path(settings.out) if settings.out else reports_dir()
     results = run_months(
-        args.source, _periods(args), args.policy, out, jobs=args.jobs, progress=terminal_progress()
+        settings.source,
+        _periods(args),
+        settings.policy,
+        out,
+        jobs=settings.jobs,
+        progress=terminal_progress(),
+        timeouts=Timeouts(cell=settings.cell_timeout, start=settings.start_timeout),
     )
     for month in results:
         print(f"wrote {month.folder / 'index.html'}")
@@ -113,14 +128,20 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     from analytics.presentation.accounting import render_accounting
     from analytics.registry import load_policy, open_for_date
 
-    as_of = parse_as_of(args.as_of, load_policy(args.policy).timezone)
-    ctx = open_for_date(args.source, args.policy, as_of)
+    settings = _settings(args)
+    as_of = parse_as_of(args.as_of, load_policy(settings.policy).timezone)
+    ctx = open_for_date(settings.source, settings.policy, as_of)
     try:
         acc = accounting(ctx, args.patient, as_of)
         page = render_accounting(ctx, acc)
     finally:
         ctx.export.close()
-    out = Path(args.out) if args.out else default_output(reports_dir(), args.patient, as_of)
+    folder = Path(settings.out) if settings.out else reports_dir()
+    out = (
+        Path(args.accounting_out)
+        if args.accounting_out
+        else default_output(folder, args.patient, as_of)
+    )
     out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_private(out, page)
     n = len(acc.disclosures)
@@ -131,6 +152,10 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CELL_TIMEOUT = SETTINGS["cell_timeout"].default
+START_TIMEOUT = SETTINGS["start_timeout"].default
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analytics",
@@ -139,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"configuration file (default: ${CONFIG_ENV}, else ./{CONFIG_NAME} if present)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="write the deterministic sample export")
@@ -172,12 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="YYYY-MM", help="last month of a range")
     p.add_argument("--policy", help="policy TOML file (default: the shipped policy)")
     p.add_argument("--out", help="output folder (default: reports/)")
-    p.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at once (cores)"
-    )
+    p.add_argument("--jobs", type=int, help="notebooks run at once (default: the number of cores)")
     p.add_argument(
         "--memory-limit",
         help="cap on DuckDB's memory per process, e.g. 3GB (spills to disk beyond it)",
+    )
+    p.add_argument(
+        "--cell-timeout",
+        type=int,
+        metavar="SECONDS",
+        help=f"a notebook cell running longer fails the run (default {CELL_TIMEOUT})",
+    )
+    p.add_argument(
+        "--start-timeout",
+        type=int,
+        metavar="SECONDS",
+        help=f"a kernel not ready by then is started once more (default {START_TIMEOUT})",
     )
     p.set_defaults(func=_cmd_run)
 
@@ -189,7 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="date of the request, YYYY-MM-DD (default: today)")
     p.add_argument("--source", help="export to read (default: the shipped sample)")
     p.add_argument("--policy", help="policy TOML file (default: the shipped policy)")
-    p.add_argument("--out", help="file to write (default: reports/accounting/...)")
+    p.add_argument(
+        "--out",
+        dest="accounting_out",
+        help="file to write (default: accounting/... in the configured reports folder)",
+    )
     p.set_defaults(func=_cmd_accounting)
     return parser
 

@@ -24,6 +24,7 @@ from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
 from analytics.period import Period, default_period
 from analytics.policy import Policy, read_policy
+from analytics.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,11 @@ def domain(name: str) -> Domain:
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
-    """Read a policy file with every registered domain's section, typed and checked."""
+    """Read a policy file with every registered domain's section, typed and checked.
+
+    No path: the configured policy (environment or configuration file), else the shipped one.
+    """
+    path = path or load_settings().policy
     return read_policy(path, {d.name: d.policy_section for d in DOMAINS})
 
 

@@ -17,6 +17,7 @@ from analytics.loading.loader import Export, open_export, open_validated
 from analytics.paths import sample_path
 from analytics.period import Period
 from analytics.policy import Policy
+from analytics.settings import load_settings
 
 AUDIENCES = ("leadership", "officer")
 
@@ -57,8 +58,12 @@ class ReportContext:
 
 
 def resolve_source(source: str | Path | None) -> Path:
-    """The export to read: the given path, or the shipped sample when empty."""
-    return Path(source).expanduser() if source else sample_path()
+    """The export to read: the given path, else the configured one (environment or
+    configuration file, as for the command), else the shipped sample."""
+    if source:
+        return Path(source).expanduser()
+    configured = load_settings().source
+    return Path(configured) if configured else sample_path()
 
 
 VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<snapshot folder>"

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import default
@@ -127,7 +128,10 @@ def _socket_folder() -> Path:
 class IpcKernelManager(AsyncKernelManager):
     """A kernel reached over Unix sockets in a private folder, not over TCP: no port on
     the machine, no port race between kernels started together, and no warning about
-    unencrypted TCP on stderr (a scheduler's log stays quiet unless something fails)."""
+    unencrypted TCP on stderr. What the kernel writes to its own stdout and stderr goes to
+    ``kernel_log`` (the officer's folder), never to the terminal or a scheduler's log."""
+
+    kernel_log: Path | None = None
 
     @default("transport")
     def _default_transport(self) -> str:
@@ -137,9 +141,59 @@ class IpcKernelManager(AsyncKernelManager):
     def _default_ip(self) -> str:  # the sockets' path prefix: unique to this kernel
         return str(_socket_folder() / f"kernel-{uuid.uuid4().hex}")
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        if self.kernel_log is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        fd = os.open(self.kernel_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:  # the kernel gets its own copy of the descriptor
+            return await super()._async_launch_kernel(kernel_cmd, stdout=fd, stderr=fd, **kw)
+        finally:
+            os.close(fd)
 
-def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbformat.NotebookNode:
-    """Run one notebook with Papermill; raise RunError naming the failing cell."""
+
+def _manager_logging_to(log: Path) -> type[IpcKernelManager]:
+    """A kernel manager class whose kernels write their output to ``log``."""
+    return type("LoggedKernelManager", (IpcKernelManager,), {"kernel_log": log})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a notebook's kernel may take to start, and one of its cells to run (s)."""
+
+    cell: int = 1800
+    start: int = 120
+
+
+class KernelStartError(Exception):
+    """The kernel did not start (the one failure worth a second try)."""
+
+
+def _running_cell(output: Path) -> tuple[int | None, str]:
+    """The executed notebook's last cell that started running: its index and first line."""
+    try:
+        cells = nbformat.read(output, as_version=4).cells
+    except (OSError, ValueError):
+        return None, ""
+    started = [
+        (c.metadata.get("papermill", {}).get("start_time") or "", i)
+        for i, c in enumerate(cells)
+        if c.cell_type == "code"
+    ]
+    when, index = max(started, default=("", None))
+    if not when or index is None:
+        return None, ""
+    return index, (cells[index].source.strip().splitlines() or [""])[0]
+
+
+def execute(
+    notebook: Path, output: Path, parameters: dict, kernel: str, timeouts: Timeouts
+) -> nbformat.NotebookNode:
+    """Run one notebook with Papermill; raise RunError naming the failing cell.
+
+    A kernel that never became ready raises ``KernelStartError``; a cell that runs past
+    ``timeouts.cell`` seconds, or a kernel that dies, is a ``RunError``.
+    """
+    started: list[bool] = []
     try:
         return papermill.execute_notebook(
             str(notebook),
@@ -149,7 +203,10 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbfo
             cwd=str(notebook.parent),
             progress_bar=False,
             log_output=False,
-            kernel_manager_class=IpcKernelManager,
+            kernel_manager_class=_manager_logging_to(output.with_suffix(".kernel.log")),
+            start_timeout=timeouts.start,
+            execution_timeout=timeouts.cell,
+            on_notebook_start=lambda **_: started.append(True),
         )
     except papermill.PapermillExecutionError as e:
         first = (e.source or "").strip().splitlines()[:1] or [""]
@@ -157,9 +214,25 @@ def execute(notebook: Path, output: Path, parameters: dict, kernel: str) -> nbfo
             f"notebook {notebook.name} failed in cell {e.cell_index} ({first[0][:80]!r}): "
             f"{e.ename}: {e.evalue}"
         ) from None
+    except CellTimeoutError:
+        index, line = _running_cell(output)
+        raise RunError(
+            f"notebook {notebook.name} timed out in cell {index} ({line[:80]!r}): a cell may "
+            f"run {timeouts.cell} s (--cell-timeout, or cell_timeout in the configuration)"
+        ) from None
+    except DeadKernelError as e:
+        raise RunError(f"notebook {notebook.name}: its kernel died while running ({e})") from None
+    except Exception as e:
+        if not started:
+            raise KernelStartError(
+                f"notebook {notebook.name}: the kernel did not start ({e})"
+            ) from e
+        raise
 
 
-def build_pages(notebook: Path, folder: Path, parameters: dict, kernel: str) -> NotebookResult:
+def build_pages(
+    notebook: Path, folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
+) -> NotebookResult:
     """Execute one notebook for the officer and render both of its pages into ``folder``.
 
     The notebook runs once with ``audience="officer"``. The leadership page leaves out
@@ -168,7 +241,7 @@ def build_pages(notebook: Path, folder: Path, parameters: dict, kernel: str) -> 
     """
     officer = folder / "officer"
     executed = officer / notebook.name
-    node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel)
+    node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel, timeouts)
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
     write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)

@@ -24,8 +24,6 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
-
 from analytics.errors import RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.loader import open_validated
@@ -34,11 +32,19 @@ from analytics.period import Period, PeriodError, export_span
 from analytics.presentation import charts, index
 from analytics.registry import open_report
 from analytics.run import metrics_json
-from analytics.run.notebooks import NotebookResult, build_pages, ensure_kernel, report_notebooks
+from analytics.run.notebooks import (
+    KernelStartError,
+    NotebookResult,
+    Timeouts,
+    build_pages,
+    ensure_kernel,
+    report_notebooks,
+)
 from analytics.run.provenance import manifest, source_sha256
 from analytics.run.worklists import write_work_lists
 
 Progress = Callable[[str], None]
+DEFAULT_TIMEOUTS = Timeouts()
 
 
 @dataclass
@@ -61,28 +67,27 @@ def terminal_progress() -> Progress:
     return _quiet
 
 
-def _build_with_retry(notebook: Path, folder: Path, parameters: dict, kernel: str):
-    """Build one notebook's pages; retry once if its kernel fails to start."""
-    for attempt in (1, 2):
-        try:
-            return build_pages(notebook, folder, parameters, kernel)
-        except RunError:
-            raise
-        except DeadKernelError as e:
-            raise RunError(
-                f"notebook {notebook.name}: its kernel died while running ({e})"
-            ) from None
-        except Exception as e:  # kernel start-up races: ports, slow imports
-            if attempt == 2:
-                raise RunError(
-                    f"notebook {notebook.name}: the kernel did not start ({e})"
-                ) from None
-            time.sleep(0.5 + random.random())
-    raise AssertionError("unreachable")
+def _build_with_retry(
+    notebook: Path, folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
+) -> NotebookResult:
+    """Build one notebook's pages; start its kernel a second time if the first did not."""
+    try:
+        return build_pages(notebook, folder, parameters, kernel, timeouts)
+    except KernelStartError:
+        time.sleep(0.5 + random.random())
+    try:
+        return build_pages(notebook, folder, parameters, kernel, timeouts)
+    except KernelStartError as e:
+        raise RunError(str(e)) from None
 
 
 def execute_all(
-    notebooks: list[Path], folder: Path, parameters: dict, jobs: int, progress: Progress
+    notebooks: list[Path],
+    folder: Path,
+    parameters: dict,
+    jobs: int,
+    progress: Progress,
+    timeouts: Timeouts,
 ) -> list[NotebookResult]:
     """Run every notebook into ``folder``, up to ``jobs`` at once; raise on the first failure."""
     kernel = ensure_kernel()
@@ -91,7 +96,8 @@ def execute_all(
     jobs = max(1, min(jobs, len(notebooks)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {
-            pool.submit(_build_with_retry, nb, folder, parameters, kernel): nb for nb in notebooks
+            pool.submit(_build_with_retry, nb, folder, parameters, kernel, timeouts): nb
+            for nb in notebooks
         }
         for done, future in enumerate(as_completed(futures), start=1):
             nb = futures[future]
@@ -154,6 +160,7 @@ def run_month(
     jobs: int = os.cpu_count() or 1,
     notebooks: list[Path] | None = None,
     progress: Progress = _quiet,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
 ) -> MonthResult:
     """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing."""
     check_period_in_export(ctx)
@@ -175,7 +182,9 @@ def run_month(
         try:
             with _snapshot(ctx, staging) as month:
                 month = replace(month, generated_at=generated_at)
-                pages = _build_month(month, staging, notebooks, parameters, jobs, progress)
+                pages = _build_month(
+                    month, staging, notebooks, parameters, jobs, progress, timeouts
+                )
                 os.chmod(staging, 0o755)
                 _swap_into_place(staging, target)
         finally:
@@ -191,6 +200,7 @@ def _build_month(
     parameters: dict,
     jobs: int,
     progress: Progress,
+    timeouts: Timeouts,
 ) -> list[NotebookResult]:
     """Write the month into ``staging``: notebooks, work lists, index, metrics, manifest."""
     generated_at = ctx.generated_at
@@ -200,7 +210,7 @@ def _build_month(
     doc["source"]["sha256"] = source_sha256(ctx.export.source)
     progress(f"{ctx.period}: running {len(notebooks)} notebooks")
     try:
-        pages = execute_all(notebooks, staging, parameters, jobs, progress)
+        pages = execute_all(notebooks, staging, parameters, jobs, progress, timeouts)
     except RunError as e:
         kept = _keep_failed(staging, staging.parent, ctx.period)
         where = f"\n  failed notebooks kept in {kept}" if kept else ""
@@ -246,6 +256,7 @@ def run_months(
     *,
     jobs: int = os.cpu_count() or 1,
     progress: Progress = _quiet,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
 ) -> list[MonthResult]:
     """Run several months over one validated export, oldest first."""
     ctx = open_report(source, periods[0], policy)
@@ -253,15 +264,16 @@ def run_months(
         results = []
         for p in periods:
             month = ctx if p is None or p == periods[0] else replace(ctx, period=Period.parse(p))
-            results.append(run_month(month, out, jobs=jobs, progress=progress))
+            results.append(run_month(month, out, jobs=jobs, progress=progress, timeouts=timeouts))
         return results
     finally:
         ctx.export.close()
 
 
 def _keep_failed(staging: Path, out: Path, period: Period) -> Path | None:
-    """Keep the month's executed notebooks (with Papermill's error banner) for diagnosis."""
+    """Keep the month's executed notebooks (with Papermill's error banner) and kernels' logs."""
     executed = sorted((staging / "officer").glob("*.ipynb"))
+    executed += sorted((staging / "officer").glob("*.kernel.log"))
     if not executed:
         return None
     failed = out / "failed" / str(period)

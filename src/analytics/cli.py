@@ -115,6 +115,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         jobs=settings.jobs,
         progress=terminal_progress(),
         timeouts=Timeouts(cell=settings.cell_timeout, start=settings.start_timeout),
+        partial=args.partial,
     )
     for month in results:
         print(f"wrote {month.folder / 'index.html'}")
@@ -197,9 +198,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--source", help="export to read (default: the shipped sample)")
-    p.add_argument("--period", help="month YYYY-MM (default: last month the export covers)")
+    p.add_argument(
+        "--period",
+        help="month YYYY-MM (default: the last month that has ended and the export covers)",
+    )
     p.add_argument("--from", dest="from_", metavar="YYYY-MM", help="first month of a range")
     p.add_argument("--to", metavar="YYYY-MM", help="last month of a range")
+    p.add_argument(
+        "--partial",
+        action="store_true",
+        help="report a month that has not ended yet (its pages say it is incomplete)",
+    )
     p.add_argument("--policy", help="policy TOML file (default: the shipped policy)")
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument("--jobs", type=int, help="notebooks run at once (default: the number of cores)")

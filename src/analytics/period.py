@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -59,35 +60,63 @@ class Period:
         return [self.shift(-k) for k in range(months - 1, -1, -1)]
 
 
-def export_span(con: duckdb.DuckDBPyConnection, timezone: str) -> tuple[date | None, date | None]:
-    """The first and last local date of any dated row in the validated export."""
+def today(timezone: str) -> date:
+    """Today's date in the clinic's time zone."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def last_ended(timezone: str, on: date | None = None) -> Period:
+    """The last calendar month that has ended, as of ``on`` (default: today), locally."""
+    day = on or today(timezone)
+    return Period(day.year, day.month).shift(-1)
+
+
+def has_ended(period: Period, timezone: str, on: date | None = None) -> bool:
+    """Whether the month is over, as of ``on`` (default: today), in the clinic's zone."""
+    return period.as_of < (on or today(timezone))
+
+
+def export_span(
+    con: duckdb.DuckDBPyConnection, timezone: str, until: date | None = None
+) -> tuple[date | None, date | None]:
+    """The first and last local date of any dated row in the validated export; with
+    ``until``, of the rows dated on or before it (a row dated years ahead is a mistake, not
+    the end of the export)."""
     parts = [
         f"SELECT min({ident(t.time_column)}) AS lo, max({ident(t.time_column)}) AS hi "
         f"FROM {ident(t.name)}"
+        + (
+            f" WHERE timezone($tz, {ident(t.time_column)})::DATE <= $until"
+            if until is not None
+            else ""
+        )
         for t in TABLES
         if t.time_column
     ]
+    params: dict = {"tz": timezone}
+    if until is not None:
+        params["until"] = until
     row = con.execute(
-        f"SELECT timezone(?, min(lo))::DATE, timezone(?, max(hi))::DATE "
+        f"SELECT timezone($tz, min(lo))::DATE, timezone($tz, max(hi))::DATE "
         f"FROM ({' UNION ALL '.join(parts)})",
-        [timezone, timezone],
+        params,
     ).fetchall()
     return row[0][0], row[0][1]
 
 
-def latest_local_date(con: duckdb.DuckDBPyConnection, timezone: str) -> date | None:
-    """The latest local date of any dated row in the validated export."""
-    return export_span(con, timezone)[1]
+def default_period(con: duckdb.DuckDBPyConnection, timezone: str, on: date | None = None) -> Period:
+    """The last calendar month that has ended (as of ``on``, default today, in the clinic's
+    zone) and that the export covers to its last day.
 
-
-def default_period(con: duckdb.DuckDBPyConnection, timezone: str) -> Period:
-    """The last calendar month the export fully covers.
-
-    The month of the export's latest local date if that date is the month's last day,
-    otherwise the month before it.
+    Rows dated after ``on`` are left out of the choice: one row dated decades ahead must
+    not make a run report a month that has not happened.
     """
-    latest = latest_local_date(con, timezone)
+    day = on or today(timezone)
+    latest = export_span(con, timezone, until=day)[1]
     if latest is None:
-        raise PeriodError("the export holds no dated rows, so no period can be chosen")
+        raise PeriodError(
+            f"the export holds no row dated on or before {day}, so no period can be chosen"
+        )
     p = Period(latest.year, latest.month)
-    return p if latest == p.as_of else p.shift(-1)
+    covered = p if latest == p.as_of else p.shift(-1)
+    return min(covered, last_ended(timezone, day))

@@ -15,7 +15,7 @@ from pathlib import Path
 from analytics import __version__
 from analytics.loading.loader import Export, open_export, open_validated
 from analytics.paths import sample_path
-from analytics.period import Period
+from analytics.period import Period, has_ended, today
 from analytics.policy import Policy
 from analytics.settings import load_settings
 
@@ -41,6 +41,21 @@ class ReportContext:
         """Whether this report may show the officer's row-level lists (ids, texts)."""
         return self.audience == "officer"
 
+    @property
+    def incomplete(self) -> bool:
+        """Whether the month has not ended yet (its figures cover only part of it)."""
+        return not has_ended(self.period, self.timezone)
+
+    def incomplete_html(self) -> str:
+        """A warning that the month is incomplete, or nothing."""
+        if not self.incomplete:
+            return ""
+        return (
+            '<p class="incomplete" role="alert"><b>Incomplete month:</b> '
+            f"{html.escape(str(self.period))} has not ended; these figures cover it only up "
+            f"to {html.escape(today(self.timezone).isoformat())} and will change.</p>"
+        )
+
     def banner_html(self, title: str, rule: str) -> str:
         """The header every report opens with: what, for which period, by which rule."""
         e = html.escape
@@ -48,7 +63,8 @@ class ReportContext:
             f'<div class="report-banner" aria-label="{e(title)}">'
             f"<p><b>Period:</b> {e(str(self.period))} (local dates in {e(self.timezone)}; "
             f"as of {e(self.period.as_of.isoformat())})</p>"
-            f"<p><b>Rule:</b> {e(rule)}</p>"
+            + self.incomplete_html()
+            + f"<p><b>Rule:</b> {e(rule)}</p>"
             f"<p><b>Source:</b> {e(str(self.export.source))} ({e(self.export.form)}) · "
             f"<b>Policy:</b> {e(self.policy.path)} (sha256 {e(self.policy.sha256[:12])}…)</p>"
             f"<p><b>Made:</b> {e(self.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by "

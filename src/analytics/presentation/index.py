@@ -15,6 +15,7 @@ from plotly.offline import get_plotlyjs
 from analytics import __version__
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
+from analytics.period import today
 from analytics.policy import Policy, Target
 from analytics.presentation.charts import figure_html
 from analytics.presentation.templates import environment
@@ -154,6 +155,8 @@ def render_index(
             rows_quarantined=sum(s.rows_quarantined for s in summaries),
             tiles=tiles(metric_rows, ctx.policy, {r["name"] for r in reports}),
             quality_page=_page_of_metric("quality", reports),
+        incomplete=ctx.incomplete,
+        today=today(ctx.timezone).isoformat(),
             charts=[figure_html(f) for f in charts],
             reports=reports,
             plotly_js=get_plotlyjs(),

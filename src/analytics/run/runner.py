@@ -28,7 +28,7 @@ from analytics.errors import RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.loader import open_validated
 from analytics.paths import notebooks_dir
-from analytics.period import Period, PeriodError, export_span
+from analytics.period import Period, PeriodError, export_span, has_ended
 from analytics.presentation import charts, index
 from analytics.registry import open_report
 from analytics.run import metrics_json
@@ -161,9 +161,10 @@ def run_month(
     notebooks: list[Path] | None = None,
     progress: Progress = _quiet,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    partial: bool = False,
 ) -> MonthResult:
     """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing."""
-    check_period_in_export(ctx)
+    check_period(ctx, partial)
     notebooks = notebooks if notebooks is not None else report_notebooks()
     if not notebooks:
         raise UsageError(
@@ -237,8 +238,14 @@ def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:
     }
 
 
-def check_period_in_export(ctx: ReportContext) -> None:
-    """Refuse a month that lies wholly outside the export's dates."""
+def check_period(ctx: ReportContext, partial: bool = False) -> None:
+    """Refuse a month that lies wholly outside the export's dates, or that has not ended
+    yet unless ``partial`` asks for it."""
+    if not partial and not has_ended(ctx.period, ctx.timezone):
+        raise PeriodError(
+            f"period {ctx.period} has not ended yet in {ctx.timezone}: pass --partial to "
+            "report it anyway (every page then says the month is incomplete)"
+        )
     first, last = export_span(ctx.export.con, ctx.timezone)
     if first is None or last is None:
         raise PeriodError("the export holds no dated rows")
@@ -257,15 +264,22 @@ def run_months(
     jobs: int = os.cpu_count() or 1,
     progress: Progress = _quiet,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    partial: bool = False,
 ) -> list[MonthResult]:
-    """Run several months over one validated export, oldest first."""
+    """Run several months over one validated export, oldest first; every month is checked
+    before the first is written."""
     ctx = open_report(source, periods[0], policy)
     try:
-        results = []
-        for p in periods:
-            month = ctx if p is None or p == periods[0] else replace(ctx, period=Period.parse(p))
-            results.append(run_month(month, out, jobs=jobs, progress=progress, timeouts=timeouts))
-        return results
+        months = [
+            ctx if p is None or p == periods[0] else replace(ctx, period=Period.parse(p))
+            for p in periods
+        ]
+        for month in months:
+            check_period(month, partial)
+        return [
+            run_month(month, out, jobs=jobs, progress=progress, timeouts=timeouts, partial=partial)
+            for month in months
+        ]
     finally:
         ctx.export.close()
 

@@ -7,6 +7,7 @@ they stay in Python; the quarantined rows are read by ``quarantined_rows.sql``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
@@ -89,6 +90,22 @@ def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFra
             FROM {ident(t.name)}"""
         )
     return export.con.execute(" UNION ALL ".join(parts), params).df()
+
+
+def future_rows(export: Export, timezone: str, day: date) -> pd.DataFrame:
+    """Per dated table: rows dated after ``day`` (a local date; today in a run), and the
+    latest of them. Such dates are mistakes of the system that wrote the export; they
+    never choose the period a run reports."""
+    params: dict = {"tz": timezone, "day": day}
+    parts = [
+        f"""SELECT $table{i} AS "table", count(*) AS rows_dated_later,
+            max(timezone($tz, {column}))::DATE AS latest_local_date
+        FROM {ident(t.name)} WHERE timezone($tz, {column})::DATE > $day"""
+        for i, (t, column) in enumerate(_dated())
+    ]
+    params.update({f"table{i}": t.name for i, (t, _) in enumerate(_dated())})
+    found = export.con.execute(" UNION ALL ".join(parts), params).df()
+    return found[found["rows_dated_later"] > 0].reset_index(drop=True)
 
 
 def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:

@@ -1,0 +1,95 @@
+"""The right month by default: the last one that has ended and the export covers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics.domains import quality
+from analytics.loading.loader import open_export
+from analytics.period import Period, default_period, has_ended, last_ended, today
+from conftest import full_export, rows
+from conftest import run_cli as cli
+
+TZ = "America/Los_Angeles"
+
+
+@pytest.fixture(scope="module")
+def export_with_a_row_in_2062(tmp_path_factory):
+    """The base rows, a consent event on the evening of 31 October 2026 (the export covers
+    October), and one consent event mistyped as 2062."""
+    from conftest import write_export
+
+    tables = full_export(
+        consent_events=rows(
+            "consent_events",
+            {},
+            {"event_id": "E2", "occurred_at": "2026-11-01 02:00:00+00", "processed_at": None},
+            {"event_id": "E2062", "occurred_at": "2062-09-15 17:00:00+00", "processed_at": None},
+        ),
+    )
+    return write_export(tables, "files_parquet", tmp_path_factory.mktemp("2062"))
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (date(2026, 11, 26), "2026-10"),
+        (date(2026, 11, 1), "2026-10"),  # October ended at midnight
+        (date(2026, 10, 31), "2026-09"),  # its last day: October has not ended
+        (date(2027, 3, 5), "2027-02"),
+    ],
+)
+def test_last_ended_month_in_the_clinic_zone(on, expected):
+    assert str(last_ended(TZ, on)) == expected
+    assert has_ended(Period.parse(expected), TZ, on)
+    assert not has_ended(Period(on.year, on.month), TZ, on)
+
+
+def test_a_row_dated_2062_does_not_choose_the_period(export_with_a_row_in_2062):
+    export = open_export(export_with_a_row_in_2062)
+    try:
+        assert str(default_period(export.con, TZ, on=date(2026, 11, 26))) == "2026-10"
+        # before October ended, the last month that ended is September
+        assert str(default_period(export.con, TZ, on=date(2026, 10, 20))) == "2026-09"
+        later = quality.future_rows(export, TZ, date(2026, 11, 26))
+        assert later.to_dict("records") == [
+            {
+                "table": "consent_events",
+                "rows_dated_later": 1,
+                "latest_local_date": later["latest_local_date"][0],
+            }
+        ]
+        assert str(later["latest_local_date"][0])[:10] == "2062-09-15"
+    finally:
+        export.close()
+
+
+def test_a_month_that_has_not_ended_is_refused_without_partial(tmp_path):
+    current = Period(today(TZ).year, today(TZ).month)
+    done = cli("run", "--period", str(current), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "--partial" in done.stderr
+    assert not (tmp_path / "out" / str(current)).exists()
+
+
+def test_a_range_is_checked_whole_before_any_month_is_written(tmp_path):
+    current = Period(today(TZ).year, today(TZ).month)
+    first = current.shift(-1)
+    done = cli("run", "--from", str(first), "--to", str(current), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert not (tmp_path / "out" / str(first)).exists()
+
+
+def test_an_incomplete_month_says_so_on_its_banner():
+    from analytics.registry import open_report
+
+    current = Period(today(TZ).year, today(TZ).month)
+    ctx = open_report(None, str(current))
+    ended = open_report(None, "2026-10")
+    try:
+        assert "Incomplete month" in ctx.banner_html("t", "r")
+        assert "Incomplete month" not in ended.banner_html("t", "r")
+    finally:
+        ctx.export.close()
+        ended.export.close()

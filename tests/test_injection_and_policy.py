@@ -64,6 +64,7 @@ def edited_policy(tmp_path, old: str, new: str):
         ("grace_days = 90", "grace_days = 9.5", "grace_days"),
         ('"sale"]', '"gossip"]', "authorization_required_purposes"),
         ("keep_years = 7", "keep_years = true", "keep_years"),
+        ("green = 1.0", 'green = "100%"', "green must be a number"),
         ('better = "lower"', 'better = "sideways"', "better is 'higher' or 'lower'"),
         ("help_reply_minutes = 60", "help_reply_minuets = 60", "did you mean 'help_reply_minutes'"),
         ("[retention]", "[retension]", "unknown section 'retension'"),
@@ -98,7 +99,8 @@ def test_every_user_error_carries_its_exit_code():
     assert errors.ExportError("x").exit_code == 3
     assert errors.RunError("x").exit_code == 4
     assert errors.RunLocked("x").exit_code == 5
-    assert set(errors.EXIT_CODES) == {0, 1, 2, 3, 4, 5}
+    assert errors.OutputError("x").exit_code == 6
+    assert set(errors.EXIT_CODES) == {0, 1, 2, 3, 4, 5, 6}
 
 
 def test_an_unexpected_exception_is_an_internal_error_with_its_traceback_in_a_file(monkeypatch):
@@ -116,3 +118,38 @@ def test_an_unexpected_exception_is_an_internal_error_with_its_traceback_in_a_fi
     text = Path(path).read_text()
     assert "Traceback" in text and "ZeroDivisionError: planted bug" in text
     Path(path).unlink()
+
+
+def test_an_out_that_is_a_file_is_one_line_and_its_own_exit_code(tmp_path):
+    afile = tmp_path / "reports"
+    afile.write_text("not a folder")
+    done = cli("run", "--period", "2026-10", "--out", str(afile))
+    assert done.returncode == 6 and "is a file" in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    import subprocess
+    import sys
+
+    head = subprocess.run(
+        f"{sys.executable} -m analytics.cli validate | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert head.returncode == 0 and "Traceback" not in head.stderr
+
+
+def test_a_full_disk_is_one_line_and_nothing_replaced(monkeypatch, tmp_path):
+    import errno
+
+    import analytics.cli
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
+
+    monkeypatch.setattr(analytics.cli, "_cmd_validate", full)
+    done = cli("validate")
+    assert done.returncode == 6
+    assert "No space left on device" in done.stderr and "nothing was replaced" in done.stderr

@@ -8,6 +8,7 @@ where the full traceback was written, and exit 1.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from analytics.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
     AnalyticsError,
+    OutputError,
     RunError,
 )
 from analytics.loading.context import resolve_source
@@ -247,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# what the file system answers when the reports cannot be written
+WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
 def internal_error(error: BaseException) -> int:
     """Report a bug: one line on stderr naming the file that holds the full traceback."""
     fd, path = tempfile.mkstemp(prefix="analytics-internal-error-", suffix=".txt")
@@ -275,6 +281,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("analytics: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `analytics validate | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as e:
+        if e.errno in WRITE_FAILURES:
+            print(f"analytics: {OutputError.describe(e)}", file=sys.stderr)
+            return OutputError.exit_code
+        return internal_error(e)
     except Exception as e:  # a bug, never a user's mistake
         return internal_error(e)
 

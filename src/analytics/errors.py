@@ -38,6 +38,18 @@ class RunLocked(AnalyticsError):
     exit_code = 5
 
 
+class OutputError(AnalyticsError):
+    """The reports cannot be written: the folder is a file, read-only, or the disk is full."""
+
+    exit_code = 6
+
+    @staticmethod
+    def describe(error: OSError) -> str:
+        """One line for a failed write: what and where, nothing replaced."""
+        where = f" ({error.filename})" if error.filename else ""
+        return f"cannot write the reports{where}: {error.strerror}; nothing was replaced"
+
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_CODES = {
@@ -51,4 +63,6 @@ EXIT_CODES = {
     RunError.exit_code: "a report notebook failed: nothing was replaced, the failed "
     "notebooks are kept",
     RunLocked.exit_code: "another run of the same month is in progress",
+    OutputError.exit_code: "the reports cannot be written (--out is a file or read-only, the "
+    "disk is full): nothing was replaced",
 }

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-from analytics.errors import RunError, RunLocked, UsageError
+from analytics.errors import OutputError, RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.loader import open_validated
 from analytics.paths import notebooks_dir
@@ -238,6 +238,18 @@ def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:
     }
 
 
+def check_out(out: Path) -> None:
+    """Refuse an output folder that cannot hold reports: a file, or not writable."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder: nothing was written")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create --out {out}: {e.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out} is not writable by this account: nothing was written")
+
+
 def check_period(ctx: ReportContext, partial: bool = False) -> None:
     """Refuse a month that lies wholly outside the export's dates, or that has not ended
     yet unless ``partial`` asks for it."""
@@ -266,8 +278,9 @@ def run_months(
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     partial: bool = False,
 ) -> list[MonthResult]:
-    """Run several months over one validated export, oldest first; every month is checked
-    before the first is written."""
+    """Run several months over one validated export, oldest first; the output folder and
+    every month are checked before the first is written."""
+    check_out(out)
     ctx = open_report(source, periods[0], policy)
     try:
         months = [

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.paths import notebooks_dir
 from analytics.registry import open_report
 from analytics.run.notebooks import RunError, report_notebooks
 from analytics.run.runner import run_month
@@ -171,3 +172,75 @@ def test_duckdb_source_bytes_are_identical_after_every_command(tmp_path, command
     assert done.returncode == 0, done.stderr
     assert tree_hash(source.parent) == before
     assert sorted(p.name for p in source.parent.iterdir()) == ["export.duckdb"]
+
+
+def test_sigterm_stops_workers_and_kernels_and_leaves_no_folder(tmp_path):
+    """systemd stopping the unit mid-run: exit 143, one line, no process and no temporary
+    folder (month staging, export snapshot) left behind."""
+    import os
+    import signal
+    import time
+
+    from analytics.run.runner import _descendants
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(FIXTURES / "sleeps.ipynb", notebooks)
+    shutil.copy(notebooks_dir() / "quality.ipynb", notebooks)
+    source = tiny_month_export(tmp_path / "export")
+    out = tmp_path / "reports"
+    env = {**os.environ, "ANALYTICS_NOTEBOOKS": str(notebooks)}
+    args = ["run", "--source", str(source), "--period", "2026-10", "--out", str(out)]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "analytics.cli", *args, "--jobs", "2"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    below: list[int] = []
+    while time.monotonic() < deadline:  # until a kernel runs the sleeping cell
+        below = _descendants(child.pid)
+        if any(b"ipykernel" in _cmdline(p) for p in below):
+            break
+        time.sleep(0.5)
+    time.sleep(2)
+    below = _descendants(child.pid)
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 143, err
+    assert err.strip().splitlines() == ["analytics: stopped (SIGTERM); nothing was replaced"]
+    time.sleep(1)
+    assert [p for p in below if os.path.exists(f"/proc/{p}") and not _zombie(p)] == []
+    assert [p.name for p in out.iterdir() if p.name.startswith((".2026", ".validated"))] == []
+    assert not (out / "2026-10").exists()
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    import fcntl
+
+    from analytics.period import Period
+    from analytics.run.runner import IN_USE, remove_leftovers
+
+    out = tmp_path / "reports"
+    for name in (".2026-10-abc", ".validated-dead", ".validated-busy", ".2026-09-other"):
+        (out / name).mkdir(parents=True)
+    (out / ".validated-dead" / IN_USE).touch()
+    with (out / ".validated-busy" / IN_USE).open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a run of another month is reading it
+        remove_leftovers(out, Period.parse("2026-10"))
+    assert sorted(p.name for p in out.iterdir()) == [".2026-09-other", ".validated-busy"]

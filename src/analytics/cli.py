@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import tempfile
 import textwrap
@@ -268,8 +269,25 @@ def internal_error(error: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stopping the unit, ``timeout``): handled like Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run the command; every error a person can cause becomes one line and its code."""
     try:
         if getattr(args, "period", None):
             Period.parse(args.period)
@@ -278,9 +296,13 @@ def main(argv: list[str] | None = None) -> int:
         prefix = "run failed, nothing replaced: " if isinstance(e, RunError) else ""
         print(f"analytics: {prefix}{e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("analytics: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # workers, kernels and temporary folders are gone
+        stopped = isinstance(e, Terminated)
+        print(
+            f"analytics: {'stopped (SIGTERM)' if stopped else 'interrupted'}; nothing was replaced",
+            file=sys.stderr,
+        )
+        return 143 if stopped else 130
     except BrokenPipeError:  # `analytics validate | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

@@ -8,11 +8,13 @@ kernel; a kernel that fails to start is retried once.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -94,21 +96,87 @@ def execute_all(
     (folder / "officer").mkdir(mode=0o700, exist_ok=True)
     results: dict[str, NotebookResult] = {}
     jobs = max(1, min(jobs, len(notebooks)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    futures: dict = {}
+    try:
         futures = {
             pool.submit(_build_with_retry, nb, folder, parameters, kernel, timeouts): nb
             for nb in notebooks
         }
         for done, future in enumerate(as_completed(futures), start=1):
             nb = futures[future]
-            try:
-                results[nb.name] = future.result()
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+            results[nb.name] = future.result()
             progress(f"[{done}/{len(notebooks)}] {nb.name} done")
+    except BaseException as e:
+        for f in futures:
+            f.cancel()
+        if isinstance(e, KeyboardInterrupt):  # Ctrl-C or SIGTERM: stop workers and kernels
+            stop_descendants()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return [results[nb.name] for nb in notebooks]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux ``/proc``): the pool's workers and their kernels."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _is_resource_tracker(pid: int) -> bool:
+    try:
+        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def stop_descendants(grace: float = 5.0) -> None:
+    """Stop every process this one started (workers, kernels): SIGTERM, then SIGKILL.
+
+    multiprocessing's resource tracker is left to end by itself once the pool is gone.
+    """
+    pids = [p for p in _descendants(os.getpid()) if not _is_resource_tracker(p)]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+        time.sleep(0.1)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+IN_USE = ".in-use"  # a snapshot's lock file: held for as long as its run lasts
+
+
+def remove_leftovers(out: Path, period: Period) -> None:
+    """Remove what a run killed outright (SIGKILL, power loss) left in ``out``: this
+    month's staging folders (the caller holds the month's lock) and every export snapshot
+    whose run is over (its lock is free)."""
+    for stale in out.glob(f".{period}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for snapshot in out.glob(".validated-*"):
+        try:
+            with (snapshot / IN_USE).open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # another run is reading it
+        except OSError:
+            pass  # no lock file: left before it was made
+        shutil.rmtree(snapshot, ignore_errors=True)
 
 
 @contextmanager
@@ -120,6 +188,8 @@ def _snapshot(ctx: ReportContext, staging: Path):
     deleted mid-run changes nothing.
     """
     folder = Path(tempfile.mkdtemp(prefix=".validated-", dir=staging.parent))
+    in_use = (folder / IN_USE).open("w")
+    fcntl.flock(in_use, fcntl.LOCK_EX)
     previous = os.environ.get(VALIDATED_ENV)
     snap = None
     try:
@@ -135,6 +205,7 @@ def _snapshot(ctx: ReportContext, staging: Path):
         else:
             os.environ[VALIDATED_ENV] = previous
         shutil.rmtree(folder, ignore_errors=True)
+        in_use.close()
 
 
 @contextmanager
@@ -179,6 +250,7 @@ def run_month(
         "policy": str(Path(ctx.policy.path).resolve()),
     }
     with month_lock(out, ctx.period):
+        remove_leftovers(out, ctx.period)
         staging = Path(tempfile.mkdtemp(prefix=f".{ctx.period}-", dir=out))
         try:
             with _snapshot(ctx, staging) as month:

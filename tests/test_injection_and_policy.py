@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -57,15 +58,15 @@ def edited_policy(tmp_path, old: str, new: str):
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ('unit = "calendar"', 'unit = "fortnights"', "unit 'fortnights'"),
-        ("days = 15", "days = -1", "whole number"),
+        ('unit = "calendar"', 'unit = "fortnights"', "'fortnights' is not one of 'calendar'"),
+        ("days = 15", "days = -1", "days must be 0 or more"),
         ('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"', "not a time zone"),
         ("help_reply_minutes = 60", 'help_reply_minutes = "soon"', "help_reply_minutes"),
         ("grace_days = 90", "grace_days = 9.5", "grace_days"),
         ('"sale"]', '"gossip"]', "authorization_required_purposes"),
         ("keep_years = 7", "keep_years = true", "keep_years"),
         ("green = 1.0", 'green = "100%"', "green must be a number"),
-        ('better = "lower"', 'better = "sideways"', "better is 'higher' or 'lower'"),
+        ('better = "lower"', 'better = "sideways"', "'sideways' is not one of 'higher', 'lower'"),
         ("help_reply_minutes = 60", "help_reply_minuets = 60", "did you mean 'help_reply_minutes'"),
         ("[retention]", "[retension]", "unknown section 'retension'"),
     ],
@@ -153,3 +154,28 @@ def test_a_full_disk_is_one_line_and_nothing_replaced(monkeypatch, tmp_path):
     done = cli("validate")
     assert done.returncode == 6
     assert "No space left on device" in done.stderr and "nothing was replaced" in done.stderr
+
+
+def test_a_policy_with_three_mistakes_gets_one_message_naming_all_three(tmp_path):
+    text = default_policy_path().read_text()
+    text = text.replace('unit = "calendar"', 'unit = "rates"', 1)
+    text = text.replace('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"', 1)
+    text = text.replace('metric = "retention.overdue_disposal"', 'metric = "retention.gone"', 1)
+    path = tmp_path / "policy.toml"
+    path.write_text(text)
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert "3 problems" in message and "\n" not in message
+    assert "requests.deadlines[1].unit: 'rates' is not one of 'calendar', 'business'" in message
+    assert "clinic.timezone: 'Mars/Olympus' is not a time zone" in message
+    assert "retention.targets[1].metric: no domain writes 'retention.gone'" in message
+
+
+def test_the_shipped_policy_schema_is_the_registry_s():
+    from analytics.devtools import policy_schema_text
+    from analytics.schemas import shipped
+
+    assert json.loads(policy_schema_text()) == shipped("policy"), (
+        "run python -m analytics.devtools write-schemas"
+    )

@@ -17,7 +17,18 @@ README = (project_root() / "README.md").read_text(encoding="utf-8")
 
 # Imports run one way: a module may import only from its own layer or those below it.
 LAYERS = [
-    {"errors", "contract", "paths", "files", "period", "policy", "sql", "figures"},
+    {
+        "errors",
+        "contract",
+        "paths",
+        "files",
+        "period",
+        "policy",
+        "sql",
+        "figures",
+        "settings",
+        "schemas",
+    },
     {"loading"},
     {"domains", "registry"},
     {"presentation"},
@@ -126,3 +137,15 @@ def test_monthly_notebook_reads_in_the_one_order(name):
     for cell in cells[officer[0] :]:
         if cell.cell_type == "code":
             assert cell.source.startswith("display(page.work_list(ctx, "), cell.source
+
+
+def test_each_domain_declares_exactly_the_metrics_it_writes():
+    from analytics.registry import open_report
+
+    ctx = open_report(None, "2026-10")
+    try:
+        for domain in DOMAINS:
+            written = list(dict.fromkeys(r["metric"] for r in domain.metrics(ctx)))
+            assert written == list(domain.metric_names), domain.name
+    finally:
+        ctx.export.close()

@@ -410,3 +410,12 @@ def test_every_link_of_the_index_leads_to_a_page_of_the_month(month):
     links = set(re.findall(r'href="([^"#:]+)"', index))
     assert "quality.html" in links
     assert [link for link in links if not (result.folder / link).is_file()] == []
+
+
+def test_metrics_and_manifest_follow_their_shipped_schemas(month):
+    from analytics.schemas import problems, shipped
+
+    result, _ = month
+    for name in ("metrics", "manifest"):
+        doc = json.loads((result.folder / f"{name}.json").read_text())
+        assert problems(shipped(name), doc) == [], name

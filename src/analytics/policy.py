@@ -18,11 +18,11 @@ import hashlib
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.errors import UsageError
@@ -45,19 +45,13 @@ class Target:
 
     metric: str
     label: str
-    better: str
+    better: Literal["higher", "lower"]
     green: float
     amber: float
     rule: str
     segment: str = "all"
-    unit: str = "count"
+    unit: Literal["rate", "count", "days", "hours"] = "count"
     target_text: str = ""
-
-    def __post_init__(self) -> None:
-        if self.better not in ("higher", "lower"):
-            raise ValueError("better is 'higher' or 'lower'")
-        if self.unit not in ("rate", "count", "days", "hours"):
-            raise ValueError("unit is one of rate, count, days, hours")
 
 
 @dataclass(frozen=True)
@@ -122,11 +116,16 @@ def default_policy_path() -> Path:
     return Path(str(resources.files("analytics") / "policy.toml"))
 
 
-def read_policy(path: str | Path | None, sections: Mapping[str, type]) -> Policy:
+def read_policy(
+    path: str | Path | None,
+    sections: Mapping[str, type],
+    check: Callable[[dict], list[str]] | None = None,
+) -> Policy:
     """Read and check a policy file (default: the shipped one).
 
-    ``sections`` maps each domain's section name to its dataclass; the registry's
-    ``load_policy`` passes every registered domain's (use that one).
+    ``sections`` maps each domain's section name to its dataclass; ``check`` lists every
+    problem of the file at once (its schema's); the registry's ``load_policy`` passes
+    every registered domain's (use that one).
     """
     p = Path(path).expanduser() if path else default_policy_path()
     try:
@@ -144,6 +143,10 @@ def read_policy(path: str | Path | None, sections: Mapping[str, type]) -> Policy
             f"{where}: top-level [[targets]] are no longer read: move each target under its "
             "domain's section, e.g. [[requests.targets]], and drop its 'report' key"
         )
+    found = check(data) if check else []
+    if found:
+        count = f"{len(found)} problem{'s' if len(found) != 1 else ''}"
+        raise PolicyError(f"{where}: {count}: " + "; ".join(found))
     _refuse_unknown(data, ["clinic", "business_days", *sections], where, "section")
     typed: dict[str, Any] = {
         name: read_section(_table(data, name, where), kind, f"{where}: [{name}]")
@@ -195,23 +198,33 @@ def read_section(data: Any, kind: type[T], where: str) -> T:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise PolicyError(f"{where} lacks {name!r}")
             continue
-        values[name] = _value(data[name], hints[name], f"{where} {name}")
+        values[name] = _value(
+            data[name], hints[name], f"{where} {name}", tuple(f.metadata.get("choices", ()))
+        )
     try:
         return kind(**values)
     except ValueError as e:
         raise PolicyError(f"{where}: {e}") from None
 
 
-def _value(value: Any, hint: Any, where: str) -> Any:
-    """One value checked against its type hint (see ``read_section``)."""
+def _value(value: Any, hint: Any, where: str, choices: tuple = ()) -> Any:
+    """One value checked against its type hint (see ``read_section``); ``choices``: the
+    values a text (or each text of a list) may take."""
     origin = typing.get_origin(hint)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed:
+            raise PolicyError(f"{where} is {value!r}, not one of {', '.join(map(repr, allowed))}")
+        return value
     if dataclasses.is_dataclass(hint):
         return read_section(value, hint, where)  # type: ignore[arg-type]
     if origin is list:
         (item,) = typing.get_args(hint)
         if not isinstance(value, list):
             raise PolicyError(f"{where} must be a list")
-        return [_value(v, item, f"{where} entry {i}") for i, v in enumerate(value, start=1)]
+        return [
+            _value(v, item, f"{where} entry {i}", choices) for i, v in enumerate(value, start=1)
+        ]
     if origin is dict:
         _, item = typing.get_args(hint)
         if not isinstance(value, dict):
@@ -228,9 +241,52 @@ def _value(value: Any, hint: Any, where: str) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise PolicyError(f"{where} must be text")
+        if choices and value not in choices:
+            raise PolicyError(f"{where} is {value!r}, not one of {', '.join(choices)}")
         return value
     if hint is bool:
         if not isinstance(value, bool):
             raise PolicyError(f"{where} must be true or false")
         return value
     raise TypeError(f"{where}: the policy reader has no rule for {hint!r}")
+
+
+def json_schema(kind: type) -> dict:
+    """The JSON Schema of a policy section's dataclass, by the rules of ``read_section``:
+    every field without a default required, no other key, each value of its type."""
+    hints = typing.get_type_hints(kind)
+    fields = dataclasses.fields(kind)
+    return {
+        "type": "object",
+        "description": (kind.__doc__ or "").strip().split("\n")[0],
+        "properties": {
+            f.name: _schema_of(hints[f.name], tuple(f.metadata.get("choices", ()))) for f in fields
+        },
+        "required": [
+            f.name
+            for f in fields
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ],
+        "additionalProperties": False,
+    }
+
+
+def _schema_of(hint: Any, choices: tuple = ()) -> dict:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return json_schema(hint)  # type: ignore[arg-type]
+    if origin is Literal:
+        return {"enum": list(typing.get_args(hint))}
+    if origin is list:
+        return {"type": "array", "items": _schema_of(typing.get_args(hint)[0], choices)}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": _schema_of(typing.get_args(hint)[1])}
+    if hint is int:
+        return {"type": "integer", "minimum": 0}
+    if hint is float:
+        return {"type": "number"}
+    if hint is bool:
+        return {"type": "boolean"}
+    if hint is str:
+        return {"type": "string", "enum": list(choices)} if choices else {"type": "string"}
+    raise TypeError(f"no JSON Schema for {hint!r}")

@@ -24,6 +24,7 @@ from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
 from analytics.period import Period, default_period
 from analytics.policy import Policy, read_policy
+from analytics.schemas import policy_problems
 from analytics.settings import load_settings
 
 
@@ -33,7 +34,7 @@ class Domain:
 
     name: str  # its package, notebook, policy section and README section
     title: str
-    metric_prefixes: tuple[str, ...]  # the names its metrics start with ('requests.')
+    metric_names: tuple[str, ...]  # every metric it writes to metrics.json
     policy_section: type
     metrics: Callable[[ReportContext], list[MetricRow]]
     trends: Callable[[ReportContext], list[Trend]]
@@ -41,16 +42,21 @@ class Domain:
     on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run
 
     @property
+    def metric_prefixes(self) -> tuple[str, ...]:
+        """The names its metrics start with ('requests', 'ccpa')."""
+        return tuple(dict.fromkeys(m.split(".")[0] for m in self.metric_names))
+
+    @property
     def notebooks(self) -> tuple[str, ...]:
         """Its notebooks' file names: the monthly one first."""
         return (f"{self.name}.ipynb", *(f"{n}.ipynb" for n in self.on_request))
 
 
-def _domain(module, title: str, prefixes: tuple[str, ...], section: type, **kw) -> Domain:
+def _domain(module, title: str, section: type, **kw) -> Domain:
     return Domain(
         name=module.NAME,
         title=title,
-        metric_prefixes=prefixes,
+        metric_names=module.METRICS,
         policy_section=section,
         metrics=module.metrics,
         trends=module.trends,
@@ -60,14 +66,13 @@ def _domain(module, title: str, prefixes: tuple[str, ...], section: type, **kw) 
 
 
 DOMAINS: tuple[Domain, ...] = (
-    _domain(quality, "Data quality", ("quality",), quality.QualityPolicy),
-    _domain(requests, "Privacy-rights requests", ("requests", "ccpa"), requests.RequestsPolicy),
-    _domain(consent, "Consent and opt-out", ("consent",), consent.ConsentPolicy),
-    _domain(retention, "Record retention", ("retention",), retention.RetentionPolicy),
+    _domain(quality, "Data quality", quality.QualityPolicy),
+    _domain(requests, "Privacy-rights requests", requests.RequestsPolicy),
+    _domain(consent, "Consent and opt-out", consent.ConsentPolicy),
+    _domain(retention, "Record retention", retention.RetentionPolicy),
     _domain(
         disclosures,
         "Disclosures",
-        ("disclosures",),
         disclosures.DisclosuresPolicy,
         on_request=("disclosures_accounting",),
     ),
@@ -88,7 +93,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
     No path: the configured policy (environment or configuration file), else the shipped one.
     """
     path = path or load_settings().policy
-    return read_policy(path, {d.name: d.policy_section for d in DOMAINS})
+    sections = {d.name: d.policy_section for d in DOMAINS}
+    metrics = {m for d in DOMAINS for m in d.metric_names}
+    return read_policy(path, sections, lambda data: policy_problems(data, sections, metrics))
 
 
 def open_report(

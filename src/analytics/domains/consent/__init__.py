@@ -24,6 +24,22 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "consent"
+# every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
+METRICS = (
+    "consent.opt_ins",
+    "consent.opt_outs",
+    "consent.optouts_late",
+    "consent.marketing_after_optout",
+    "consent.marketing_without_consent",
+    "consent.missed_keyword_optouts",
+    "consent.help_requests",
+    "consent.help_unanswered",
+    "consent.extra_optout_confirmations",
+    "consent.marketing_sent",
+    "consent.optout_hours_median",
+    "consent.optout_hours_p95",
+    "consent.marketing_coverage_rate",
+)
 
 
 @dataclass(frozen=True)

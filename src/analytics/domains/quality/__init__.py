@@ -20,6 +20,13 @@ from analytics.policy import Target
 from analytics.sql import ident, month_buckets, read_sql
 
 NAME = "quality"
+# every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
+METRICS = (
+    "quality.rows_read",
+    "quality.rows_used",
+    "quality.rows_quarantined",
+    "quality.quarantined_rate",
+)
 
 
 @dataclass(frozen=True)

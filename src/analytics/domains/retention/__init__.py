@@ -23,6 +23,16 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "retention"
+# every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
+METRICS = (
+    "retention.held",
+    "retention.overdue_disposal",
+    "retention.premature_disposals",
+    "retention.disposed_under_hold",
+    "retention.due_next_90_days",
+    "retention.disposed",
+    "retention.on_legal_hold",
+)
 
 
 @dataclass(frozen=True)

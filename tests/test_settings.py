@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -69,6 +70,22 @@ def test_a_run_uses_its_configuration_and_an_option_overrides_it(tmp_path):
     assert done.returncode == 0, done.stderr
     doc = json.loads((tmp_path / "from-file" / "2026-10" / "metrics.json").read_text())
     assert doc["source"]["path"] == str(source)
-    done = cli("--config", str(config), "run", "--period", "2026-10", "--out", str(tmp_path / "o"))
+    out = str(tmp_path / "o")
+    done = cli(
+        "--config",
+        str(config),
+        "--log-level",
+        "info",
+        "run",
+        "--period",
+        "2026-10",
+        "--out",
+        out,
+        process=True,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "o" / "2026-10" / "index.html").is_file()
+    # the log at info: the validation's and each notebook's time, nothing else
+    assert "validated in" in done.stderr
+    assert re.search(r"2026-10: requests\.ipynb done in [0-9.]+ s", done.stderr)
+    assert "Traceback" not in done.stderr

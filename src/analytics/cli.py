@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import signal
 import sys
@@ -169,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
+        "--log-level",
+        choices=("error", "warning", "info", "debug"),
+        default="warning",
+        help="what goes to the log on stderr: info adds each notebook's time (default warning)",
+    )
+    parser.add_argument(
         "--config",
         metavar="FILE",
         help=f"configuration file (default: ${CONFIG_ENV}, else ./{CONFIG_NAME} if present)",
@@ -279,6 +286,12 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return _main(args)

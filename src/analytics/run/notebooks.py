@@ -6,6 +6,7 @@ import os
 import stat
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ class NotebookResult:
     executed: Path
     html: Path
     officer_html: Path
+    seconds: float = 0.0  # executing and rendering it
 
 
 def ensure_kernel() -> str:
@@ -239,6 +241,7 @@ def build_pages(
     cells tagged ``officer``; the officer's page and the executed notebook go to
     ``folder/officer/``, readable by the owner only.
     """
+    started = time.monotonic()
     officer = folder / "officer"
     executed = officer / notebook.name
     node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel, timeouts)
@@ -247,4 +250,5 @@ def build_pages(
     write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
     write_private(officer / page.name, render_html(node), 0o600)
     title = node.metadata.get("title") or notebook.stem.replace("_", " ")
-    return NotebookResult(notebook.stem, title, executed, page, officer / page.name)
+    seconds = time.monotonic() - started
+    return NotebookResult(notebook.stem, title, executed, page, officer / page.name, seconds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import random
 import shutil
@@ -46,6 +47,7 @@ from analytics.run.provenance import manifest, source_sha256
 from analytics.run.worklists import write_work_lists
 
 Progress = Callable[[str], None]
+log = logging.getLogger("analytics.run")
 DEFAULT_TIMEOUTS = Timeouts()
 
 
@@ -107,6 +109,9 @@ def execute_all(
             nb = futures[future]
             results[nb.name] = future.result()
             progress(f"[{done}/{len(notebooks)}] {nb.name} done")
+            log.info(
+                "%s: %s done in %.1f s", parameters["period"], nb.name, results[nb.name].seconds
+            )
     except BaseException as e:
         for f in futures:
             f.cancel()
@@ -353,7 +358,9 @@ def run_months(
     """Run several months over one validated export, oldest first; the output folder and
     every month are checked before the first is written."""
     check_out(out)
+    started = time.monotonic()
     ctx = open_report(source, periods[0], policy)
+    log.info("%s validated in %.1f s", ctx.export.source, time.monotonic() - started)
     try:
         months = [
             ctx if p is None or p == periods[0] else replace(ctx, period=Period.parse(p))

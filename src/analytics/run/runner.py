@@ -316,14 +316,14 @@ def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:
 
 
 def check_out(out: Path) -> None:
-    """Refuse an output folder that cannot hold reports: a file, or not writable."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} is a file, not a folder: nothing was written")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create --out {out}: {e.strerror}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
+    """Refuse an output folder that cannot hold reports: a file, or not writable (checked
+    on the folder, or on the nearest folder above it that exists; nothing is created)."""
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"--out {out}: {probe} is a file, not a folder; nothing was written")
+    if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"--out {out} is not writable by this account: nothing was written")
 
 

@@ -179,3 +179,12 @@ def test_the_shipped_policy_schema_is_the_registry_s():
     assert json.loads(policy_schema_text()) == shipped("policy"), (
         "run python -m analytics.devtools write-schemas"
     )
+
+
+def test_a_run_without_notebooks_is_refused_never_an_empty_index(tmp_path, monkeypatch):
+    empty = tmp_path / "notebooks"
+    empty.mkdir()
+    monkeypatch.setenv("ANALYTICS_NOTEBOOKS", str(empty))
+    done = cli("run", "--period", "2026-10", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "no report notebook" in done.stderr
+    assert not (tmp_path / "out" / "2026-10").exists()

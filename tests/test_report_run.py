@@ -202,7 +202,7 @@ def test_run_cli_makes_the_default_month_from_a_source(tmp_path):
     [
         (["--period", "2026-13"], 2, "not a month written YYYY-MM"),
         (["--period", "Oct 2026"], 2, "not a month written YYYY-MM"),
-        (["--period", "2019-01"], 2, "outside the export"),
+        (["--period", "1990-01"], 2, "outside the export"),
         (["--from", "2026-09"], 2, "give --from and --to together"),
         (["--source", "/nonexistent/export"], 3, "does not exist"),
         (["--policy", "/nonexistent/policy.toml"], 2, "cannot read policy file"),
@@ -214,7 +214,7 @@ def test_run_cli_rejects_bad_arguments_with_documented_codes(args, code, words):
     assert done.returncode == code, done.stderr
     assert words in done.stderr
     assert "Traceback" not in done.stderr
-    assert not Path("/tmp/analytics-never-written/2019-01").exists()
+    assert not Path("/tmp/analytics-never-written/1990-01").exists()
 
 
 def test_run_cli_exit_code_for_a_failing_notebook(tmp_path, monkeypatch):

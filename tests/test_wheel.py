@@ -90,3 +90,11 @@ def test_installed_wheel_runs_the_month_from_another_folder(installed):
     assert (month / "index.html").read_text().count('class="tile ') >= 10
     doc = json.loads((month / "metrics.json").read_text())
     assert len(doc["metrics"]) > 300
+
+
+def test_installed_wheel_writes_an_accounting_into_the_working_folder(installed):
+    run, work = installed
+    done = run("accounting", "--patient", "P000065", "--as-of", "2026-10-31")
+    assert done.returncode == 0, done.stderr
+    written = list((work / "reports" / "accounting").glob("accounting-P000065-*.html"))
+    assert len(written) == 1

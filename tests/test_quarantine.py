@@ -137,3 +137,33 @@ def test_empty_tables_are_valid(make_export):
     assert export.tables["messages"].rows_read == 0
     check_balanced(export)
     export.close()
+
+
+@pytest.mark.parametrize("form", ["files_csv", "export_csv"])
+def test_booleans_are_read_trimmed_like_codes(make_export, form):
+    """A spreadsheet's 'FALSE ' (trailing space) is false, not a bad value."""
+    tables = full_export(
+        records=rows(
+            "records",
+            {"legal_hold": "FALSE "},
+            {"record_id": "REC2", "legal_hold": " true"},
+            {"record_id": "REC3", "legal_hold": "maybe"},
+        )
+    )
+    export = open_export(make_export(tables, form, typed=False))
+    assert reasons(export, "records") == {"bad_value": 1}
+    got = export.con.execute("SELECT record_id, legal_hold FROM records ORDER BY record_id")
+    assert got.fetchall() == [("REC1", False), ("REC2", True)]
+    check_balanced(export)
+    export.close()
+
+
+def test_two_files_for_one_table_are_an_error_not_a_choice(make_export):
+    from analytics.errors import ExportError
+
+    folder = make_export(full_export(), "files_parquet")
+    (folder / "messages.csv").write_text("message_id,patient_id\n")  # header only
+    with pytest.raises(
+        ExportError, match=r"'messages' has 2 files.*messages\.csv, messages\.parquet"
+    ):
+        open_export(folder)

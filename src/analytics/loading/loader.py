@@ -212,11 +212,20 @@ def _files_from_load_sql(directory: Path) -> dict[str, Path]:
 
 
 def _files_by_name(directory: Path) -> dict[str, Path]:
-    found: dict[str, Path] = {}
+    """One file per table, by name; two files for one contract table (``messages.csv`` and
+    ``messages.parquet``) are an error, never a silent choice."""
+    found: dict[str, list[Path]] = {}
     for p in sorted(directory.iterdir()):
         if p.suffix.lower() in (".parquet", ".csv") and p.is_file():
-            found.setdefault(p.stem.lower(), p)
-    return found
+            found.setdefault(p.stem.lower(), []).append(p)
+    contract = {t.name for t in TABLES}
+    for name, files in found.items():
+        if name in contract and len(files) > 1:
+            raise ExportError(
+                f"table {name!r} has {len(files)} files in {directory}: "
+                f"{', '.join(f.name for f in files)}; keep the one that holds the table"
+            )
+    return {name: files[0] for name, files in found.items()}
 
 
 def _locate(path: Path) -> SourceFiles:
@@ -312,6 +321,8 @@ def _typed_expr(col: Column, raw: str) -> str:
         return f"nullif(lower(trim({raw}::VARCHAR)), '')"
     if col.type == "VARCHAR":
         return f"nullif(trim({raw}::VARCHAR), '')"
+    if col.type == "BOOLEAN":  # trimmed like codes: 'FALSE ' is false
+        return f"TRY_CAST(nullif(trim({raw}::VARCHAR), '') AS BOOLEAN)"
     return f"TRY_CAST({raw} AS {col.type})"
 
 
@@ -427,9 +438,16 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableS
     raw_names = [ident("_raw_" + c.name) for c in table.columns]
     typed = [f"{_typed_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns]
     changed = " OR ".join(
-        f"{ident('_raw_' + c.name)}::VARCHAR IS DISTINCT FROM {ident(c.name)}"
-        for c in table.columns
-        if c.type == "VARCHAR"
+        [
+            f"{ident('_raw_' + c.name)}::VARCHAR IS DISTINCT FROM {ident(c.name)}"
+            for c in table.columns
+            if c.type == "VARCHAR"
+        ]
+        + [  # a boolean the clean cast cannot read but the trimmed one can
+            f"TRY_CAST({ident('_raw_' + c.name)} AS BOOLEAN) IS DISTINCT FROM {ident(c.name)}"
+            for c in table.columns
+            if c.type == "BOOLEAN"
+        ]
     )
     id_col = ident(table.id_column)
     id_typed = _typed_expr(table.column(table.id_column), ident("_raw_" + table.id_column))

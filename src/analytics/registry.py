@@ -35,6 +35,7 @@ class Domain:
     name: str  # its package, notebook, policy section and README section
     title: str
     metric_names: tuple[str, ...]  # every metric it writes to metrics.json
+    tables: tuple[str, ...]  # the export tables its figures read
     policy_section: type
     metrics: Callable[[ReportContext], list[MetricRow]]
     trends: Callable[[ReportContext], list[Trend]]
@@ -57,6 +58,7 @@ def _domain(module, title: str, section: type, **kw) -> Domain:
         name=module.NAME,
         title=title,
         metric_names=module.METRICS,
+        tables=module.SOURCE_TABLES,
         policy_section=section,
         metrics=module.metrics,
         trends=module.trends,

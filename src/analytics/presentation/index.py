@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analytics import __version__
+from analytics.domains.quality import data_problems
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
 from analytics.period import today
@@ -21,7 +22,13 @@ from analytics.presentation.charts import figure_html
 from analytics.presentation.templates import environment
 from analytics.registry import DOMAINS
 
-STATUS_TEXT = {"green": "on target", "amber": "watch", "red": "off target", "grey": "no data"}
+STATUS_TEXT = {
+    "green": "on target",
+    "amber": "watch",
+    "red": "off target",
+    "grey": "no data",
+    "problem": "data problem",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class Tile:
     value_text: str
     target_text: str
     status: str
+    problem: str = ""  # why the figure cannot be judged: the data it needs did not arrive
 
     @property
     def status_text(self) -> str:
@@ -92,13 +100,24 @@ def _expand(target: Target, metric_rows: list[MetricRow]) -> list[Target]:
     ]
 
 
-def tiles(metric_rows: list[MetricRow], policy: Policy, reports: set[str]) -> list[Tile]:
-    """A tile for each policy target (and segment) of each domain whose report ran."""
+def tiles(
+    metric_rows: list[MetricRow],
+    policy: Policy,
+    reports: set[str],
+    problems: dict[str, str] | None = None,
+) -> list[Tile]:
+    """A tile for each policy target (and segment) of each domain whose report ran.
+
+    ``problems`` (table: why) turns every tile of a domain that reads such a table into
+    "data problem": never green on data that did not arrive.
+    """
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
+    problems = problems or {}
     out = []
     for domain in DOMAINS:
         if domain.name not in reports:
             continue
+        problem = "; ".join(problems[t] for t in domain.tables if t in problems)
         for target in policy.targets(domain.name):
             for t in _expand(target, metric_rows):
                 value = values.get((t.metric, t.segment))
@@ -111,7 +130,8 @@ def tiles(metric_rows: list[MetricRow], policy: Policy, reports: set[str]) -> li
                         rule=t.rule,
                         value_text=format_value(value, t.unit),
                         target_text=target_text(t),
-                        status=status(value, t),
+                        status="problem" if problem else status(value, t),
+                        problem=problem,
                     )
                 )
     return out
@@ -135,6 +155,8 @@ def render_index(
 ) -> str:
     """The leadership index page as HTML."""
     summaries = ctx.export.tables.values()
+    read = {t for d in DOMAINS for t in d.tables}
+    problems = {t: why for t, why in data_problems(ctx).items() if t in read}
     return (
         environment()
         .get_template("index.html.j2")
@@ -153,7 +175,8 @@ def render_index(
             rows_read=sum(s.rows_read for s in summaries),
             rows_used=sum(s.rows_used for s in summaries),
             rows_quarantined=sum(s.rows_quarantined for s in summaries),
-            tiles=tiles(metric_rows, ctx.policy, {r["name"] for r in reports}),
+            tiles=tiles(metric_rows, ctx.policy, {r["name"] for r in reports}, problems),
+            problems=problems,
             quality_page=_page_of_metric("quality", reports),
             incomplete=ctx.incomplete,
             today=today(ctx.timezone).isoformat(),

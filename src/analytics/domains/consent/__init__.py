@@ -24,6 +24,8 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "consent"
+# the export tables its figures read: a tile of this domain is no better than they are
+SOURCE_TABLES: tuple[str, ...] = ("consent_events", "messages")
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "consent.opt_ins",

@@ -20,6 +20,8 @@ from analytics.policy import Target
 from analytics.sql import ident, month_buckets, read_sql
 
 NAME = "quality"
+# the export tables its figures read: a tile of this domain is no better than they are
+SOURCE_TABLES: tuple[str, ...] = ()
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "quality.rows_read",
@@ -31,8 +33,12 @@ METRICS = (
 
 @dataclass(frozen=True)
 class QualityPolicy:
-    """The policy's ``[quality]`` section: its leadership targets."""
+    """The policy's ``[quality]`` section: when a table's data is too poor to judge by, and
+    its leadership targets."""
 
+    # share of a table's rows quarantined beyond which its figures show "data problem"
+    data_problem_rate: float = 0.01
+    data_problem_source: str = ""
     targets: list[Target] = field(default_factory=list)
 
 
@@ -97,6 +103,24 @@ def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFra
             FROM {ident(t.name)}"""
         )
     return export.con.execute(" UNION ALL ".join(parts), params).df()
+
+
+def data_problems(ctx: ReportContext) -> dict[str, str]:
+    """Tables whose figures cannot be trusted, each with the reason in words: absent from
+    the export, empty, or with more rows quarantined than the policy's limit."""
+    limit = ctx.policy.section(NAME, QualityPolicy).data_problem_rate
+    found = {}
+    for s in ctx.export.tables.values():
+        if not s.present:
+            found[s.table] = f"the export has no {s.table} table"
+        elif s.rows_read == 0:
+            found[s.table] = f"the {s.table} table is empty"
+        elif s.rows_quarantined / s.rows_read > limit:
+            found[s.table] = (
+                f"{s.rows_quarantined:,} of {s.rows_read:,} {s.table} rows quarantined "
+                f"(more than {limit:.0%})"
+            )
+    return found
 
 
 def future_rows(export: Export, timezone: str, day: date) -> pd.DataFrame:

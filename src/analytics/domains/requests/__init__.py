@@ -31,6 +31,8 @@ from analytics.policy import Target
 from analytics.sql import read_sql
 
 NAME = "requests"
+# the export tables its figures read: a tile of this domain is no better than they are
+SOURCE_TABLES: tuple[str, ...] = ("requests",)
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "requests.received",

@@ -23,6 +23,8 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "retention"
+# the export tables its figures read: a tile of this domain is no better than they are
+SOURCE_TABLES: tuple[str, ...] = ("records",)
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "retention.held",

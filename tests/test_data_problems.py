@@ -1,0 +1,64 @@
+"""No figure is green on data that did not arrive: such tiles read "data problem"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from analytics.domains.quality import data_problems
+from analytics.presentation.index import render_index, tiles
+from analytics.registry import DOMAINS, open_report
+from analytics.run.metrics_json import compute_all
+from conftest import full_export, rows, write_export
+
+REPORTS = [{"name": d.name, "title": d.title, "file": f"{d.name}.html"} for d in DOMAINS]
+
+
+@pytest.fixture(scope="module")
+def us_dates(tmp_path_factory):
+    """Every request's timestamps written as a US spreadsheet would: all quarantined."""
+    bad = {"received_at": "10/03/2026 2:05 PM"}
+    tables = full_export(requests=rows("requests", bad, {"request_id": "R2", **bad}))
+    path = write_export(tables, "files_csv", tmp_path_factory.mktemp("us"), typed=False)
+    ctx = open_report(path, "2026-10")
+    yield ctx
+    ctx.export.close()
+
+
+def test_a_fully_quarantined_table_is_a_data_problem(us_dates):
+    assert data_problems(us_dates) == {
+        "requests": "2 of 2 requests rows quarantined (more than 1%)"
+    }
+
+
+def test_its_tiles_read_data_problem_never_green(us_dates):
+    rows_ = compute_all(us_dates)
+    problems = data_problems(us_dates)
+    found = tiles(rows_, us_dates.policy, {d.name for d in DOMAINS}, problems)
+    requests_tiles = [t for t in found if t.report == "requests"]
+    assert requests_tiles and {t.status for t in requests_tiles} == {"problem"}
+    assert {t.status_text for t in requests_tiles} == {"data problem"}
+    # without the check, "open and overdue: 0" would have been green
+    overdue = next(t for t in requests_tiles if t.metric == "requests.open_overdue")
+    assert overdue.value_text == "0" and "quarantined" in overdue.problem
+    assert all(t.status != "problem" for t in found if t.report != "requests")
+
+
+def test_the_overview_leads_with_the_problem(us_dates):
+    page = render_index(us_dates, compute_all(us_dates), [], REPORTS, datetime.now(UTC))
+    assert page.index("Data problems") < page.index("Headline figures")
+    assert "2 of 2 requests rows quarantined" in page
+    assert 'class="tile green" data-metric="requests.' not in page
+
+
+def test_an_empty_or_absent_table_is_a_data_problem(tmp_path):
+    tables = full_export(records=[])
+    del tables["vendors"]  # the one optional table
+    ctx = open_report(write_export(tables, "files_parquet", tmp_path), "2026-10")
+    try:
+        found = data_problems(ctx)
+    finally:
+        ctx.export.close()
+    assert found["records"] == "the records table is empty"
+    assert found["vendors"] == "the export has no vendors table"

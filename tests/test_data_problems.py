@@ -62,3 +62,61 @@ def test_an_empty_or_absent_table_is_a_data_problem(tmp_path):
         ctx.export.close()
     assert found["records"] == "the records table is empty"
     assert found["vendors"] == "the export has no vendors table"
+
+
+@pytest.fixture(scope="module")
+def misspelt(tmp_path_factory):
+    """A spreadsheet export whose records carry ``Disposal_Date`` for ``disposed_at``."""
+    path = write_export(full_export(), "files_csv", tmp_path_factory.mktemp("misspelt"))
+    records = path / "records.csv"
+    header, rest = records.read_text().split("\n", 1)
+    records.write_text(header.replace("disposed_at", "Disposal_Date") + "\n" + rest)
+    return path
+
+
+def test_a_misspelt_column_is_named_everywhere_not_only_by_validate(misspelt):
+    from analytics.domains.quality import absent_columns
+    from analytics.run.metrics_json import document
+    from conftest import run_cli
+
+    ctx = open_report(misspelt, "2026-10")
+    try:
+        s = ctx.export.tables["records"]
+        assert (s.absent_columns, s.near_misses) == (
+            ["disposed_at"],
+            {"disposed_at": "Disposal_Date"},
+        )
+        assert "looks like it" in data_problems(ctx)["records"]
+        table = absent_columns(ctx.export).to_dict("records")
+        assert table == [
+            {
+                "table": "records",
+                "column": "disposed_at",
+                "read as": "empty (NULL)",
+                "the export has instead": "Disposal_Date",
+            }
+        ]
+        entry = document(ctx, [], datetime.now(UTC))["source"]["tables"]["records"]
+        assert entry["near_misses"] == {"disposed_at": "Disposal_Date"}
+    finally:
+        ctx.export.close()
+    done = run_cli("validate", str(misspelt))
+    assert "it has 'Disposal_Date': rename it to 'disposed_at'" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_run_s_data_quality_page_names_the_misspelt_column(misspelt, tmp_path):
+    import papermill
+
+    from analytics.paths import notebooks_dir
+    from analytics.run.notebooks import ensure_kernel, render_html
+
+    node = papermill.execute_notebook(
+        str(notebooks_dir() / "quality.ipynb"),
+        str(tmp_path / "quality.ipynb"),
+        parameters={"source": str(misspelt), "period": "2026-10", "audience": "leadership"},
+        kernel_name=ensure_kernel(),
+        progress_bar=False,
+    )
+    page = render_html(node)
+    assert "Columns the export lacks" in page and "Disposal_Date" in page

@@ -72,8 +72,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{r['rows_quarantined']:>13}  {reasons}"
         )
     for s in export.tables.values():
-        if s.absent_columns:
-            print(f"note: {s.table} has no column {', '.join(s.absent_columns)}: read as empty")
+        for column in s.absent_columns:
+            looks = s.near_misses.get(column)
+            hint = (
+                f" (it has {looks!r}: rename it to {column!r} if that is the one)" if looks else ""
+            )
+            print(f"note: {s.table} has no column {column!r}: read as empty{hint}")
     return 0
 
 

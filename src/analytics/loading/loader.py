@@ -18,6 +18,7 @@ validation's results, and ``open_validated`` opens that snapshot without validat
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -47,6 +48,8 @@ class TableSummary:
     rows_used: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
     absent_columns: list[str] = field(default_factory=list)
+    # an absent contract column -> the export's column whose name is a near miss of it
+    near_misses: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows_quarantined(self) -> int:
@@ -381,9 +384,26 @@ def _empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
-def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> list[str]:
+def _near_misses(absent: list[str], extra: list[str]) -> dict[str, str]:
+    """Absent contract columns whose name the export seems to have misspelt
+    (``Disposal_Date`` for ``disposed_at``): case, spaces and underscores aside."""
+
+    def bare(name: str) -> str:
+        return name.lower().replace("_", "").replace(" ", "")
+
+    by_bare = {bare(x): x for x in extra}
+    found = {}
+    for column in absent:
+        close = difflib.get_close_matches(bare(column), list(by_bare), n=1, cutoff=0.75)
+        if close:
+            found[column] = by_bare[close[0]]
+    return found
+
+
+def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[str], dict]:
     """Create ``_raw_<table>``: ``_row`` and every contract column as read, named
-    ``_raw_<column>`` (NULL when a nullable column is absent). Return the absent columns."""
+    ``_raw_<column>`` (NULL when a nullable column is absent). Return the absent columns,
+    and those of them the export seems to have under a misspelt name."""
     present = {c.lower(): c for c in rel.columns if c not in ("_row", "file_row_number")}
     absent = []
     for c in table.columns:
@@ -404,7 +424,9 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> list[str]:
     con.execute(
         f"CREATE VIEW {ident('_raw_' + table.name)} AS SELECT _row, {cols} FROM {ident(source)}"
     )
-    return absent
+    contract = {c.name for c in table.columns}
+    extra = [name for key, name in present.items() if key not in contract]
+    return absent, _near_misses(absent, extra)
 
 
 def _valid_view(con: duckdb.DuckDBPyConnection, table: Table, stored: str) -> None:
@@ -433,7 +455,7 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableS
     if rel is None:
         _empty_table(con, table)
         return summary
-    summary.absent_columns = _raw_view(con, table, rel)
+    summary.absent_columns, summary.near_misses = _raw_view(con, table, rel)
     raw = ident("_raw_" + table.name)
     raw_names = [ident("_raw_" + c.name) for c in table.columns]
     typed = [f"{_typed_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns]

@@ -11,6 +11,7 @@ from datetime import datetime
 from analytics import __version__
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import ReportContext
+from analytics.loading.loader import TableSummary
 from analytics.registry import DOMAINS
 
 SCHEMA = "compliance-metrics/1"
@@ -29,6 +30,21 @@ def all_trends(ctx: ReportContext) -> list[Trend]:
     return [trend for domain in DOMAINS for trend in domain.trends(ctx)]
 
 
+def _table_entry(summary: TableSummary) -> dict:
+    """A table's rows read, used and quarantined; with the contract's columns it lacks
+    (read as empty) and the export's near-miss names for them, when there are any."""
+    entry: dict = {
+        "rows_read": summary.rows_read,
+        "rows_used": summary.rows_used,
+        "rows_quarantined": summary.rows_quarantined,
+    }
+    if summary.absent_columns:
+        entry["absent_columns"] = list(summary.absent_columns)
+    if summary.near_misses:
+        entry["near_misses"] = dict(summary.near_misses)
+    return entry
+
+
 def document(ctx: ReportContext, metrics: list[MetricRow], generated_at: datetime) -> dict:
     """The ``metrics.json`` document for one period."""
     return {
@@ -39,14 +55,7 @@ def document(ctx: ReportContext, metrics: list[MetricRow], generated_at: datetim
         "source": {
             "path": str(ctx.export.source),
             "form": ctx.export.form,
-            "tables": {
-                s.table: {
-                    "rows_read": s.rows_read,
-                    "rows_used": s.rows_used,
-                    "rows_quarantined": s.rows_quarantined,
-                }
-                for s in ctx.export.tables.values()
-            },
+            "tables": {s.table: _table_entry(s) for s in ctx.export.tables.values()},
         },
         "metrics": metrics,
         "quarantine": ctx.export.quarantine_counts(),

@@ -120,7 +120,28 @@ def data_problems(ctx: ReportContext) -> dict[str, str]:
                 f"{s.rows_quarantined:,} of {s.rows_read:,} {s.table} rows quarantined "
                 f"(more than {limit:.0%})"
             )
+        elif s.near_misses:
+            found[s.table] = "; ".join(
+                f"{s.table} has no column {column} (its {name!r} looks like it)"
+                for column, name in s.near_misses.items()
+            )
     return found
+
+
+def absent_columns(export: Export) -> pd.DataFrame:
+    """The contract's columns an export lacks (read as empty), with a near-miss name the
+    export has instead, if any: shown on the page, never only by ``analytics validate``."""
+    found = [
+        {
+            "table": s.table,
+            "column": column,
+            "read as": "empty (NULL)",
+            "the export has instead": s.near_misses.get(column, ""),
+        }
+        for s in export.tables.values()
+        for column in s.absent_columns
+    ]
+    return pd.DataFrame(found, columns=["table", "column", "read as", "the export has instead"])
 
 
 def future_rows(export: Export, timezone: str, day: date) -> pd.DataFrame:

@@ -167,3 +167,15 @@ def test_two_files_for_one_table_are_an_error_not_a_choice(make_export):
         ExportError, match=r"'messages' has 2 files.*messages\.csv, messages\.parquet"
     ):
         open_export(folder)
+
+
+def test_a_column_given_twice_is_an_error_not_a_choice(make_export):
+    from analytics.errors import ExportError
+
+    folder = make_export(full_export(), "files_csv")
+    records = folder / "records.csv"
+    header, rest = records.read_text().split("\n", 1)
+    lines = [line + ",2020-01-01" for line in rest.splitlines() if line]
+    records.write_text(header + ",Disposed_At\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ExportError, match="two columns for 'disposed_at'"):
+        open_export(folder)

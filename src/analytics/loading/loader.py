@@ -404,7 +404,19 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[s
     """Create ``_raw_<table>``: ``_row`` and every contract column as read, named
     ``_raw_<column>`` (NULL when a nullable column is absent). Return the absent columns,
     and those of them the export seems to have under a misspelt name."""
-    present = {c.lower(): c for c in rel.columns if c not in ("_row", "file_row_number")}
+    present: dict[str, str] = {}
+    contract = {c.name for c in table.columns}
+    for name in rel.columns:
+        if name in ("_row", "file_row_number"):
+            continue
+        # DuckDB renames a second column of the same name (any case) to NAME_1
+        twin = re.fullmatch(r"(.+)_\d+", name.lower())
+        if twin and twin[1] in contract and twin[1] in present:
+            raise ExportError(
+                f"table {table.name!r} has two columns for {twin[1]!r} "
+                f"({present[twin[1]]!r} and another of that name, in any case); keep one"
+            )
+        present[name.lower()] = name
     absent = []
     for c in table.columns:
         if c.name not in present:
@@ -424,7 +436,6 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[s
     con.execute(
         f"CREATE VIEW {ident('_raw_' + table.name)} AS SELECT _row, {cols} FROM {ident(source)}"
     )
-    contract = {c.name for c in table.columns}
     extra = [name for key, name in present.items() if key not in contract]
     return absent, _near_misses(absent, extra)
 

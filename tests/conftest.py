@@ -187,11 +187,15 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600, process: bo
     from analytics.cli import main
 
     out, err = io.StringIO(), io.StringIO()
+    environment = dict(os.environ)  # the command sets some for its kernels: not for the tests
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(list(args))
         except SystemExit as e:  # argparse: usage errors and --help
             code = e.code if isinstance(e.code, int) else 2
+        finally:
+            os.environ.clear()
+            os.environ.update(environment)
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 

@@ -28,8 +28,8 @@ from analytics.errors import (
     OutputError,
     RunError,
 )
-from analytics.loading.context import resolve_source
-from analytics.loading.loader import open_export
+from analytics.loading.context import read_options, resolve_source
+from analytics.loading.loader import open_export, timestamp_hints
 from analytics.period import Period, PeriodError
 from analytics.settings import CONFIG_ENV, CONFIG_NAME, SETTINGS, Settings, load_settings
 
@@ -53,9 +53,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    export = open_export(resolve_source(_settings(args).source))
+    settings = _settings(args)
+    export = open_export(resolve_source(settings.source), options=read_options(settings))
     try:
         rows = export.summary_rows()
+        hints = timestamp_hints(export)
     finally:
         export.close()
     print(f"export {export.source} ({export.form})")
@@ -71,6 +73,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{r['table']:<16}{r['rows_read']:>9}{r['rows_used']:>9}"
             f"{r['rows_quarantined']:>13}  {reasons}"
         )
+    for hint in hints:
+        print(f"hint: {hint}")
     for s in export.tables.values():
         for column in s.absent_columns:
             looks = s.near_misses.get(column)
@@ -99,10 +103,10 @@ def _periods(args: argparse.Namespace) -> list[str | None]:
 def _settings(args: argparse.Namespace) -> Settings:
     """The settings in force: this command's options over the environment, the
     configuration file and the defaults. Those the notebooks' kernels must see too (memory
-    limit, notebooks) are put in the environment they inherit."""
+    limit, notebooks, how to read timestamps) are put in the environment they inherit."""
     given = {name: getattr(args, name, None) for name in SETTINGS}
     settings = load_settings(given, args.config)
-    for name in ("memory_limit", "notebooks"):
+    for name in ("memory_limit", "notebooks", "timestamp_format", "timestamp_timezone"):
         if settings.values[name]:
             os.environ[SETTINGS[name].env(name)] = str(settings.values[name])
     return settings
@@ -161,6 +165,21 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_options(p: argparse.ArgumentParser) -> None:
+    """The options that say how to read an export's text (also in the configuration)."""
+    p.add_argument(
+        "--timestamp-format",
+        metavar="FORMAT",
+        help="the export's timestamp format, strptime (e.g. '%%m/%%d/%%Y %%I:%%M %%p'); "
+        "';' between several",
+    )
+    p.add_argument(
+        "--timestamp-timezone",
+        metavar="ZONE",
+        help="the time zone of timestamps written without an offset (default UTC)",
+    )
+
+
 CELL_TIMEOUT = SETTINGS["cell_timeout"].default
 START_TIMEOUT = SETTINGS["start_timeout"].default
 
@@ -203,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "source", nargs="?", help="a .duckdb file or an export directory (default: the sample)"
     )
+    _read_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser(
@@ -242,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"a kernel not ready by then is started once more (default {START_TIMEOUT})",
     )
+    _read_options(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(

@@ -54,6 +54,12 @@ SETTINGS: dict[str, Setting] = {
     "jobs": Setting(int, os.cpu_count() or 1, "notebooks run at once"),
     "cell_timeout": Setting(int, 1800, "seconds one notebook cell may run"),
     "start_timeout": Setting(int, 120, "seconds a notebook's kernel may take to start"),
+    "timestamp_format": Setting(
+        str, None, "the export's timestamp format(s), strptime, ';' between several"
+    ),
+    "timestamp_timezone": Setting(
+        str, None, "the time zone of timestamps written without an offset (default UTC)"
+    ),
 }
 
 

@@ -11,13 +11,15 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics import __version__
-from analytics.loading.loader import Export, open_export, open_validated
+from analytics.errors import UsageError
+from analytics.loading.loader import Export, ReadOptions, open_export, open_validated
 from analytics.paths import sample_path
 from analytics.period import Period, has_ended, today
 from analytics.policy import Policy
-from analytics.settings import load_settings
+from analytics.settings import Settings, load_settings
 
 AUDIENCES = ("leadership", "officer")
 
@@ -85,11 +87,24 @@ def resolve_source(source: str | Path | None) -> Path:
 VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<snapshot folder>"
 
 
-def open_source(source: Path) -> Export:
+def read_options(settings: Settings | None = None) -> ReadOptions:
+    """How to read the export's text, from the settings (option, environment, file)."""
+    settings = settings or load_settings()
+    formats = tuple(f.strip() for f in (settings.timestamp_format or "").split(";") if f.strip())
+    zone = settings.timestamp_timezone
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"timestamp_timezone {zone!r} is not a time zone") from None
+    return ReadOptions(formats, zone)
+
+
+def open_source(source: Path, options: ReadOptions | None = None) -> Export:
     """Open the export; read the monthly run's validated snapshot when it is of this source."""
     handed = os.environ.get(VALIDATED_ENV, "")
     if "\n" in handed:
         for_source, validated = handed.split("\n", 1)
         if Path(for_source) == source.resolve() and Path(validated).is_dir():
             return open_validated(Path(validated))
-    return open_export(source)
+    return open_export(source, options=options or read_options())

@@ -313,8 +313,56 @@ def _read_file(con: duckdb.DuckDBPyConnection, table: str, file: Path):
 # --------------------------------------------------------------------------- validation
 
 
-def _typed_expr(col: Column, raw: str) -> str:
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an export's text: the timestamp formats it writes (strptime, e.g.
+    ``%m/%d/%Y %I:%M %p``) and the time zone of timestamps written without an offset
+    (the contract's default: UTC). Values are bound as parameters, never written into SQL."""
+
+    timestamp_formats: tuple[str, ...] = ()
+    timestamp_timezone: str | None = None
+
+    @property
+    def reads_timestamps(self) -> bool:
+        return bool(self.timestamp_formats or self.timestamp_timezone)
+
+    def params(self) -> dict:
+        """The values ``_typed_expr`` binds when the options are in use."""
+        if not self.reads_timestamps:
+            return {}
+        formats = list(self.timestamp_formats) or list(ISO_NAIVE_FORMATS)
+        return {"ts_formats": formats, "ts_zone": self.timestamp_timezone or "UTC"}
+
+
+# naive ISO timestamps, read in ``timestamp_timezone`` when one is given without formats
+ISO_NAIVE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+)
+NO_OPTIONS = ReadOptions()
+# formats spreadsheets and EHRs write, tried on timestamps that could not be read
+LIKELY_FORMATS = (
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+)
+
+
+def _typed_expr(col: Column, raw: str, options: ReadOptions = NO_OPTIONS) -> str:
     """SQL for a column's typed value, from its raw expression."""
+    if col.type == "TIMESTAMPTZ" and options.reads_timestamps:
+        # the export's own format(s) first (naive: local to $ts_zone), then ISO with offset
+        return (
+            f"coalesce(timezone($ts_zone, try_strptime(trim({raw}::VARCHAR), $ts_formats)), "
+            f"TRY_CAST({raw} AS TIMESTAMPTZ))"
+        )
     if col.code_list:
         return (
             f"array_to_string(list_transform(string_split({raw}::VARCHAR, ','), "
@@ -461,7 +509,9 @@ def _valid_view(con: duckdb.DuckDBPyConnection, table: Table, stored: str) -> No
     )
 
 
-def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableSummary:
+def _validate_table(
+    con: duckdb.DuckDBPyConnection, table: Table, rel, options: ReadOptions = NO_OPTIONS
+) -> TableSummary:
     summary = TableSummary(table.name, present=rel is not None)
     if rel is None:
         _empty_table(con, table)
@@ -469,17 +519,20 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableS
     summary.absent_columns, summary.near_misses = _raw_view(con, table, rel)
     raw = ident("_raw_" + table.name)
     raw_names = [ident("_raw_" + c.name) for c in table.columns]
-    typed = [f"{_typed_expr(c, ident('_raw_' + c.name))} AS {ident(c.name)}" for c in table.columns]
+    typed = [
+        f"{_typed_expr(c, ident('_raw_' + c.name), options)} AS {ident(c.name)}"
+        for c in table.columns
+    ]
     changed = " OR ".join(
         [
             f"{ident('_raw_' + c.name)}::VARCHAR IS DISTINCT FROM {ident(c.name)}"
             for c in table.columns
             if c.type == "VARCHAR"
         ]
-        + [  # a boolean the clean cast cannot read but the trimmed one can
-            f"TRY_CAST({ident('_raw_' + c.name)} AS BOOLEAN) IS DISTINCT FROM {ident(c.name)}"
+        + [  # a boolean or timestamp the clean cast reads otherwise than the typed one
+            f"TRY_CAST({ident('_raw_' + c.name)} AS {c.type}) IS DISTINCT FROM {ident(c.name)}"
             for c in table.columns
-            if c.type == "BOOLEAN"
+            if c.type == "BOOLEAN" or (c.type == "TIMESTAMPTZ" and options.reads_timestamps)
         ]
     )
     id_col = ident(table.id_column)
@@ -515,7 +568,9 @@ def _validate_table(con: duckdb.DuckDBPyConnection, table: Table, rel) -> TableS
             CASE WHEN _reason IS NOT NULL OR _repeated THEN struct_pack({as_read}) END AS _as_read
         FROM c
         WHERE _reason IS NOT NULL OR _repeated OR {changed or "false"}
-        """
+        """,
+        # bound only where a timestamp is typed (DuckDB refuses unused parameters)
+        (options.params() or None) if any(c.type == "TIMESTAMPTZ" for c in table.columns) else None,
     )
     # Every row of a repeated id is stored with its row as read: find the ids exactly.
     con.execute(
@@ -597,8 +652,56 @@ def _connect(memory_limit: str | None = None, threads: int | None = None):
     return con
 
 
+def timestamp_hints(export: Export) -> list[str]:
+    """For each timestamp column with values that could not be read, the format that would
+    read every one of them, in words for whoever configures the export."""
+    hints = []
+    for table in TABLES:
+        summary = export.tables.get(table.name)
+        if summary is None or not summary.present or not summary.by_reason.get("bad_value"):
+            continue
+        for col in table.columns:
+            if col.type != "TIMESTAMPTZ" or col.name in summary.absent_columns:
+                continue
+            raw = ident("_raw_" + col.name)
+            failing = (
+                f"FROM {ident('_raw_' + table.name)} WHERE {raw} IS NOT NULL "
+                f"AND TRY_CAST({raw} AS TIMESTAMPTZ) IS NULL"
+            )
+            total = export.con.execute(f"SELECT count(*) {failing}").fetchall()[0][0]
+            if not total:
+                continue
+            readable = [
+                fmt
+                for fmt in LIKELY_FORMATS
+                if export.con.execute(
+                    f"SELECT count(*) {failing} AND try_strptime(trim({raw}::VARCHAR), $f) "
+                    "IS NOT NULL",
+                    {"f": fmt},
+                ).fetchall()[0][0]
+                == total
+            ]
+            if readable:
+                formats = " or ".join(f'"{f}"' for f in readable[:2])
+                hints.append(
+                    f"all {total:,} {col.name} values of {table.name} that could not be read "
+                    f"look like {formats}: set timestamp_format to the export's format (and "
+                    "timestamp_timezone if they are local times)"
+                )
+            else:
+                hints.append(
+                    f"{total:,} {col.name} values of {table.name} are not timestamps in any "
+                    "format the suite knows: see the quarantined rows"
+                )
+    return hints
+
+
 def open_export(
-    source: str | Path, *, memory_limit: str | None = None, threads: int | None = None
+    source: str | Path,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    options: ReadOptions = NO_OPTIONS,
 ) -> Export:
     """Read and validate an export in any accepted form; raise ExportError if unreadable.
 
@@ -620,7 +723,9 @@ def open_export(
             "CREATE TABLE quarantine (table_name VARCHAR, reason VARCHAR, "
             "source_row BIGINT, row_json VARCHAR)"
         )
-        summaries = {t.name: _validate_table(con, t, relations.get(t.name)) for t in TABLES}
+        summaries = {
+            t.name: _validate_table(con, t, relations.get(t.name), options) for t in TABLES
+        }
     except ExportError:
         con.close()
         raise

@@ -74,3 +74,94 @@ def test_validate_prints_the_hint_and_reads_with_the_option(us_export):
 def test_a_timestamp_zone_that_does_not_exist_is_a_usage_error(us_export):
     done = cli("validate", str(us_export), "--timestamp-timezone", "Mars/Olympus")
     assert done.returncode == 2 and "not a time zone" in done.stderr
+
+
+def _options(**kw) -> ReadOptions:
+    from analytics.loading.context import read_options
+    from analytics.settings import load_settings
+
+    return read_options(load_settings(kw))
+
+
+@pytest.fixture
+def latin1_export(tmp_path):
+    """A spreadsheet export whose messages.csv has one name typed on a Windows machine."""
+    path = write_export(full_export(), "files_csv", tmp_path)
+    messages = path / "messages.csv"
+    text = messages.read_text(encoding="utf-8").rstrip("\n")
+    line = text.splitlines()[1].replace("M1", "M2").replace(",,", ",Ren\u00e9e says hi,", 1)
+    messages.write_bytes((text + "\n" + line + "\n").encode("latin-1"))
+    return path
+
+
+def test_a_latin1_file_names_its_encoding_and_the_setting(latin1_export):
+    from analytics.errors import ExportError
+
+    with pytest.raises(ExportError) as info:
+        open_export(latin1_export)
+    message = str(info.value)
+    assert "messages.csv" in message and "not utf-8 encoded" in message
+    assert "set csv_encoding" in message
+
+
+def test_a_latin1_file_is_read_with_its_encoding_and_so_is_its_snapshot(latin1_export, tmp_path):
+    from analytics.loading.loader import open_validated
+
+    export = open_export(latin1_export, options=_options(csv_encoding="cp1252"))
+    try:
+        assert export.tables["messages"].rows_read == 2
+        bodies = export.con.execute("SELECT body FROM messages WHERE body IS NOT NULL")
+        assert bodies.fetchall() == [("Ren\u00e9e says hi",)]
+        export.write_validated(tmp_path / "snap")
+    finally:
+        export.close()
+    snapshot = open_validated(tmp_path / "snap")
+    try:
+        assert snapshot.con.execute("SELECT count(*) FROM messages").fetchall() == [(2,)]
+    finally:
+        snapshot.close()
+
+
+def test_a_pipe_delimited_export_is_read_with_its_delimiter(tmp_path):
+    from analytics.errors import ExportError
+
+    import duckdb
+
+    path = write_export(full_export(), "files_csv", tmp_path)
+    con = duckdb.connect()
+    for file in path.glob("*.csv"):  # as a spreadsheet saves "pipe-delimited text"
+        con.execute(
+            "COPY (SELECT * FROM read_csv($f, all_varchar = true)) TO $g (DELIMITER '|')",
+            {"f": str(file), "g": str(file) + ".pipe"},
+        )
+        (path / (file.name + ".pipe")).replace(file)
+    with pytest.raises(ExportError, match="set csv_delimiter"):
+        open_export(path)
+    export = open_export(path, options=_options(csv_delimiter="|"))
+    try:
+        assert {s.rows_used for s in export.tables.values()} == {1}
+    finally:
+        export.close()
+
+
+def test_a_duckdb_export_with_its_tables_in_a_schema(tmp_path):
+    import duckdb
+
+    from analytics.errors import ExportError
+    from conftest import build_db
+
+    db = tmp_path / "clinic.duckdb"
+    con = build_db(full_export())
+    con.execute("ATTACH ? AS out", [str(db)])
+    con.execute("CREATE SCHEMA out.clinic")
+    for table in full_export():
+        con.execute(f"CREATE TABLE out.clinic.{table} AS SELECT * FROM {table}")
+    con.close()
+    with pytest.raises(ExportError, match="it is in schema 'clinic': set duckdb_schema"):
+        open_export(db)
+    export = open_export(db, options=_options(duckdb_schema="clinic"))
+    try:
+        assert export.tables["requests"].rows_used == 1
+    finally:
+        export.close()
+    assert duckdb.__version__

@@ -57,6 +57,9 @@ SETTINGS: dict[str, Setting] = {
     "timestamp_format": Setting(
         str, None, "the export's timestamp format(s), strptime, ';' between several"
     ),
+    "csv_encoding": Setting(str, None, "the CSV files' encoding: utf-8, latin-1 or utf-16"),
+    "csv_delimiter": Setting(str, None, "the CSV files' delimiter (default ',')"),
+    "duckdb_schema": Setting(str, None, "the schema of a .duckdb export (default main)"),
     "timestamp_timezone": Setting(
         str, None, "the time zone of timestamps written without an offset (default UTC)"
     ),

@@ -97,7 +97,34 @@ def read_options(settings: Settings | None = None) -> ReadOptions:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise UsageError(f"timestamp_timezone {zone!r} is not a time zone") from None
-    return ReadOptions(formats, zone)
+    encoding = (settings.csv_encoding or "utf-8").lower().replace("_", "-")
+    encoding = ENCODINGS.get(encoding, encoding)
+    if encoding not in set(ENCODINGS.values()):
+        raise UsageError(
+            f"csv_encoding {settings.csv_encoding!r} is not one of utf-8, latin-1, utf-16"
+        )
+    delimiter = settings.csv_delimiter or ","
+    if delimiter == "\\t":
+        delimiter = "\t"
+    if len(delimiter) != 1:
+        raise UsageError(f"csv_delimiter {delimiter!r} must be one character")
+    return ReadOptions(formats, zone, encoding, delimiter, settings.duckdb_schema or "main")
+
+
+# the encodings DuckDB reads itself, and the names clinics use for them (cp1252, the
+# Windows code page, differs from latin-1 only in rarely used characters such as curly
+# quotes and the euro sign, which latin-1 reads as control characters)
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "cp1252": "latin-1",
+    "windows-1252": "latin-1",
+    "utf-16": "utf-16",
+    "utf16": "utf-16",
+}
 
 
 def open_source(source: Path, options: ReadOptions | None = None) -> Export:

@@ -38,6 +38,51 @@ DUCKDB_MAGIC = b"DUCK"
 VALIDATION_FILE = "validation.duckdb"
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an export's text: the timestamp formats it writes (strptime, e.g.
+    ``%m/%d/%Y %I:%M %p``) and the time zone of timestamps written without an offset
+    (the contract's default: UTC). Values are bound as parameters, never written into SQL."""
+
+    timestamp_formats: tuple[str, ...] = ()
+    timestamp_timezone: str | None = None
+    csv_encoding: str = "utf-8"  # utf-8, latin-1 (cp1252 read as latin-1) or utf-16
+    csv_delimiter: str = ","
+    duckdb_schema: str = "main"  # the schema of a .duckdb export that holds the tables
+
+    @property
+    def reads_timestamps(self) -> bool:
+        return bool(self.timestamp_formats or self.timestamp_timezone)
+
+    def params(self) -> dict:
+        """The values ``_typed_expr`` binds when the options are in use."""
+        if not self.reads_timestamps:
+            return {}
+        formats = list(self.timestamp_formats) or list(ISO_NAIVE_FORMATS)
+        return {"ts_formats": formats, "ts_zone": self.timestamp_timezone or "UTC"}
+
+
+# naive ISO timestamps, read in ``timestamp_timezone`` when one is given without formats
+ISO_NAIVE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+)
+NO_OPTIONS = ReadOptions()
+# formats spreadsheets and EHRs write, tried on timestamps that could not be read
+LIKELY_FORMATS = (
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+)
+
+
 @dataclass
 class TableSummary:
     """What validation did to one table."""
@@ -86,6 +131,7 @@ class Export:
     tables: dict[str, TableSummary]
     files: SourceFiles | None = None
     fingerprint: dict[str, list[int]] = field(default_factory=dict)
+    options: ReadOptions = NO_OPTIONS  # how its text was read (the snapshot reads it so too)
     # derived tables and views built on this connection, with the key each was built for
     built: dict[str, Hashable] = field(default_factory=dict, repr=False)
 
@@ -146,15 +192,16 @@ class Export:
             self.con.execute("CREATE TABLE validated.quarantine AS SELECT * FROM quarantine")
             self.con.execute(
                 "CREATE TABLE validated._summary (source VARCHAR, form VARCHAR, "
-                "summaries JSON, files JSON)"
+                "summaries JSON, files JSON, options JSON)"
             )
             self.con.execute(
-                "INSERT INTO validated._summary VALUES (?, ?, ?, ?)",
+                "INSERT INTO validated._summary VALUES (?, ?, ?, ?, ?)",
                 [
                     str(self.source),
                     self.form,
                     json.dumps([asdict(s) for s in self.tables.values()]),
                     json.dumps(copied),
+                    json.dumps(asdict(self.options)),
                 ],
             )
         finally:
@@ -166,16 +213,18 @@ def open_validated(directory: Path) -> Export:
     con = _connect()
     try:
         con.execute("ATTACH ? AS validated (READ_ONLY)", [str(directory / VALIDATION_FILE)])
-        source, form, summaries, copied = con.execute(
-            "SELECT source, form, summaries, files FROM validated._summary"
+        source, form, summaries, copied, read = con.execute(
+            "SELECT source, form, summaries, files, options FROM validated._summary"
         ).fetchall()[0]
         copied = json.loads(copied)
+        read = json.loads(read)
+        options = ReadOptions(**{**read, "timestamp_formats": tuple(read["timestamp_formats"])})
         files = SourceFiles(
             form,
             database=directory / copied.pop("*") if "*" in copied else None,
             files={name: directory / rel for name, rel in copied.items()},
         )
-        relations = _relations(con, files)
+        relations = _relations(con, files, options)
         tables = {s["table"]: TableSummary(**s) for s in json.loads(summaries)}
         con.execute("CREATE VIEW quarantine AS SELECT * FROM validated.quarantine")
         for table in TABLES:
@@ -188,7 +237,7 @@ def open_validated(directory: Path) -> Export:
     except BaseException:
         con.close()
         raise
-    return Export(con=con, source=Path(source), form=form, tables=tables)
+    return Export(con=con, source=Path(source), form=form, tables=tables, options=options)
 
 
 # --------------------------------------------------------------------------- sources
@@ -259,25 +308,28 @@ def _locate(path: Path) -> SourceFiles:
     return SourceFiles(form, files=files)
 
 
-def _relations(con: duckdb.DuckDBPyConnection, source: SourceFiles) -> dict:
+def _relations(
+    con: duckdb.DuckDBPyConnection, source: SourceFiles, options: ReadOptions = NO_OPTIONS
+) -> dict:
     """Per contract table present, a relation of its rows as read with ``_row``, the
     1-based position of the row in its table (what the quarantine reports)."""
     if source.database is None:
-        return {name: _read_file(con, name, file) for name, file in source.files.items()}
+        return {name: _read_file(con, name, file, options) for name, file in source.files.items()}
     try:
         con.execute("ATTACH ? AS src (READ_ONLY)", [str(source.database)])
     except duckdb.Error as e:
         raise ExportError(f"{source.database} cannot be opened as a DuckDB database: {e}") from None
     found = con.execute(
         "SELECT table_name, table_type FROM information_schema.tables "
-        "WHERE table_catalog = 'src' AND table_schema = 'main'"
+        "WHERE table_catalog = 'src' AND table_schema = ?",
+        [options.duckdb_schema],
     ).fetchall()
     contract = {t.name for t in TABLES}
     relations = {}
     for name, kind in found:
         if name.lower() not in contract:
             continue
-        rel = con.table(f"src.main.{ident(name)}")
+        rel = con.table(f"src.{ident(options.duckdb_schema)}.{ident(name)}")
         if kind != "BASE TABLE":  # a view has no row ids: read it once into memory
             rel = _stored(con, rel, name.lower())
         relations[name.lower()] = rel.project("rowid + 1 AS _row, *")
@@ -290,69 +342,53 @@ def _stored(con: duckdb.DuckDBPyConnection, rel, name: str):
     return con.table(ident(stored))
 
 
-def _read_file(con: duckdb.DuckDBPyConnection, table: str, file: Path):
+def _read_file(
+    con: duckdb.DuckDBPyConnection, table: str, file: Path, options: ReadOptions = NO_OPTIONS
+):
     try:
         if file.suffix.lower() == ".parquet":
             rel = con.read_parquet(str(file), file_row_number=True)
             rel.limit(1).fetchall()  # force a read so a bad file fails here, by name
             return rel.project("file_row_number + 1 AS _row, *")
-        # RFC 4180, as DuckDB writes it: never sniffed, so a ';' in the data cannot turn
-        # into a delimiter. Read once into memory: a CSV is slow to parse again per query.
-        rel = con.read_csv(
-            str(file), header=True, all_varchar=True, sep=",", quotechar='"', escapechar='"'
+        # RFC 4180, as DuckDB writes it, with the export's encoding and delimiter: never
+        # sniffed, so a ';' in the data cannot turn into a delimiter. Read once into
+        # memory: a CSV is slow to parse again per query.
+        stored = f"_read_{table}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ident(stored)} AS SELECT * FROM read_csv("
+            "$file, header = true, all_varchar = true, sep = $sep, quote = '\"', "
+            "escape = '\"', encoding = $encoding)",
+            {"file": str(file), "sep": options.csv_delimiter, "encoding": options.csv_encoding},
         )
-        return _stored(con, rel, table).project("rowid + 1 AS _row, *")
+        return con.table(ident(stored)).project("rowid + 1 AS _row, *")
     except duckdb.Error as e:
         kind = "Parquet" if file.suffix.lower() == ".parquet" else "CSV"
-        first = str(e).splitlines()[0]
         raise ExportError(
-            f"table {table!r}: {file} is not a readable {kind} file ({first})"
+            f"table {table!r}: {file} is not a readable {kind} file ({_cause(e, options)})"
         ) from None
 
 
+def _cause(error: duckdb.Error, options: ReadOptions) -> str:
+    """DuckDB's reason in one line: its first line, and what it says about the cause
+    (an encoding, a delimiter), with the setting that would read the file."""
+    lines = [x.strip() for x in str(error).splitlines() if x.strip()]
+    cause = [lines[0]] if lines else []
+    for line in lines[1:]:
+        if "encoded" in line or "encoding" in line.lower() and "solution" not in line.lower():
+            cause.append(line)
+            break
+    text = "; ".join(cause)
+    if "not utf-8 encoded" in text or "unicode" in text.lower():
+        text += (
+            f"; it is not {options.csv_encoding}: set csv_encoding "
+            '(e.g. "latin-1" for a file saved on Windows, "utf-16")'
+        )
+    elif "columns" in text.lower() or "sniff" in text.lower():
+        text += f"; is its delimiter {options.csv_delimiter!r}? set csv_delimiter"
+    return text
+
+
 # --------------------------------------------------------------------------- validation
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read an export's text: the timestamp formats it writes (strptime, e.g.
-    ``%m/%d/%Y %I:%M %p``) and the time zone of timestamps written without an offset
-    (the contract's default: UTC). Values are bound as parameters, never written into SQL."""
-
-    timestamp_formats: tuple[str, ...] = ()
-    timestamp_timezone: str | None = None
-
-    @property
-    def reads_timestamps(self) -> bool:
-        return bool(self.timestamp_formats or self.timestamp_timezone)
-
-    def params(self) -> dict:
-        """The values ``_typed_expr`` binds when the options are in use."""
-        if not self.reads_timestamps:
-            return {}
-        formats = list(self.timestamp_formats) or list(ISO_NAIVE_FORMATS)
-        return {"ts_formats": formats, "ts_zone": self.timestamp_timezone or "UTC"}
-
-
-# naive ISO timestamps, read in ``timestamp_timezone`` when one is given without formats
-ISO_NAIVE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-)
-NO_OPTIONS = ReadOptions()
-# formats spreadsheets and EHRs write, tried on timestamps that could not be read
-LIKELY_FORMATS = (
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d.%m.%Y %H:%M",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-)
 
 
 def _typed_expr(col: Column, raw: str, options: ReadOptions = NO_OPTIONS) -> str:
@@ -470,9 +506,12 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[s
         if c.name not in present:
             if c.required:
                 shown = [c for c in rel.columns if c not in ("_row", "file_row_number")]
+                hint = ""
+                if len(shown) == 1 and any(ch in shown[0] for ch in "|;\t"):
+                    hint = "; its header is one column: set csv_delimiter to the file's"
                 raise ExportError(
                     f"table {table.name!r} is missing required column {c.name!r} "
-                    f"(it has: {', '.join(shown) or 'no columns'})"
+                    f"(it has: {', '.join(shown) or 'no columns'}){hint}"
                 )
             absent.append(c.name)
     source = f"_source_{table.name}"
@@ -652,6 +691,19 @@ def _connect(memory_limit: str | None = None, threads: int | None = None):
     return con
 
 
+def _schema_hint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Where a .duckdb export keeps the table, when not in the schema read."""
+    found = con.execute(
+        "SELECT DISTINCT table_schema FROM information_schema.tables "
+        "WHERE table_catalog = 'src' AND lower(table_name) = ? ORDER BY 1",
+        [table],
+    ).fetchall()
+    if not found:
+        return ""
+    schemas = ", ".join(repr(r[0]) for r in found)
+    return f" in the schema read; it is in schema {schemas}: set duckdb_schema"
+
+
 def timestamp_hints(export: Export) -> list[str]:
     """For each timestamp column with values that could not be read, the format that would
     read every one of them, in words for whoever configures the export."""
@@ -712,11 +764,12 @@ def open_export(
     try:
         files = _locate(path)
         fingerprint = files.fingerprint()
-        relations = _relations(con, files)
+        relations = _relations(con, files, options)
         for table in TABLES:
             if table.name not in relations and not table.optional:
                 raise ExportError(
                     f"{path} is missing required table {table.name!r}"
+                    + (_schema_hint(con, table.name) if files.database else "")
                     + ("" if files.database else f" (no {table.name}.parquet or .csv)")
                 )
         con.execute(
@@ -740,6 +793,7 @@ def open_export(
         tables=summaries,
         files=files,
         fingerprint=fingerprint,
+        options=options,
     )
 
 

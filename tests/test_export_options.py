@@ -123,9 +123,9 @@ def test_a_latin1_file_is_read_with_its_encoding_and_so_is_its_snapshot(latin1_e
 
 
 def test_a_pipe_delimited_export_is_read_with_its_delimiter(tmp_path):
-    from analytics.errors import ExportError
-
     import duckdb
+
+    from analytics.errors import ExportError
 
     path = write_export(full_export(), "files_csv", tmp_path)
     con = duckdb.connect()

@@ -165,3 +165,18 @@ def test_a_duckdb_export_with_its_tables_in_a_schema(tmp_path):
     finally:
         export.close()
     assert duckdb.__version__
+
+
+def test_a_zero_byte_csv_is_an_empty_table_not_an_error(tmp_path):
+    from analytics.domains.quality import data_problems
+    from analytics.registry import open_report
+
+    path = write_export(full_export(), "files_csv", tmp_path)
+    (path / "vendors.csv").write_bytes(b"")
+    (path / "messages.csv").write_bytes(b"")
+    ctx = open_report(path, "2026-10")
+    try:
+        assert ctx.export.tables["vendors"].rows_read == 0
+        assert data_problems(ctx)["messages"] == "the messages table is empty"
+    finally:
+        ctx.export.close()

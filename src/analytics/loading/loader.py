@@ -30,7 +30,14 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.contract import QUARANTINE_REASONS, REQUEST_TYPES_BY_REGIME, TABLES, Column, Table
+from analytics.contract import (
+    QUARANTINE_REASONS,
+    REQUEST_TYPES_BY_REGIME,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
 from analytics.errors import ExportError, UsageError
 from analytics.sql import ident
 
@@ -354,6 +361,10 @@ def _read_file(
         # sniffed, so a ';' in the data cannot turn into a delimiter. Read once into
         # memory: a CSV is slow to parse again per query.
         stored = f"_read_{table}"
+        if file.stat().st_size == 0:  # a spreadsheet's "no rows": an empty table, not an error
+            columns = ", ".join(f"{ident(c.name)} VARCHAR" for c in TABLES_BY_NAME[table].columns)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(stored)} ({columns})")
+            return con.table(ident(stored)).project("rowid + 1 AS _row, *")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {ident(stored)} AS SELECT * FROM read_csv("
             "$file, header = true, all_varchar = true, sep = $sep, quote = '\"', "

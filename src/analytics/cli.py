@@ -106,10 +106,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     limit, notebooks, how to read timestamps) are put in the environment they inherit."""
     given = {name: getattr(args, name, None) for name in SETTINGS}
     settings = load_settings(given, args.config)
-    for name in SETTINGS:
-        if name in ("source", "policy", "out", "jobs", "cell_timeout", "start_timeout"):
-            continue
-        if settings.values[name]:
+    for name, setting in SETTINGS.items():
+        if setting.inherited and settings.values[name]:
             os.environ[SETTINGS[name].env(name)] = str(settings.values[name])
     return settings
 

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.errors import UsageError
 
-UNITS = ("calendar", "business")
 T = TypeVar("T")
 
 

@@ -40,6 +40,7 @@ class Setting:
     default: Any
     meaning: str
     is_path: bool = False
+    inherited: bool = False  # the notebooks' kernels need it too (put in their environment)
 
     def env(self, name: str) -> str:
         return f"ANALYTICS_{name.upper()}"
@@ -49,19 +50,28 @@ SETTINGS: dict[str, Setting] = {
     "source": Setting(str, None, "the export to read (default: the shipped sample)", True),
     "policy": Setting(str, None, "the policy TOML (default: the shipped policy)", True),
     "out": Setting(str, None, "the reports folder (default: reports/)", True),
-    "notebooks": Setting(str, None, "the report notebooks (default: the suite's)", True),
-    "memory_limit": Setting(str, None, "DuckDB's memory cap per process, e.g. 3GB"),
+    "notebooks": Setting(
+        str, None, "the report notebooks (default: the suite's)", True, inherited=True
+    ),
+    "memory_limit": Setting(str, None, "DuckDB's memory cap per process, e.g. 3GB", inherited=True),
     "jobs": Setting(int, os.cpu_count() or 1, "notebooks run at once"),
     "cell_timeout": Setting(int, 1800, "seconds one notebook cell may run"),
     "start_timeout": Setting(int, 120, "seconds a notebook's kernel may take to start"),
     "timestamp_format": Setting(
-        str, None, "the export's timestamp format(s), strptime, ';' between several"
+        str, None, "the export's timestamp format(s), strptime, ';' between several", inherited=True
     ),
-    "csv_encoding": Setting(str, None, "the CSV files' encoding: utf-8, latin-1 or utf-16"),
-    "csv_delimiter": Setting(str, None, "the CSV files' delimiter (default ',')"),
-    "duckdb_schema": Setting(str, None, "the schema of a .duckdb export (default main)"),
+    "csv_encoding": Setting(
+        str, None, "the CSV files' encoding: utf-8, latin-1 or utf-16", inherited=True
+    ),
+    "csv_delimiter": Setting(str, None, "the CSV files' delimiter (default ',')", inherited=True),
+    "duckdb_schema": Setting(
+        str, None, "the schema of a .duckdb export (default main)", inherited=True
+    ),
     "timestamp_timezone": Setting(
-        str, None, "the time zone of timestamps written without an offset (default UTC)"
+        str,
+        None,
+        "the time zone of timestamps written without an offset (default UTC)",
+        inherited=True,
     ),
 }
 

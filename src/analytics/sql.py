@@ -88,13 +88,6 @@ def month_buckets(column: str, timezone: str, periods) -> MonthBuckets:
     )
 
 
-def in_month(column: str, timezone: str, period) -> tuple[str, dict]:
-    """SQL that is true when the instant ``column`` lies in the local month ``period``,
-    with the parameters it binds (``tz`` among them)."""
-    month = month_buckets(column, timezone, [period])
-    return month.within, month.within_params
-
-
 @cache
 def read_sql(package: str, name: str) -> str:
     """The text of ``name.sql`` in ``package`` (a domain's folder)."""

@@ -78,15 +78,6 @@ def checked_query(ctx: ReportContext, name: str, params: dict | None = None, **k
     return query(ctx, __name__, name, params, needs=(DISCLOSURE_CHECKS,), **kw)
 
 
-FLAGS = (
-    "accountable",
-    "ba_without_baa",
-    "marketing_without_authorization",
-    "sms_data_shared",
-    "to_business_associate",
-)
-
-
 def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and purpose (and 'all'): every disclosure figure, in one pass."""
     return checked_query(

@@ -121,9 +121,15 @@ def _calendar_bounds(ctx: ReportContext) -> dict:
     return {"first": first, "last": last}
 
 
-def _load_holidays(ctx: ReportContext) -> None:
+def _load_calendar(ctx: ReportContext) -> None:
+    """The tables ``holiday`` and ``business_calendar``, over one span of dates."""
     bounds = _calendar_bounds(ctx)
     load_holidays(ctx.export.con, ctx.policy, bounds["first"], bounds["last"])
+    ctx.export.con.execute(
+        "CREATE OR REPLACE TEMP TABLE business_calendar AS "
+        + read_sql(__name__, "business_calendar"),
+        bounds,
+    )
 
 
 def _deadline_params(ctx: ReportContext) -> dict:
@@ -140,13 +146,8 @@ def _deadline_params(ctx: ReportContext) -> dict:
 DEADLINE_POLICY = Derived("deadline_policy", build=_load_deadlines)
 # the calendar reaches two years past the later of the last request and the period: it is
 # built again only when the period's year changes
-HOLIDAYS = Derived("holiday", build=_load_holidays, key=lambda ctx: ctx.period.as_of.year)
 BUSINESS_CALENDAR = Derived(
-    "business_calendar",
-    package=__name__,
-    depends=(HOLIDAYS,),
-    params=_calendar_bounds,
-    key=lambda ctx: ctx.period.as_of.year,
+    "business_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year
 )
 REQUEST_DEADLINES = Derived(
     "request_deadlines",

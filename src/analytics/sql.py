@@ -97,8 +97,8 @@ def read_sql(package: str, name: str) -> str:
 def use_months(con: duckdb.DuckDBPyConnection, timezone: str, periods: Sequence[Period]) -> None:
     """Make ``periods`` the months the next query reads: the ``periods`` table and the
     macros ``month_of(ts)`` (the month 'YYYY-MM' of an instant, NULL outside) and
-    ``in_months(ts)`` (true inside them). Returns nothing to bind: the macros hold the
-    months' bounds, computed by DuckDB from bound values and written as instants."""
+    ``in_months(ts)`` (true inside them). The macros hold the months' bounds as constant
+    instants (computed by DuckDB from bound values), so a Parquet scan can skip the rest."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE periods AS " + PERIODS_SQL, period_params(timezone, periods)
     )

@@ -105,18 +105,27 @@ def test_a_misspelt_column_is_named_everywhere_not_only_by_validate(misspelt):
 
 
 @pytest.mark.slow
-def test_the_run_s_data_quality_page_names_the_misspelt_column(misspelt, tmp_path):
+def test_the_run_s_data_quality_page_names_the_misspelt_column_and_the_fix(misspelt, tmp_path):
+    """The page also says what would read a CSV line that is not a row."""
+    import shutil
+
     import papermill
 
     from analytics.paths import notebooks_dir
     from analytics.run.notebooks import ensure_kernel, render_html
 
+    source = shutil.copytree(misspelt, tmp_path / "export")
+    with (source / "messages.csv").open("a") as f:
+        f.write("M9,P1\n")
     node = papermill.execute_notebook(
         str(notebooks_dir() / "quality.ipynb"),
         str(tmp_path / "quality.ipynb"),
-        parameters={"source": str(misspelt), "period": "2026-10", "audience": "leadership"},
+        parameters={"source": str(source), "period": "2026-10", "audience": "leadership"},
         kernel_name=ensure_kernel(),
         progress_bar=False,
     )
     page = render_html(node)
     assert "Columns the export lacks" in page and "Disposal_Date" in page
+    assert "What would read the rest" in page
+    assert "1 line of messages could not be read as rows (missing columns; first at line 3)" in page
+    assert "every table balanced: yes" in page

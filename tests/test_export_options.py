@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -94,14 +95,25 @@ def latin1_export(tmp_path):
     return path
 
 
-def test_a_latin1_file_names_its_encoding_and_the_setting(latin1_export):
-    from analytics.errors import ExportError
+def test_a_latin1_line_is_quarantined_with_its_line_number_and_the_hint(latin1_export):
+    from analytics.loading.loader import read_hints
 
-    with pytest.raises(ExportError) as info:
-        open_export(latin1_export)
-    message = str(info.value)
-    assert "messages.csv" in message and "not utf-8 encoded" in message
-    assert "set csv_encoding" in message
+    export = open_export(latin1_export)
+    try:
+        s = export.tables["messages"]
+        assert (s.rows_read, s.rows_used, s.by_reason) == (2, 1, {"bad_value": 1})
+        ((reason, row, as_read),) = export.con.execute(
+            "SELECT reason, source_row, row_json::JSON FROM quarantine"
+        ).fetchall()
+        hints = read_hints(export)
+    finally:
+        export.close()
+    got = json.loads(as_read)
+    assert (reason, row, got["line"], got["unreadable"]) == ("bad_value", 2, 3, "invalid encoding")
+    assert got["text"].startswith("M2,P1,sms,outbound")
+    (hint,) = hints
+    assert hint.startswith("1 line of messages could not be read as rows (invalid encoding; ")
+    assert "first at line 3" in hint and "not utf-8: set csv_encoding" in hint
 
 
 def test_a_latin1_file_is_read_with_its_encoding_and_so_is_its_snapshot(latin1_export, tmp_path):

@@ -29,7 +29,7 @@ from analytics.errors import (
     RunError,
 )
 from analytics.loading.context import read_options, resolve_source
-from analytics.loading.loader import open_export, timestamp_hints
+from analytics.loading.loader import open_export, read_hints
 from analytics.period import Period, PeriodError
 from analytics.settings import CONFIG_ENV, CONFIG_NAME, SETTINGS, Settings, load_settings
 
@@ -57,7 +57,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     export = open_export(resolve_source(settings.source), options=read_options(settings))
     try:
         rows = export.summary_rows()
-        hints = timestamp_hints(export)
+        hints = read_hints(export)
     finally:
         export.close()
     print(f"export {export.source} ({export.form})")

@@ -18,6 +18,7 @@ validation's results, and ``open_validated`` opens that snapshot without validat
 
 from __future__ import annotations
 
+import csv
 import difflib
 import json
 import os
@@ -357,26 +358,125 @@ def _read_file(
             rel = con.read_parquet(str(file), file_row_number=True)
             rel.limit(1).fetchall()  # force a read so a bad file fails here, by name
             return rel.project("file_row_number + 1 AS _row, *")
-        # RFC 4180, as DuckDB writes it, with the export's encoding and delimiter: never
-        # sniffed, so a ';' in the data cannot turn into a delimiter. Read once into
-        # memory: a CSV is slow to parse again per query.
-        stored = f"_read_{table}"
-        if file.stat().st_size == 0:  # a spreadsheet's "no rows": an empty table, not an error
-            columns = ", ".join(f"{ident(c.name)} VARCHAR" for c in TABLES_BY_NAME[table].columns)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(stored)} ({columns})")
-            return con.table(ident(stored)).project("rowid + 1 AS _row, *")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {ident(stored)} AS SELECT * FROM read_csv("
-            "$file, header = true, all_varchar = true, sep = $sep, quote = '\"', "
-            "escape = '\"', encoding = $encoding)",
-            {"file": str(file), "sep": options.csv_delimiter, "encoding": options.csv_encoding},
-        )
-        return con.table(ident(stored)).project("rowid + 1 AS _row, *")
+        return _read_csv(con, table, file, options)
     except duckdb.Error as e:
         kind = "Parquet" if file.suffix.lower() == ".parquet" else "CSV"
         raise ExportError(
             f"table {table!r}: {file} is not a readable {kind} file ({_cause(e, options)})"
         ) from None
+
+
+# Python's name for each encoding DuckDB reads (utf-8-sig: a spreadsheet's byte-order mark)
+PYTHON_CODECS = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "utf-16": "utf-16"}
+
+
+def _csv_header(table: str, file: Path, options: ReadOptions) -> list[str]:
+    """The CSV's column names, read from its first record by Python, not sniffed: a header
+    that DuckDB could not read would otherwise be skipped, and the first row taken for it.
+    Names are trimmed; an empty one is ``column<i>``; a repeated one (in any case) gets
+    ``_<n>``, as DuckDB names it."""
+    codec = PYTHON_CODECS.get(options.csv_encoding, options.csv_encoding)
+    try:
+        with file.open(encoding=codec, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=options.csv_delimiter, quotechar='"')
+            fields = next(reader, [])
+    except UnicodeError:  # UTF-16 without a byte-order mark
+        fields = ["\ufffd"]
+    if any("\ufffd" in x or "\x00" in x for x in fields):
+        guess = '"utf-16"' if any("\x00" in x for x in fields) else '"latin-1" or "utf-16"'
+        raise ExportError(
+            f"table {table!r}: the header line of {file} is not {options.csv_encoding} text: "
+            f"set csv_encoding (e.g. {guess})"
+        )
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, field_ in enumerate(fields):
+        name = field_.strip() or f"column{i}"
+        n = seen.get(name.lower(), 0)
+        seen[name.lower()] = n + 1
+        names.append(f"{name}_{n}" if n else name)
+    return names
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, table: str, file: Path, options: ReadOptions):
+    """Read a CSV into memory (it is slow to parse again per query) with ``_row``, and the
+    lines DuckDB could not parse as rows whose ``_unreadable`` says why.
+
+    RFC 4180, as DuckDB writes it, with the export's encoding and delimiter, and the header
+    read by ``_csv_header``: never sniffed, so a ';' in the data cannot turn into a
+    delimiter. A line that is not a row (wrong number of fields, bytes not in the encoding,
+    an unterminated quote) is kept by DuckDB's ``store_rejects`` and placed where it was
+    read, so that rows read = rows used + rows quarantined still holds.
+    """
+    stored = f"_read_{table}"
+    if file.stat().st_size == 0:  # a spreadsheet's "no rows": an empty table, not an error
+        columns = ", ".join(f"{ident(c.name)} VARCHAR" for c in TABLES_BY_NAME[table].columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(stored)} ({columns})")
+        return con.table(ident(stored)).project("rowid + 1 AS _row, *")
+    names = _csv_header(table, file, options)
+    rejects, scans = f"_rejects_{table}", f"_rejects_scan_{table}"
+    con.execute(f"DROP TABLE IF EXISTS {ident(rejects)}; DROP TABLE IF EXISTS {ident(scans)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ident(stored)} AS SELECT * FROM read_csv("
+        "$file, header = true, auto_detect = false, columns = $columns, sep = $sep, "
+        "quote = '\"', escape = '\"', encoding = $encoding, "
+        "store_rejects = true, rejects_table = $rejects, rejects_scan = $scans)",
+        {
+            "file": str(file),
+            "columns": {name: "VARCHAR" for name in names},
+            "sep": options.csv_delimiter,
+            "encoding": options.csv_encoding,
+            "rejects": rejects,
+            "scans": scans,
+        },
+    )
+    if not con.execute(f"SELECT count(*) FROM {ident(rejects)}").fetchall()[0][0]:
+        return con.table(ident(stored)).project("rowid + 1 AS _row, *")
+    return _with_unreadable_lines(con, table, stored, rejects)
+
+
+def _with_unreadable_lines(con: duckdb.DuckDBPyConnection, table: str, stored: str, rejects: str):
+    """The rows read and the lines rejected, in the file's order, as one relation.
+
+    DuckDB numbers a rejected line by its record (a quoted line break does not count;
+    the header is line 1), so it was row ``line - 1``; the rows read around it are
+    renumbered to make room. With thresholds ``k_i = r_i - (i - 1)`` over the rejected
+    rows ``r_1 < r_2 < ...``, the k-th row read is row ``k + #{i : k_i <= k}``: an ASOF
+    join, and never equal to a rejected row's number.
+    """
+    lines, out = f"_unreadable_{table}", f"_lines_{table}"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ident(lines)} AS
+        SELECT line - 1 AS _row,
+            json_object('line', line,
+                        'unreadable', string_agg(DISTINCT lower(error_type::VARCHAR), ', '),
+                        'text', trim(first(csv_line), E'\r\n'))::VARCHAR AS _unreadable
+        FROM {ident(rejects)} GROUP BY line
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {ident(out)} AS
+        WITH shifts AS (
+            SELECT _k_from, max(_shift) AS _shift FROM (
+                SELECT _row - row_number() OVER (ORDER BY _row) + 1 AS _k_from,
+                       row_number() OVER (ORDER BY _row) AS _shift
+                FROM {ident(lines)}
+            ) GROUP BY _k_from
+        ),
+        read AS (SELECT rowid + 1 AS _k, * FROM {ident(stored)})
+        SELECT * EXCLUDE (_k, _k_from, _shift) FROM (
+            SELECT _k + coalesce(s._shift, 0) AS _row, r.*, s.*
+            FROM read r ASOF LEFT JOIN shifts s ON r._k >= s._k_from
+        )
+        UNION ALL BY NAME
+        SELECT _row, _unreadable FROM {ident(lines)}
+        ORDER BY _row
+        """
+    )
+    con.execute(f"DROP TABLE {ident(stored)}")
+    return con.table(ident(out))
 
 
 def _cause(error: duckdb.Error, options: ReadOptions) -> str:
@@ -434,9 +534,12 @@ def _reason_expr(table: Table) -> str:
     cols = table.columns
     q = {c.name: ident(c.name) for c in cols}
     bad_value = " OR ".join(
-        f"({ident('_raw_' + c.name)} IS NOT NULL AND {q[c.name]} IS NULL)"
-        for c in cols
-        if c.type != "VARCHAR"
+        ["_unreadable IS NOT NULL"]  # a CSV line that is not a row
+        + [
+            f"({ident('_raw_' + c.name)} IS NOT NULL AND {q[c.name]} IS NULL)"
+            for c in cols
+            if c.type != "VARCHAR"
+        ]
     )
     missing = [f"{q[c.name]} IS NULL" for c in cols if c.required]
     if table.name == "messages":
@@ -495,14 +598,19 @@ def _near_misses(absent: list[str], extra: list[str]) -> dict[str, str]:
     return found
 
 
+# columns the loader adds to a table as read: its row number, a CSV line's problem
+INTERNAL_COLUMNS = ("_row", "file_row_number", "_unreadable")
+
+
 def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[str], dict]:
-    """Create ``_raw_<table>``: ``_row`` and every contract column as read, named
-    ``_raw_<column>`` (NULL when a nullable column is absent). Return the absent columns,
+    """Create ``_raw_<table>``: ``_row``, ``_unreadable`` (why a CSV line could not be
+    read as a row, else NULL) and every contract column as read, named ``_raw_<column>``
+    (NULL when a nullable column is absent). Return the absent columns,
     and those of them the export seems to have under a misspelt name."""
     present: dict[str, str] = {}
     contract = {c.name for c in table.columns}
     for name in rel.columns:
-        if name in ("_row", "file_row_number"):
+        if name in INTERNAL_COLUMNS:
             continue
         # DuckDB renames a second column of the same name (any case) to NAME_1
         twin = re.fullmatch(r"(.+)_\d+", name.lower())
@@ -516,7 +624,7 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[s
     for c in table.columns:
         if c.name not in present:
             if c.required:
-                shown = [c for c in rel.columns if c not in ("_row", "file_row_number")]
+                shown = [c for c in rel.columns if c not in INTERNAL_COLUMNS]
                 hint = ""
                 if len(shown) == 1 and any(ch in shown[0] for ch in "|;\t"):
                     hint = "; its header is one column: set csv_delimiter to the file's"
@@ -531,8 +639,10 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[s
         f"{ident(present[c.name]) if c.name in present else 'NULL'} AS {ident('_raw_' + c.name)}"
         for c in table.columns
     )
+    unreadable = "_unreadable" if "_unreadable" in rel.columns else "NULL::VARCHAR"
     con.execute(
-        f"CREATE VIEW {ident('_raw_' + table.name)} AS SELECT _row, {cols} FROM {ident(source)}"
+        f"CREATE VIEW {ident('_raw_' + table.name)} AS "
+        f"SELECT _row, {unreadable} AS _unreadable, {cols} FROM {ident(source)}"
     )
     extra = [name for key, name in present.items() if key not in contract]
     return absent, _near_misses(absent, extra)
@@ -611,11 +721,14 @@ def _validate_table(
     con.execute(
         f"""
         CREATE TEMP TABLE {stored} AS
-        WITH t AS (SELECT _row, {", ".join(raw_names)}, {", ".join(typed)} FROM {raw}),
+        WITH t AS (
+            SELECT _row, _unreadable, {", ".join(raw_names)}, {", ".join(typed)} FROM {raw}
+        ),
         c AS (SELECT *, {_reason_expr(table)} AS _reason,
                      hash({id_col}) IN (SELECT h FROM _repeated_hashes) AS _repeated FROM t)
         SELECT _row, _reason, {", ".join(ident(c.name) for c in table.columns)},
-            CASE WHEN _reason IS NOT NULL OR _repeated THEN struct_pack({as_read}) END AS _as_read
+            CASE WHEN _reason IS NOT NULL OR _repeated THEN struct_pack({as_read}) END AS _as_read,
+            _unreadable
         FROM c
         WHERE _reason IS NOT NULL OR _repeated OR {changed or "false"}
         """,
@@ -651,7 +764,7 @@ def _validate_table(
     con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT ?, _reason, _row, to_json(_as_read)::VARCHAR
+        SELECT ?, _reason, _row, coalesce(_unreadable, to_json(_as_read)::VARCHAR)
         FROM {stored} WHERE _reason IS NOT NULL ORDER BY _row
         """,
         [table.name],
@@ -713,6 +826,51 @@ def _schema_hint(con: duckdb.DuckDBPyConnection, table: str) -> str:
         return ""
     schemas = ", ".join(repr(r[0]) for r in found)
     return f" in the schema read; it is in schema {schemas}: set duckdb_schema"
+
+
+def read_hints(export: Export) -> list[str]:
+    """What setting or fix would read what could not be read, in words for whoever
+    configures the export: CSV lines that are not rows, then timestamps."""
+    return line_hints(export) + timestamp_hints(export)
+
+
+# what each kind of unreadable CSV line (DuckDB's error type) usually means, and the fix
+LINE_FIXES = {
+    "invalid encoding": "bytes that are not {encoding}: set csv_encoding to the file's "
+    '(e.g. "latin-1" for a file saved on Windows)',
+    "too many columns": "more fields than the header: a delimiter inside an unquoted value, "
+    "or not {delimiter!r} as delimiter (set csv_delimiter)",
+    "missing columns": "fewer fields than the header: a line cut short, or not {delimiter!r} "
+    "as delimiter (set csv_delimiter)",
+    "unquoted value": "an unterminated or stray quote; what follows it up to the next quote "
+    "was read as that one line",
+}
+
+
+def line_hints(export: Export) -> list[str]:
+    """Per table with CSV lines that could not be read as rows: how many, of what kind,
+    the first line number, and the usual fix."""
+    found = export.con.execute(
+        """
+        SELECT table_name, json_extract_string(row_json, '$.unreadable') AS kind,
+            count(*), min(json_extract(row_json, '$.line')::BIGINT)
+        FROM quarantine
+        WHERE reason = 'bad_value' AND json_extract_string(row_json, '$.unreadable') IS NOT NULL
+        GROUP BY ALL ORDER BY 1, 3 DESC, 2
+        """
+    ).fetchall()
+    hints = []
+    for table, kind, count, first in found:
+        fix = next((v for k, v in LINE_FIXES.items() if k in kind), "see the quarantined rows")
+        what = fix.format(
+            encoding=export.options.csv_encoding, delimiter=export.options.csv_delimiter
+        )
+        lines = "line" if count == 1 else "lines"
+        hints.append(
+            f"{count:,} {lines} of {table} could not be read as rows ({kind}; first at line "
+            f"{first}): {what}"
+        )
+    return hints
 
 
 def timestamp_hints(export: Export) -> list[str]:

@@ -14,7 +14,7 @@ import pandas as pd
 from analytics.contract import QUARANTINE_REASONS, TABLES, Table
 from analytics.figures import MetricRow, Trend, rate, row
 from analytics.loading.context import ReportContext
-from analytics.loading.loader import Export
+from analytics.loading.loader import Export, read_hints
 from analytics.period import Period
 from analytics.policy import Target
 from analytics.sql import ident, month_buckets, read_sql
@@ -142,6 +142,12 @@ def absent_columns(export: Export) -> pd.DataFrame:
         for column in s.absent_columns
     ]
     return pd.DataFrame(found, columns=["table", "column", "read as", "the export has instead"])
+
+
+def read_fixes(export: Export) -> pd.DataFrame:
+    """What would read what could not be read (CSV lines that are not rows, timestamps in
+    another format): the advice of ``analytics validate``, on the page too."""
+    return pd.DataFrame({"what to fix in the export or its settings": read_hints(export)})
 
 
 def future_rows(export: Export, timezone: str, day: date) -> pd.DataFrame:

@@ -87,7 +87,7 @@ def _options(**kw) -> ReadOptions:
 @pytest.fixture
 def latin1_export(tmp_path):
     """A spreadsheet export whose messages.csv has one name typed on a Windows machine."""
-    path = write_export(full_export(), "files_csv", tmp_path)
+    path = write_export(full_export(), "files_csv", tmp_path / "latin1")
     messages = path / "messages.csv"
     text = messages.read_text(encoding="utf-8").rstrip("\n")
     line = text.splitlines()[1].replace("M1", "M2").replace(",,", ",Ren\u00e9e says hi,", 1)
@@ -134,32 +134,25 @@ def test_a_latin1_file_is_read_with_its_encoding_and_so_is_its_snapshot(latin1_e
         snapshot.close()
 
 
-def test_a_pipe_delimited_export_is_read_with_its_delimiter(tmp_path):
+@pytest.fixture
+def pipe_export(tmp_path):
+    """Every table saved by a spreadsheet as "pipe-delimited text"."""
     import duckdb
 
-    from analytics.errors import ExportError
-
-    path = write_export(full_export(), "files_csv", tmp_path)
+    path = write_export(full_export(), "files_csv", tmp_path / "pipe")
     con = duckdb.connect()
-    for file in path.glob("*.csv"):  # as a spreadsheet saves "pipe-delimited text"
+    for file in path.glob("*.csv"):
         con.execute(
             "COPY (SELECT * FROM read_csv($f, all_varchar = true)) TO $g (DELIMITER '|')",
             {"f": str(file), "g": str(file) + ".pipe"},
         )
         (path / (file.name + ".pipe")).replace(file)
-    with pytest.raises(ExportError, match="set csv_delimiter"):
-        open_export(path)
-    export = open_export(path, options=_options(csv_delimiter="|"))
-    try:
-        assert {s.rows_used for s in export.tables.values()} == {1}
-    finally:
-        export.close()
+    return path
 
 
-def test_a_duckdb_export_with_its_tables_in_a_schema(tmp_path):
-    import duckdb
-
-    from analytics.errors import ExportError
+@pytest.fixture
+def schema_export(tmp_path):
+    """A .duckdb export whose tables live in the schema ``clinic``."""
     from conftest import build_db
 
     db = tmp_path / "clinic.duckdb"
@@ -169,14 +162,99 @@ def test_a_duckdb_export_with_its_tables_in_a_schema(tmp_path):
     for table in full_export():
         con.execute(f"CREATE TABLE out.clinic.{table} AS SELECT * FROM {table}")
     con.close()
+    return db
+
+
+def test_a_pipe_delimited_export_is_read_with_its_delimiter(pipe_export):
+    from analytics.errors import ExportError
+
+    with pytest.raises(ExportError, match='its header is one column: set csv_delimiter = "[|]"'):
+        open_export(pipe_export)
+    export = open_export(pipe_export, options=_options(csv_delimiter="|"))
+    try:
+        assert {s.rows_used for s in export.tables.values()} == {1}
+    finally:
+        export.close()
+
+
+def test_a_duckdb_export_with_its_tables_in_a_schema(schema_export):
+    from analytics.errors import ExportError
+
     with pytest.raises(ExportError, match="it is in schema 'clinic': set duckdb_schema"):
-        open_export(db)
-    export = open_export(db, options=_options(duckdb_schema="clinic"))
+        open_export(schema_export)
+    export = open_export(schema_export, options=_options(duckdb_schema="clinic"))
     try:
         assert export.tables["requests"].rows_used == 1
     finally:
         export.close()
-    assert duckdb.__version__
+
+
+def _table_line(stdout: str, table: str) -> list[str]:
+    """read, used, quarantined of one table in ``analytics validate``'s output."""
+    return next(x for x in stdout.splitlines() if x.startswith(table)).split()[1:4]
+
+
+def test_validate_takes_each_read_option_on_the_command_line(
+    latin1_export, pipe_export, schema_export
+):
+    done = cli("validate", str(pipe_export))
+    assert done.returncode == 3 and "set csv_delimiter" in done.stderr
+    done = cli("validate", str(pipe_export), "--csv-delimiter", "|")
+    assert done.returncode == 0, done.stderr
+    assert _table_line(done.stdout, "requests") == ["1", "1", "0"]
+
+    done = cli("validate", str(schema_export))
+    assert done.returncode == 3 and "set duckdb_schema" in done.stderr
+    done = cli("validate", str(schema_export), "--duckdb-schema", "clinic")
+    assert done.returncode == 0, done.stderr
+    assert _table_line(done.stdout, "requests") == ["1", "1", "0"]
+
+    done = cli("validate", str(latin1_export))
+    assert done.returncode == 0 and _table_line(done.stdout, "messages") == ["2", "1", "1"]
+    assert "hint: 1 line of messages could not be read as rows (invalid encoding" in done.stdout
+    done = cli("validate", str(latin1_export), "--csv-encoding", "cp1252")
+    assert done.returncode == 0 and _table_line(done.stdout, "messages") == ["2", "2", "0"]
+    assert "hint:" not in done.stdout
+
+
+def test_an_unknown_encoding_or_a_long_delimiter_is_a_usage_error(pipe_export):
+    done = cli("validate", str(pipe_export), "--csv-encoding", "ebcdic")
+    assert done.returncode == 2 and "is not one of utf-8, latin-1, utf-16" in done.stderr
+    done = cli("validate", str(pipe_export), "--csv-delimiter", "||")
+    assert done.returncode == 2 and "must be one character" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_monthly_run_over_a_latin1_export(latin1_export, tmp_path):
+    """Without the encoding: the run completes, the line is quarantined and the messages
+    figures are a data problem. With it: every row is used, and nothing is a problem."""
+    import json as json_
+
+    runs = {}
+    for label, extra in (("as utf-8", []), ("as latin-1", ["--csv-encoding", "latin-1"])):
+        out = tmp_path / label
+        done = cli(
+            "run", "--source", str(latin1_export), "--period", "2026-10", "--out", str(out),
+            "--jobs", "2", *extra,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        doc = json_.loads((out / "2026-10" / "metrics.json").read_text())
+        runs[label] = (doc, (out / "2026-10" / "index.html").read_text())
+    doc, index = runs["as utf-8"]
+    assert doc["source"]["tables"]["messages"] == {
+        "rows_read": 2,
+        "rows_used": 1,
+        "rows_quarantined": 1,
+    }
+    assert {"table": "messages", "reason": "bad_value", "rows": 1} in doc["quarantine"]
+    assert "1 of 2 messages rows quarantined" in index
+    doc, index = runs["as latin-1"]
+    assert doc["source"]["tables"]["messages"] == {
+        "rows_read": 2,
+        "rows_used": 2,
+        "rows_quarantined": 0,
+    }
+    assert doc["quarantine"] == [] and "data problem" not in index
 
 
 def test_a_zero_byte_csv_is_an_empty_table_not_an_error(tmp_path):

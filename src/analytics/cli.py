@@ -166,7 +166,7 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
 
 
 def _read_options(p: argparse.ArgumentParser) -> None:
-    """The options that say how to read an export's text (also in the configuration)."""
+    """The options that say how to read an export (also in the configuration file)."""
     p.add_argument(
         "--timestamp-format",
         metavar="FORMAT",
@@ -177,6 +177,21 @@ def _read_options(p: argparse.ArgumentParser) -> None:
         "--timestamp-timezone",
         metavar="ZONE",
         help="the time zone of timestamps written without an offset (default UTC)",
+    )
+    p.add_argument(
+        "--csv-encoding",
+        metavar="ENCODING",
+        help="the CSV files' encoding: utf-8 (default), latin-1 (or cp1252) or utf-16",
+    )
+    p.add_argument(
+        "--csv-delimiter",
+        metavar="CHAR",
+        help="the CSV files' delimiter (default ','; '\\t' for a tab)",
+    )
+    p.add_argument(
+        "--duckdb-schema",
+        metavar="SCHEMA",
+        help="the schema of a .duckdb export that holds the tables (default main)",
     )
 
 
@@ -278,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="accounting_out",
         help="file to write (default: accounting/... in the configured reports folder)",
     )
+    _read_options(p)
     p.set_defaults(func=_cmd_accounting)
     return parser
 

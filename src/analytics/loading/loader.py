@@ -626,8 +626,10 @@ def _raw_view(con: duckdb.DuckDBPyConnection, table: Table, rel) -> tuple[list[s
             if c.required:
                 shown = [c for c in rel.columns if c not in INTERNAL_COLUMNS]
                 hint = ""
-                if len(shown) == 1 and any(ch in shown[0] for ch in "|;\t"):
-                    hint = "; its header is one column: set csv_delimiter to the file's"
+                found = [ch for ch in "|;\t" if len(shown) == 1 and ch in shown[0]]
+                if found:
+                    written = json.dumps(found[0])  # as TOML writes it: "|", "\t"
+                    hint = f"; its header is one column: set csv_delimiter = {written}"
                 raise ExportError(
                     f"table {table.name!r} is missing required column {c.name!r} "
                     f"(it has: {', '.join(shown) or 'no columns'}){hint}"

@@ -270,3 +270,32 @@ def test_a_zero_byte_csv_is_an_empty_table_not_an_error(tmp_path):
         assert data_problems(ctx)["messages"] == "the messages table is empty"
     finally:
         ctx.export.close()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "settings"),
+    [
+        ("latin1_export", {}),
+        ("latin1_export", {"csv_encoding": "latin-1"}),
+        ("pipe_export", {"csv_delimiter": "|"}),
+        ("schema_export", {"duckdb_schema": "clinic"}),
+        ("us_export", {}),
+        ("us_export", {"timestamp_format": US, "timestamp_timezone": "America/Los_Angeles"}),
+    ],
+)
+def test_rows_read_are_rows_used_plus_rows_quarantined_in_every_case(fixture, settings, request):
+    export = open_export(request.getfixturevalue(fixture), options=_options(**settings))
+    try:
+        tables = export.tables.values()
+        quarantined = dict(
+            export.con.execute("SELECT table_name, count(*) FROM quarantine GROUP BY 1").fetchall()
+        )
+        used = {
+            s.table: export.con.execute(f'SELECT count(*) FROM "{s.table}"').fetchall()[0][0]
+            for s in tables
+        }
+    finally:
+        export.close()
+    for s in tables:
+        assert s.rows_read == s.rows_used + s.rows_quarantined, s.table
+        assert (used[s.table], quarantined.get(s.table, 0)) == (s.rows_used, s.rows_quarantined)

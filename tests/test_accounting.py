@@ -116,9 +116,10 @@ def test_unknown_patient_and_injection_attempt_find_nothing(ctx):
 
 def test_patient_with_no_accountable_disclosure_gets_a_document_saying_so(ctx):
     acc = ac.accounting(ctx, "PNONE", date(2026, 10, 31))
-    page = render_accounting(ctx, acc)
+    page = " ".join(render_accounting(ctx, acc).split())  # as a reader sees the words
     assert acc.disclosures.empty
-    assert "We made no disclosures" in page
+    assert "Our records show no disclosure of your protected health information from " in page
+    assert "2020-10-31 to 2026-10-31 that must be included" in page
 
 
 def test_document_lists_each_disclosure_escaped_with_the_164_528_wording(ctx):
@@ -177,3 +178,105 @@ def test_dates_are_plain_local_dates(ctx):
     row = acc.disclosures.set_index("disclosure_id").loc["LAST_DAY"]
     assert row["date"] == "2026-10-31"  # 23:00 PDT on 31 October, not 1 November UTC
     assert "<td>2026-10-31</td>" in render_accounting(ctx, acc)
+
+
+# ---------------------------------------------------------------- what the records can show
+
+
+def test_the_document_names_where_the_disclosure_records_begin(ctx):
+    acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
+    page = " ".join(render_accounting(ctx, acc).split())
+    # the log's first row is DAY_BEFORE, 2020-10-30 10:00 PDT: before the window starts
+    assert acc.records_begin == date(2020, 10, 30) and not acc.window_before_records
+    assert "Our records of disclosures in this system begin on 2020-10-30." in page
+    assert "<b>Period covered:</b> 2020-10-31 to 2026-10-31 (the six years" in page
+
+
+def test_a_window_starting_before_the_records_says_so_in_plain_words(tmp_path):
+    later = [r for r in ROWS if r["disclosed_at"] >= "2024"]  # the log begins 2024-05-01
+    export = write_export(full_export(disclosures=later), "files_parquet", tmp_path)
+    ctx = open_for_date(export, None, date(2026, 10, 31))
+    try:
+        acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
+        page = " ".join(render_accounting(ctx, acc).split())
+    finally:
+        ctx.export.close()
+    assert (acc.first_day, acc.records_begin, acc.shown_from) == (
+        date(2020, 10, 31),
+        date(2024, 5, 1),
+        date(2024, 5, 1),
+    )
+    assert "<b>Period covered:</b> 2024-05-01 to 2026-10-31<br>" in page
+    assert "The six years before your request begin on 2020-10-31;" in page
+    assert "cannot show any disclosure made before 2024-05-01" in page
+
+
+@pytest.mark.parametrize(
+    ("as_of", "words"),
+    [
+        ("2019-01-01", "is before the export's disclosure records begin (2020-10-30)"),
+        ("2026-11-02", "is after the export's last record (2026-11-01)"),
+    ],
+)
+def test_an_as_of_date_outside_the_export_is_refused(export, tmp_path, as_of, words):
+    from conftest import run_cli
+
+    out = tmp_path / "acc.html"
+    done = run_cli(
+        "accounting", "--patient", "PX", "--as-of", as_of, "--source", str(export),
+        "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 2 and words in done.stderr
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def quarantined_export(tmp_path_factory):
+    """PX's 'law enforcement' (a space for the underscore) in the window: quarantined as
+    unknown_code; a quarantined row of another patient and one of PX before the window
+    do not matter."""
+    bad = [
+        d("TYPO", "law enforcement", "2025-03-01 17:00:00"),
+        d("TYPO_OTHER", "law enforcement", "2025-03-01 17:00:00", patient="PY"),
+        d("TYPO_OLD", "law enforcement", "2019-03-01 17:00:00"),
+    ]
+    tables = full_export(disclosures=ROWS + bad)
+    return write_export(tables, "files_csv", tmp_path_factory.mktemp("q"), typed=False)
+
+
+def test_a_quarantined_disclosure_in_the_window_stops_the_letter(quarantined_export, tmp_path):
+    from conftest import run_cli
+
+    out = tmp_path / "acc.html"
+    args = ["accounting", "--patient", "PX", "--as-of", "2026-10-31"]
+    done = run_cli(*args, "--source", str(quarantined_export), "--out", str(out))
+    assert done.returncode == 3, done.stderr
+    assert not out.exists()
+    assert "no letter written: 1 disclosure record of patient PX" in done.stderr
+    assert "TYPO dated 2025-03-01 17:00:00: unknown_code" in done.stderr
+    assert "TYPO_OTHER" not in done.stderr and "TYPO_OLD" not in done.stderr
+
+    allowed = run_cli(
+        *args, "--source", str(quarantined_export), "--out", str(out), "--allow-incomplete"
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert "1 quarantined disclosure record(s) left out" in allowed.stderr
+    page = " ".join(out.read_text().split())
+    assert "Some records are under review." in page and "TYPO" not in page
+    assert f"{len(INCLUDED) + 2} accountable disclosures" in allowed.stdout
+
+
+def test_an_unreadable_line_naming_the_patient_also_stops_the_letter(tmp_path):
+    export = write_export(full_export(disclosures=ROWS), "files_csv", tmp_path, typed=False)
+    with (export / "disclosures.csv").open("a") as f:
+        f.write("D99,PX,2025-03-01\n")  # cut short: not a row
+    ctx = open_for_date(export, None, date(2026, 10, 31))
+    try:
+        acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
+    finally:
+        ctx.export.close()
+    assert acc.under_review.to_dict("records") == [
+        {"row": len(ROWS) + 1, "disclosure_id": "", "date as read": "", "reason": "bad_value"}
+    ]
+    with pytest.raises(ac.IncompleteAccounting, match="(unreadable line)"):
+        acc.require_complete()

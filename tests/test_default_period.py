@@ -66,9 +66,24 @@ def test_a_row_dated_2062_does_not_choose_the_period(export_with_a_row_in_2062):
         export.close()
 
 
-def test_a_month_that_has_not_ended_is_refused_without_partial(tmp_path):
+@pytest.fixture(scope="module")
+def export_into_this_month(tmp_path_factory):
+    """The base rows (October 2026) and a consent event made an hour ago: the export
+    covers the month under way."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import write_export
+
+    now = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S+00")
+    events = rows("consent_events", {}, {"event_id": "E2", "occurred_at": now, "processed_at": now})
+    tables = full_export(consent_events=events)
+    return write_export(tables, "files_parquet", tmp_path_factory.mktemp("now"), typed=False)
+
+
+def test_a_month_that_has_not_ended_is_refused_without_partial(export_into_this_month, tmp_path):
     current = Period(today(TZ).year, today(TZ).month)
-    done = cli("run", "--period", str(current), "--out", str(tmp_path / "out"))
+    source = str(export_into_this_month)
+    done = cli("run", "--source", source, "--period", str(current), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "--partial" in done.stderr
     assert not (tmp_path / "out" / str(current)).exists()
 
@@ -81,12 +96,12 @@ def test_a_range_is_checked_whole_before_any_month_is_written(tmp_path):
     assert not (tmp_path / "out" / str(first)).exists()
 
 
-def test_an_incomplete_month_says_so_on_its_banner():
+def test_an_incomplete_month_says_so_on_its_banner(export_into_this_month):
     from analytics.registry import open_report
 
     current = Period(today(TZ).year, today(TZ).month)
-    ctx = open_report(None, str(current))
-    ended = open_report(None, "2026-10")
+    ctx = open_report(export_into_this_month, str(current))
+    ended = open_report(export_into_this_month, "2026-10")
     try:
         assert "Incomplete month" in ctx.banner_html("t", "r")
         assert "Incomplete month" not in ended.banner_html("t", "r")

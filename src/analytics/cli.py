@@ -146,6 +146,7 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     ctx = open_for_date(settings.source, settings.policy, as_of)
     try:
         acc = accounting(ctx, args.patient, as_of)
+        acc.require_complete(args.allow_incomplete)
         page = render_accounting(ctx, acc)
     finally:
         ctx.export.close()
@@ -160,8 +161,19 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     n = len(acc.disclosures)
     print(
         f"wrote {out}: {n} accountable disclosure{'s' if n != 1 else ''} "
-        f"from {acc.first_day} to {acc.as_of}"
+        f"from {acc.shown_from} to {acc.as_of}"
     )
+    if acc.window_before_records:
+        print(
+            f"note: the six years begin on {acc.first_day}, the disclosure records on "
+            f"{acc.records_begin}; the letter says it cannot show the years before"
+        )
+    if not acc.under_review.empty:
+        print(
+            f"warning: {len(acc.under_review)} quarantined disclosure record(s) left out; "
+            "the letter says some records are under review",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -292,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         dest="accounting_out",
         help="file to write (default: accounting/... in the configured reports folder)",
+    )
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="write the letter even when some of the patient's disclosure records are "
+        "quarantined (it then says that some records are under review)",
     )
     _read_options(p)
     p.set_defaults(func=_cmd_accounting)

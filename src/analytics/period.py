@@ -120,3 +120,16 @@ def default_period(con: duckdb.DuckDBPyConnection, timezone: str, on: date | Non
     p = Period(latest.year, latest.month)
     covered = p if latest == p.as_of else p.shift(-1)
     return min(covered, last_ended(timezone, day))
+
+
+def check_covered(con: duckdb.DuckDBPyConnection, period: Period, timezone: str) -> None:
+    """Refuse a month that lies wholly outside the export's dates: its figures would be
+    zeros that mean "no data", not "nothing happened"."""
+    first, last = export_span(con, timezone)
+    if first is None or last is None:
+        raise PeriodError("the export holds no dated rows")
+    if period.as_of < first or period.first_day > last:
+        raise PeriodError(
+            f"period {period} is outside the export, which covers {first} to {last}: "
+            "choose a month in that range"
+        )

@@ -22,7 +22,7 @@ from analytics.domains import consent, disclosures, quality, requests, retention
 from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
-from analytics.period import Period, default_period
+from analytics.period import Period, check_covered, default_period
 from analytics.policy import Policy, read_policy
 from analytics.schemas import policy_problems
 from analytics.settings import load_settings
@@ -115,7 +115,11 @@ def open_report(
     pol = load_policy(policy)
     export = open_source(resolve_source(source))
     try:
-        per = Period.parse(period) if period else default_period(export.con, pol.timezone)
+        if period:
+            per = Period.parse(period)
+            check_covered(export.con, per, pol.timezone)
+        else:
+            per = default_period(export.con, pol.timezone)
     except Exception:
         export.close()
         raise

@@ -23,6 +23,10 @@ def render_accounting(
             patient_id=acc.patient_id,
             as_of=acc.as_of.isoformat(),
             first_day=acc.first_day.isoformat(),
+            shown_from=acc.shown_from.isoformat(),
+            records_begin=acc.records_begin.isoformat(),
+            window_before_records=acc.window_before_records,
+            under_review=len(acc.under_review),
             rows=acc.disclosures.to_dict("records"),
             generated=generated_at.strftime("%Y-%m-%d"),
         )

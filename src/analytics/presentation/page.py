@@ -8,8 +8,50 @@ from collections.abc import Callable
 import pandas as pd
 from IPython.display import HTML, display
 
+from analytics.errors import AnalyticsError
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
+
+# inline styles: the message must read the same in JupyterLab and in any saved page
+ERROR_STYLE = (
+    "border-left:6px solid #c53030;background:#fff5f5;color:#1a202c;padding:.6rem 1rem;"
+    "margin:.4rem 0;font-family:system-ui,sans-serif"
+)
+
+
+def friendly_errors() -> None:
+    """In a notebook, show the suite's own errors (a period outside the export, an unknown
+    patient: a user's mistake) as one short message with what to change, not a traceback.
+    A bug, any other exception, keeps its full traceback. Execution still stops there, so
+    no cell below presents figures."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((AnalyticsError,), _show_error)
+
+
+def error_html(error: BaseException) -> str:
+    """The message an officer reads when a notebook cannot go on."""
+    return (
+        f'<div role="alert" class="analytics-error" style="{ERROR_STYLE}">'
+        f"<p><b>This report cannot be made:</b> {html.escape(str(error))}</p>"
+        "<p>Change the parameters cell (or the settings named above) and run all cells "
+        "again.</p></div>"
+    )
+
+
+def _show_error(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython's handler for the suite's errors: the message, then the error itself with a
+    one-line traceback. IPython 9 only shows what a handler shows, so the error is
+    published here (``_showtraceback``, as IPython's own ``showtraceback`` does): Papermill
+    and JupyterLab's "Run All" stop on it, and the run names it."""
+    display(HTML(error_html(value)))
+    stb = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:

@@ -31,7 +31,7 @@ from analytics.errors import OutputError, RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.loader import open_validated
 from analytics.paths import notebooks_dir
-from analytics.period import Period, PeriodError, export_span, has_ended
+from analytics.period import Period, PeriodError, check_covered, has_ended
 from analytics.presentation import charts, index
 from analytics.registry import open_report
 from analytics.run import metrics_json
@@ -335,13 +335,7 @@ def check_period(ctx: ReportContext, partial: bool = False) -> None:
             f"period {ctx.period} has not ended yet in {ctx.timezone}: pass --partial to "
             "report it anyway (every page then says the month is incomplete)"
         )
-    first, last = export_span(ctx.export.con, ctx.timezone)
-    if first is None or last is None:
-        raise PeriodError("the export holds no dated rows")
-    if ctx.period.as_of < first or ctx.period.first_day > last:
-        raise PeriodError(
-            f"period {ctx.period} is outside the export, which covers {first} to {last}"
-        )
+    check_covered(ctx.export.con, ctx.period, ctx.timezone)
 
 
 def run_months(

@@ -8,16 +8,18 @@ and address if known, a description of what was disclosed and the purpose.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
 
 from analytics.domains.disclosures import checked_query, policy
-from analytics.errors import UsageError
+from analytics.errors import ExportError, UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.derived import query
+from analytics.period import export_span, today
 
+PACKAGE = "analytics.domains.disclosures"  # where this domain's SQL files are
 PURPOSE_WORDS = {
     "required_by_law": "Required by law",
     "public_health": "Public health activities",
@@ -38,14 +40,53 @@ class AccountingError(UsageError):
     """An accounting that cannot be made: the message says why."""
 
 
+class IncompleteAccounting(ExportError):
+    """Some of the patient's disclosures in the window were quarantined: a letter would
+    leave them out without saying so."""
+
+
 @dataclass
 class Accounting:
-    """The disclosures an accounting lists, and the window it covers."""
+    """The disclosures an accounting lists, the window it covers, and what the disclosure
+    log can show of that window."""
 
     patient_id: str
     as_of: date
-    first_day: date
+    first_day: date  # the first day of the look-back window
     disclosures: pd.DataFrame
+    records_begin: date  # the first local date of the disclosure log
+    # quarantined rows that may be this patient's disclosures in the window
+    under_review: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def shown_from(self) -> date:
+        """The first day the accounting can speak for: the window's, or the log's if later."""
+        return max(self.first_day, self.records_begin)
+
+    @property
+    def window_before_records(self) -> bool:
+        """Whether the look-back window starts before the disclosure log does."""
+        return self.first_day < self.records_begin
+
+    def require_complete(self, allow_incomplete: bool = False) -> None:
+        """Refuse a letter that would leave quarantined disclosures out, listing the rows
+        for the officer to correct; ``allow_incomplete`` lets the letter say some records
+        are under review instead."""
+        if self.under_review.empty or allow_incomplete:
+            return
+        n = len(self.under_review)
+        listed = "; ".join(
+            f"row {r['row']} {r['disclosure_id'] or '(unreadable line)'} "
+            f"dated {r['date as read'] or '?'}: {r['reason']}"
+            for r in self.under_review.to_dict("records")
+        )
+        raise IncompleteAccounting(
+            f"no letter written: {n} disclosure record{'s' if n != 1 else ''} of patient "
+            f"{self.patient_id} in {self.first_day} to {self.as_of} "
+            f"{'are' if n != 1 else 'is'} quarantined ({listed}). Correct them in the "
+            "system that writes the export, or allow an incomplete letter (it then says "
+            "that some records are under review)"
+        )
 
 
 def window_start(as_of: date, years: int) -> date:
@@ -58,7 +99,7 @@ def window_start(as_of: date, years: int) -> date:
 
 def patient_known(ctx: ReportContext, patient_id: str) -> bool:
     """Whether any table of the export mentions this patient (looked up literally)."""
-    found = query(ctx, "analytics.domains.disclosures", "patient_known", {"patient": patient_id})
+    found = query(ctx, PACKAGE, "patient_known", {"patient": patient_id})
     return bool(found["known"].iloc[0])
 
 
@@ -72,12 +113,38 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
             f"no patient {patient_id!r} in the export: check the id (ids are pseudonymous "
             "keys such as P000123, never names)"
         )
+    records_begin = _check_covered(ctx, as_of)
     first = window_start(as_of, policy(ctx).accounting_lookback_years)
-    frame = checked_query(
-        ctx, "accounting", {"patient": patient_id, "first": first, "as_of": as_of}
-    )
+    window = {"patient": patient_id, "first": first, "as_of": as_of}
+    frame = checked_query(ctx, "accounting", window)
     frame["purpose"] = [PURPOSE_WORDS.get(p, p.replace("_", " ")) for p in frame["purpose"]]
-    return Accounting(patient_id, as_of, first, frame)
+    review = query(ctx, PACKAGE, "accounting_under_review", {**window, "tz": ctx.timezone})
+    return Accounting(patient_id, as_of, first, frame, records_begin, review)
+
+
+def _check_covered(ctx: ReportContext, as_of: date) -> date:
+    """Refuse an as-of date the export cannot speak for: before its disclosure log begins,
+    or after its last record of any kind (rows dated after today are mistakes, not its
+    end). Return the first local date of the disclosure log."""
+    last = export_span(ctx.export.con, ctx.timezone, until=today(ctx.timezone))[1]
+    log = query(ctx, PACKAGE, "disclosure_log_span", {"tz": ctx.timezone})
+    if last is None or pd.isna(log["first_day"].iloc[0]):
+        raise AccountingError(
+            "the export holds no disclosure records: an accounting made from it would "
+            "claim there were none"
+        )
+    begin = pd.Timestamp(log["first_day"].iloc[0]).date()
+    if as_of < begin:
+        raise AccountingError(
+            f"as-of date {as_of} is before the export's disclosure records begin ({begin}): "
+            f"an accounting from it would show nothing; choose a date from {begin} to {last}"
+        )
+    if as_of > last:
+        raise AccountingError(
+            f"as-of date {as_of} is after the export's last record ({last}): the accounting "
+            f"would claim days the export does not hold; use {last} or a newer export"
+        )
+    return begin
 
 
 def parse_as_of(text: str | None, timezone: str) -> date:

@@ -2,8 +2,10 @@
 
 Papermill stores Plotly's default output as ``application/vnd.plotly.v1+json``, which
 nbconvert cannot render: the chart silently vanishes from the HTML. So each figure is
-shown as a bundle that carries both that JSON (for JupyterLab) and an HTML fragment
-without plotly.js (for the report), and ``plotly_js()`` inlines plotly.js once per page.
+shown as a bundle that carries both that JSON (for JupyterLab, whose Plotly extension
+renders it) and an HTML fragment without plotly.js (for the report, whose page inlines
+plotly.js once: ``analytics.run.notebooks.render_html``). A notebook never holds plotly.js
+itself: one saved in JupyterLab keeps its figures as data.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from __future__ import annotations
 import json
 
 import plotly.graph_objects as go
-from IPython.display import HTML, display
-from plotly.offline import get_plotlyjs
+from IPython.display import display
 
 from analytics.contract import QUARANTINE_REASONS
 from analytics.figures import Trend
@@ -21,11 +22,6 @@ from analytics.figures import Trend
 def _style(height: int) -> dict:
     """The look every chart shares: white template, the given height, room for a title."""
     return {"template": "plotly_white", "height": height, "margin": {"t": 60, "b": 40}}
-
-
-def plotly_js() -> HTML:
-    """An output holding plotly.js itself: show it once, before the first chart."""
-    return HTML(f'<script type="text/javascript">{get_plotlyjs()}</script>')
 
 
 def figure_html(fig: go.Figure) -> str:

@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# the officer's notebooks, with outputs that name patients: owner-only, never in the checkout
+WORKSPACE ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/medspa-compliance-analytics/workspace
 
 .PHONY: help install report test test-fast lint format lab sample browser clean
 
@@ -17,6 +19,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip uninstall --quiet --yes analytics 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name analytics --display-name "Python (analytics)"
+	@# `git add` strips notebooks/*.ipynb of outputs (.gitattributes): no patient data in git
+	$(BIN)/python -m analytics.devtools install-git-filter
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv, install the suite and register its Jupyter kernel
@@ -45,8 +49,9 @@ format: $(STAMP) ## format the code and strip notebook outputs
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/python -m analytics.devtools strip-notebooks notebooks
 
-lab: $(STAMP) ## open the notebooks in JupyterLab (defaults read the shipped sample)
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) ## open the officer's workspace in JupyterLab (made on first use, outside git)
+	umask 077 && $(BIN)/analytics workspace "$(WORKSPACE)" && \
+	  $(BIN)/jupyter lab --notebook-dir="$(WORKSPACE)"
 
 sample: $(STAMP) ## regenerate data/sample from the generator
 	$(BIN)/analytics sample --out data/sample

@@ -25,6 +25,7 @@ from analytics.errors import (
     EXIT_INTERNAL,
     EXIT_OK,
     AnalyticsError,
+    ExportError,
     OutputError,
     RunError,
 )
@@ -177,6 +178,23 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_workspace(args: argparse.Namespace) -> int:
+    from analytics.registry import load_policy
+    from analytics.run.workspace import make_workspace
+
+    settings = _settings(args)
+    if settings.source and not Path(settings.source).expanduser().exists():
+        raise ExportError(f"no export at {settings.source}: the path does not exist")
+    load_policy(settings.policy)  # a bad policy file is refused now, not in every notebook
+    done = make_workspace(Path(args.folder), settings, replace=args.replace)
+    kept = f"; kept the {len(done.kept)} already there (--replace overwrites)" if done.kept else ""
+    print(
+        f"workspace {done.folder}: {len(done.written)} notebooks written{kept}; "
+        f"open it with: jupyter lab --notebook-dir={done.folder}"
+    )
+    return EXIT_OK
+
+
 def _read_options(p: argparse.ArgumentParser) -> None:
     """The options that say how to read an export (also in the configuration file)."""
     p.add_argument(
@@ -313,6 +331,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _read_options(p)
     p.set_defaults(func=_cmd_accounting)
+
+    p = sub.add_parser(
+        "workspace",
+        help="the officer's notebooks in an owner-only folder outside git, for JupyterLab",
+    )
+    p.add_argument("folder", help="the workspace folder (created; outside any git checkout)")
+    p.add_argument("--source", help="the export its notebooks read (default: the configured)")
+    p.add_argument("--policy", help="policy TOML file (default: the configured or shipped)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite notebooks already there (default: keep the officer's copies)",
+    )
+    _read_options(p)
+    p.set_defaults(func=_cmd_workspace)
     return parser
 
 

@@ -3,10 +3,16 @@
 ``python -m analytics.devtools check-notebooks DIR`` fails if any notebook has outputs
 or lacks a ``parameters`` cell; ``strip-notebooks DIR`` removes outputs in place;
 ``write-schemas`` writes the policy file's JSON Schema from the registered domains.
+
+``install-git-filter`` (run by ``make install``) configures the git clean filter that
+``.gitattributes`` names for ``notebooks/*.ipynb``: ``git add`` stores a notebook with its
+outputs stripped (``strip-stdin``), so patient data shown by a run in JupyterLab cannot be
+committed with the notebook.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -24,13 +30,46 @@ def problems(path: Path) -> list[str]:
     return found
 
 
-def strip(path: Path) -> None:
-    nb = nbformat.read(path, as_version=4)
+GIT_FILTER = "analytics-strip-outputs"  # the name .gitattributes gives the filter
+
+
+def stripped(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook without outputs or execution counts (in place, and returned)."""
     for c in nb.cells:
         if c.cell_type == "code":
             c.outputs = []
             c.execution_count = None
-    nbformat.write(nb, path)
+    return nb
+
+
+def strip(path: Path) -> None:
+    nbformat.write(stripped(nbformat.read(path, as_version=4)), path)
+
+
+def strip_stdin() -> int:
+    """git's clean filter: the notebook on stdin, written stripped to stdout. Text that is
+    not a notebook passes unchanged (git must never lose a file to the filter)."""
+    text = sys.stdin.buffer.read().decode("utf-8")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception:  # not a notebook: leave it to the linters
+        sys.stdout.write(text)
+        return 0
+    out = nbformat.writes(stripped(nb))
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")  # as nbformat.write
+    return 0
+
+
+def install_git_filter(where: Path) -> str:
+    """Configure the clean filter in the git repository holding ``where``."""
+    import subprocess
+
+    command = f"{shlex.quote(sys.executable)} -m analytics.devtools strip-stdin"
+    for key, value in (("clean", command), ("smudge", "cat")):
+        subprocess.run(
+            ["git", "config", f"filter.{GIT_FILTER}.{key}", value], cwd=where, check=True
+        )
+    return command
 
 
 def policy_schema_text() -> str:
@@ -52,10 +91,23 @@ def main(argv: list[str]) -> int:
         target.write_text(policy_schema_text(), encoding="utf-8")
         print(f"wrote {target}")
         return 0
+    if argv == ["strip-stdin"]:
+        return strip_stdin()
+    if argv == ["install-git-filter"]:
+        import subprocess
+
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True
+        )
+        if inside.returncode != 0:
+            print("not a git checkout: no notebook filter to configure")
+            return 0
+        print(f"git filter {GIT_FILTER}: {install_git_filter(Path.cwd())}")
+        return 0
     if len(argv) != 2 or argv[0] not in ("check-notebooks", "strip-notebooks"):
         print(
             "usage: python -m analytics.devtools check-notebooks|strip-notebooks DIR\n"
-            "       python -m analytics.devtools write-schemas"
+            "       python -m analytics.devtools write-schemas|strip-stdin|install-git-filter"
         )
         return 2
     paths = sorted(Path(argv[1]).glob("*.ipynb"))

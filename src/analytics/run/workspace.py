@@ -1,0 +1,112 @@
+"""The compliance officer's workspace: the report notebooks, outside the repository.
+
+JupyterLab saves a notebook with its outputs (patient ids, SMS replies) every two minutes,
+and keeps another copy in ``.ipynb_checkpoints/``. Opened from the repository's
+``notebooks/``, one "Run All" puts patient data one ``git add`` away. A workspace is an
+owner-only folder outside any git checkout, holding copies of the notebooks with the
+clinic's export and policy written into their parameters cells, and an ``analytics.toml``
+with how to read that export (its kernels run there and read it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from analytics.errors import UsageError
+from analytics.files import write_private
+from analytics.paths import notebooks_dir
+from analytics.settings import SETTINGS, Settings
+
+# the settings a workspace's kernels need to read the export as the command reads it
+READ_SETTINGS = (
+    "timestamp_format",
+    "timestamp_timezone",
+    "csv_encoding",
+    "csv_delimiter",
+    "duckdb_schema",
+    "memory_limit",
+)
+
+
+@dataclass
+class Workspace:
+    """What ``make_workspace`` did."""
+
+    folder: Path
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def git_checkout_holding(folder: Path) -> Path | None:
+    """The git checkout ``folder`` lies in, if any."""
+    for parent in [folder, *folder.parents]:
+        if (parent / ".git").exists():
+            return parent
+    return None
+
+
+def fill_parameters(nb: nbformat.NotebookNode, values: dict[str, str]) -> None:
+    """Write ``values`` into the notebook's parameters cell, each in place of the line
+    that assigns it."""
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    for name, value in values.items():
+        pattern = re.compile(rf"^{name}\s*=.*$", re.MULTILINE)
+        line = f"{name} = {value!r}  # the clinic's, set by `analytics workspace`"
+        cell.source, n = pattern.subn(line.replace("\\", "\\\\"), cell.source)  # literal
+        if not n:
+            cell.source = cell.source.rstrip("\n") + f"\n{line}"
+
+
+def _toml(settings: Settings) -> str:
+    """The read settings in force, as TOML (JSON strings are TOML basic strings)."""
+    lines = ["# how this workspace's notebooks read the export (written by analytics workspace)"]
+    for name in READ_SETTINGS:
+        value = settings.values.get(name)
+        if value:
+            lines.append(f"{name} = {json.dumps(str(value))}")
+    return "\n".join(lines) + "\n"
+
+
+def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -> Workspace:
+    """Create or refresh the workspace in ``folder``: owner-only, outside any git checkout.
+
+    A notebook already there is the officer's and is kept, unless ``replace``.
+    """
+    folder = folder.expanduser().resolve()
+    checkout = git_checkout_holding(folder)
+    if checkout is not None:
+        raise UsageError(
+            f"{folder} is inside the git checkout {checkout}: notebooks saved with patient "
+            "data would be one `git add` away; choose a folder outside it (make lab uses "
+            "~/.local/share/medspa-compliance-analytics/workspace)"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder for the workspace")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    values = {}
+    if settings.source:
+        values["source"] = str(Path(settings.source).expanduser().resolve())
+    if settings.policy:
+        values["policy"] = str(Path(settings.policy).expanduser().resolve())
+    done = Workspace(folder)
+    for source in sorted(notebooks_dir().glob("*.ipynb")):
+        target = folder / source.name
+        if target.exists() and not replace:
+            done.kept.append(source.name)
+            continue
+        nb = nbformat.read(source, as_version=4)
+        fill_parameters(nb, values)
+        write_private(target, nbformat.writes(nb) + "\n")
+        done.written.append(source.name)
+    write_private(folder / "analytics.toml", _toml(settings))
+    return done
+
+
+assert set(READ_SETTINGS) <= set(SETTINGS)  # the names are the settings' own

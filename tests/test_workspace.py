@@ -1,0 +1,133 @@
+"""The officer's workspace, and notebooks that never reach git with patient data in them."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analytics.paths import checkout
+from conftest import full_export, run_cli, write_export
+
+ROOT = checkout()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def parameters(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+
+
+@pytest.fixture
+def export(tmp_path):
+    return write_export(full_export(), "files_csv", tmp_path / "clinic-export")
+
+
+def test_a_workspace_is_owner_only_with_the_clinics_parameters(export, tmp_path):
+    folder = tmp_path / "officer" / "workspace"
+    policy = ROOT / "src" / "analytics" / "policy.toml"
+    done = run_cli(
+        "workspace", str(folder), "--source", str(export), "--policy", str(policy),
+        "--csv-encoding", "latin-1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"workspace {folder}: 6 notebooks written" in done.stdout
+    assert mode(folder) == 0o700
+    expected = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} | {"analytics.toml"}
+    assert {p.name for p in folder.iterdir()} == expected
+    assert {mode(p) for p in folder.iterdir()} == {0o600}
+    for notebook in folder.glob("*.ipynb"):
+        text = parameters(notebook)
+        assert f"source = {str(export)!r}  # the clinic's" in text
+        assert f"policy = {str(policy)!r}  # the clinic's" in text
+    assert 'csv_encoding = "latin-1"' in (folder / "analytics.toml").read_text()
+
+
+def test_the_officers_notebooks_are_kept_unless_replaced(export, tmp_path):
+    folder = tmp_path / "ws"
+    assert run_cli("workspace", str(folder), "--source", str(export)).returncode == 0
+    mine = folder / "consent.ipynb"
+    mine.write_text(mine.read_text().replace("Consent and opt-out", "My consent notes"))
+    again = run_cli("workspace", str(folder), "--source", str(export))
+    assert "0 notebooks written; kept the 6 already there" in again.stdout
+    assert "My consent notes" in mine.read_text()
+    run_cli("workspace", str(folder), "--source", str(export), "--replace")
+    assert "My consent notes" not in mine.read_text()
+
+
+def test_a_workspace_inside_a_git_checkout_is_refused(tmp_path):
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    done = run_cli("workspace", str(tmp_path / "repo" / "lab"))
+    assert done.returncode == 2 and "is inside the git checkout" in done.stderr
+    assert not (tmp_path / "repo" / "lab").exists()
+
+
+def test_a_missing_export_is_refused_before_anything_is_written(tmp_path):
+    done = run_cli("workspace", str(tmp_path / "ws"), "--source", str(tmp_path / "nowhere"))
+    assert done.returncode == 3 and "does not exist" in done.stderr
+    assert not (tmp_path / "ws").exists()
+
+
+@pytest.mark.slow
+def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path, monkeypatch):
+    """Run All in the workspace, as JupyterLab would (the kernel in the workspace folder,
+    reading its analytics.toml): the notebook reads the Latin-1 export it was made for,
+    and saved with its outputs it holds the figures as data, not plotly.js."""
+    import papermill
+
+    from analytics.run.notebooks import ensure_kernel
+
+    messages = export / "messages.csv"
+    messages.write_bytes(messages.read_bytes().replace(b",,C1,", b",Ren\xe9e,C1,"))
+    folder = tmp_path / "ws"
+    done = run_cli("workspace", str(folder), "--source", str(export), "--csv-encoding", "cp1252")
+    assert done.returncode == 0, done.stderr
+    monkeypatch.delenv("ANALYTICS_CONFIG")  # the kernel reads the workspace's analytics.toml
+    for name in ("quality.ipynb", "consent.ipynb"):
+        saved = folder / name
+        papermill.execute_notebook(
+            str(saved), str(saved), kernel_name=ensure_kernel(), cwd=str(folder),
+            progress_bar=False,
+        )  # fmt: skip
+    quality = nbformat.read(folder / "quality.ipynb", as_version=4)
+    shown = "".join(
+        o.get("data", {}).get("text/html", "") for c in quality.cells for o in c.get("outputs", [])
+    )
+    assert "every table balanced: yes" in shown
+    assert "could not be read as rows" not in shown  # read with the workspace's encoding
+    text = (folder / "consent.ipynb").read_text()
+    assert '"application/vnd.plotly.v1+json"' in text  # the figures, as data
+    assert "plotly.js v" not in text and len(text) < 500_000
+
+
+def test_git_add_stores_a_repository_notebook_stripped(tmp_path):
+    """The clean filter ``make install`` configures: outputs never reach a commit."""
+    repo = tmp_path / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    shutil.copy(ROOT / ".gitattributes", repo / ".gitattributes")
+    subprocess.run(
+        [sys.executable, "-m", "analytics.devtools", "install-git-filter"], cwd=repo, check=True
+    )
+    nb = nbformat.read(ROOT / "notebooks" / "consent.ipynb", as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="P000065 replied STOP\n")]
+    code.execution_count = 3
+    nbformat.write(nb, repo / "notebooks" / "consent.ipynb")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "a notebook after Run All"], check=True)
+    committed = subprocess.run(
+        [*git, "show", "HEAD:notebooks/consent.ipynb"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "P000065" not in committed and '"execution_count": null' in committed
+    assert "P000065" in (repo / "notebooks" / "consent.ipynb").read_text()  # the file is kept
+    assert committed == (ROOT / "notebooks" / "consent.ipynb").read_text()

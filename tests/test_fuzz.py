@@ -12,9 +12,9 @@ from analytics.contract import TABLES
 from analytics.loading.context import ReportContext
 from analytics.loading.loader import ExportError, open_export
 from analytics.period import Period, PeriodError
+from analytics.presentation.worklist import to_csv
 from analytics.registry import load_policy, open_report
 from analytics.run.metrics_json import compute_all, document, shape_problems
-from analytics.run.worklists import to_csv
 from conftest import BASE_ROWS, write_export
 
 HOSTILE_TEXT = [

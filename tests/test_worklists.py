@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analytics.run.worklists import neutralise, to_csv
+from analytics.presentation.worklist import neutralise, to_csv
 
 
 @pytest.mark.parametrize(
@@ -39,15 +39,46 @@ OFFICER = SimpleNamespace(for_officer=True)
 LEADERSHIP = SimpleNamespace(for_officer=False)
 
 
-def test_work_list_page_shows_at_most_200_rows_and_names_the_csv():
+def test_a_work_list_holds_every_row_and_its_csv():
+    import base64
+    import re
+
     from analytics.presentation.page import work_list
 
-    frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(250)]})
+    frame = pd.DataFrame(
+        {
+            "record_id": [f"R{i}" for i in range(250)],
+            "days_overdue": list(range(250)),
+            "due": pd.to_datetime(["2026-10-01"] * 250),
+            "note": ["=HYPERLINK(1)"] + ["<b>x</b>"] * 249,
+        }
+    )
     page = work_list(OFFICER, lambda ctx: frame, "Due", "retention-destruction-queue").data
-    assert "250 rows, the first 200 shown" in page
-    assert "officer/worklists/retention-destruction-queue.csv" in page
-    assert "R199" in page and "R200" not in page
+    assert page.count("<tr>") == 251  # the header and every row, not 200
+    assert "R0<" in page and "R249<" in page
+    # text left, numbers right (sortable by value), dates without a midnight time
+    assert '<td style="text-align:left">R7</td>' in page
+    assert '<td style="text-align:right" data-sort="7.0">7</td>' in page
+    assert '<td style="text-align:left">2026-10-01</td>' in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    assert 'aria-sort="none"' in page and 'type="search"' in page
+    assert 'class="worklist-scroll" style="overflow-x:auto' in page  # wide lists scroll
+    (data,) = re.findall(r'download="retention-destruction-queue.csv" href="data:text/csv;'
+                         r'charset=utf-8;base64,([A-Za-z0-9+/=]+)"', page)  # fmt: skip
+    assert base64.b64decode(data).decode() == to_csv(frame)
+    assert "'=HYPERLINK(1)" in to_csv(frame)
     assert "none" in work_list(OFFICER, lambda ctx: frame.head(0), "Due", "x").data
+
+
+def test_a_list_longer_than_a_page_can_hold_says_where_the_rest_is(monkeypatch):
+    from analytics.presentation import page as page_module
+
+    monkeypatch.setattr(page_module, "INTERACTIVE_ROWS", 5)
+    frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(8)]})
+    page = page_module.work_list(OFFICER, lambda ctx: frame, "Due", "q").data
+    assert "8 rows, the first 5 shown here and in the download" in page
+    assert "officer/worklists/q.csv of the monthly run" in page
+    assert "R4<" in page and "R5<" not in page
 
 
 def test_work_list_for_leadership_is_empty_and_never_computed():

@@ -11,6 +11,7 @@ from IPython.display import HTML, display
 from analytics.errors import AnalyticsError
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
+from analytics.presentation.worklist import INTERACTIVE_ROWS, worklist_html
 
 # inline styles: the message must read the same in JupyterLab and in any saved page
 ERROR_STYLE = (
@@ -91,30 +92,30 @@ def recorded_metrics(notebook) -> list[MetricRow]:
     return found
 
 
-WORK_LIST_ROWS = 200
-
-
 def work_list(
     ctx: ReportContext,
     make: Callable[[ReportContext], pd.DataFrame],
     caption: str,
     name: str,
 ) -> HTML:
-    """An officer's list: the first rows as an escaped table, the whole list named as CSV.
+    """An officer's list to work: every row in a table that sorts, searches and pages,
+    with the list as a CSV download (``worklist.worklist_html``).
 
     Nothing at all for any audience but the officer: the list is not even computed (a
     second safeguard behind the ``officer`` cell tag, which keeps these cells out of the
-    leadership page). A page stays readable however long the list: a health system's
-    destruction queue can hold hundreds of thousands of records.
+    leadership page). A list longer than ``INTERACTIVE_ROWS`` (a health system's
+    destruction queue can hold hundreds of thousands of records) shows that many, and
+    says where the whole list is.
     """
     if not ctx.for_officer:
         return HTML("")
     frame = make(ctx)
     if frame.empty:
         return note(f"{caption}: none.")
-    shown = frame.head(WORK_LIST_ROWS)
-    text = f"{caption}: {len(frame):,} row{'s' if len(frame) != 1 else ''}"
-    if len(frame) > WORK_LIST_ROWS:
-        text += f", the first {WORK_LIST_ROWS} shown"
-    text += f". The full list is officer/worklists/{name}.csv."
-    return HTML(note(text).data + table(shown).data)
+    if len(frame) <= INTERACTIVE_ROWS:
+        return HTML(worklist_html(frame, caption, name))
+    longer = note(
+        f"{caption}: {len(frame):,} rows, the first {INTERACTIVE_ROWS:,} shown here and in "
+        f"the download; the whole list is officer/worklists/{name}.csv of the monthly run."
+    )
+    return HTML(longer.data + worklist_html(frame.head(INTERACTIVE_ROWS), caption, name))

@@ -1,0 +1,212 @@
+"""The officer's work lists: an interactive table to work, and the same list as CSV.
+
+A work list is shown whole (every row, up to ``INTERACTIVE_ROWS``) as a plain HTML table,
+which a small script (no library, nothing fetched: it runs offline, in JupyterLab and in
+the officer's saved page) turns into a table that sorts by any column, searches and pages.
+Without the script (an untrusted notebook, a printed page) every row is still there. Text
+is left-aligned and numbers right-aligned; a wide list scrolls sideways instead of being
+cut off. The list also comes as a CSV download inside the page itself.
+
+CSV text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return) is prefixed with an apostrophe, so an inbound SMS body like
+``=HYPERLINK(...)`` stays text.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# rows embedded in a page: beyond this a list is a file of the monthly run, not a page
+INTERACTIVE_ROWS = 20_000
+PAGE_ROWS = 25  # rows per page of the interactive table
+
+
+def neutralise(value):
+    """A cell value that no spreadsheet will evaluate as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The frame as CSV text with every text cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow([_csv_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def _csv_cell(value) -> str:
+    """One CSV cell: empty for missing, text neutralised, numbers and dates as written."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    return str(value)
+
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _shown(series: pd.Series) -> list[str]:
+    """A column's cells as the officer reads them: dates without a midnight time."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        times = series.dropna()
+        midnight = bool((times == times.dt.normalize()).all())
+        fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M"
+        return ["—" if pd.isna(v) else v.strftime(fmt) for v in series]
+    if _is_number(series):
+        return ["—" if pd.isna(v) else f"{v:,}" for v in series]
+    return ["—" if v is None or v is pd.NA or v != v else str(v) for v in series]
+
+
+def _sort_keys(series: pd.Series) -> list[str] | None:
+    """What a number column sorts by (its value), or None: text sorts as shown."""
+    if not _is_number(series):
+        return None
+    return ["" if pd.isna(v) else repr(float(v)) for v in series]
+
+
+def csv_link(frame: pd.DataFrame, name: str) -> str:
+    """A link that downloads the list as CSV, the file carried in the link itself."""
+    data = base64.b64encode(to_csv(frame).encode("utf-8")).decode("ascii")
+    return (
+        f'<a download="{html.escape(name)}.csv" href="data:text/csv;charset=utf-8;base64,'
+        f'{data}">Download the list as CSV ({len(frame):,} rows)</a>'
+    )
+
+
+def worklist_html(frame: pd.DataFrame, caption: str, name: str) -> str:
+    """The whole list as a table an officer can work, with its CSV download."""
+    columns = list(frame.columns)
+    numeric = [_is_number(frame[c]) for c in columns]
+    cells = [_shown(frame[c]) for c in columns]
+    keys = [_sort_keys(frame[c]) for c in columns]
+    align = ["right" if n else "left" for n in numeric]
+    head = "".join(
+        f'<th scope="col" aria-sort="none" style="text-align:{a}">'
+        f'<button type="button" class="worklist-sort" style="all:unset;cursor:pointer;'
+        f'font-weight:600">{html.escape(str(c))}</button></th>'
+        for c, a in zip(columns, align, strict=True)
+    )
+    rows = []
+    for i in range(len(frame)):
+        tds = []
+        for j in range(len(columns)):
+            key = keys[j]
+            sort = f' data-sort="{key[i]}"' if key is not None else ""
+            tds.append(f'<td style="text-align:{align[j]}"{sort}>{html.escape(cells[j][i])}</td>')
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    return (
+        STYLE + f'<div class="worklist" data-page-rows="{PAGE_ROWS}">'
+        f'<p class="worklist-summary">{html.escape(caption)}: {len(frame):,} '
+        f"row{'s' if len(frame) != 1 else ''}. {csv_link(frame, name)}</p>"
+        f'<div class="worklist-controls" hidden style="margin:.3rem 0">'
+        '<label>Search the list <input type="search" class="worklist-search"></label> '
+        '<button type="button" class="worklist-prev">Previous page</button> '
+        '<button type="button" class="worklist-next">Next page</button> '
+        '<span class="worklist-status" role="status" aria-live="polite"></span></div>'
+        '<div class="worklist-scroll" style="overflow-x:auto;max-width:100%">'
+        f'<table class="dataframe worklist-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></div>"
+        f"<script>{SCRIPT}</script>"
+    )
+
+
+# the sorted column's arrow; a printed page shows every row, without the controls
+STYLE = (
+    "<style>.worklist th[aria-sort=ascending] .worklist-sort::after{content:' \\25B2'}"
+    ".worklist th[aria-sort=descending] .worklist-sort::after{content:' \\25BC'}"
+    "@media print{.worklist tbody tr[hidden]{display:table-row!important}"
+    ".worklist-controls{display:none!important}}</style>"
+)
+
+# Sort (click a column; again to reverse), search (every cell's text), page. Defined once
+# per page, run by every list's output: each list is made interactive once.
+SCRIPT = """
+(function () {
+  if (!window.analyticsWorklists) {
+    window.analyticsWorklists = function () {
+      document.querySelectorAll('.worklist:not([data-ready])').forEach(function (box) {
+        box.setAttribute('data-ready', '1');
+        var size = parseInt(box.getAttribute('data-page-rows'), 10) || 25;
+        var body = box.querySelector('tbody');
+        var all = Array.prototype.slice.call(body.rows);
+        var search = box.querySelector('.worklist-search');
+        var status = box.querySelector('.worklist-status');
+        var prev = box.querySelector('.worklist-prev');
+        var next = box.querySelector('.worklist-next');
+        var page = 0, matching = all;
+        function show() {
+          var pages = Math.max(1, Math.ceil(matching.length / size));
+          page = Math.min(page, pages - 1);
+          all.forEach(function (r) { r.hidden = true; });
+          matching.slice(page * size, (page + 1) * size).forEach(function (r) {
+            r.hidden = false;
+          });
+          var first = matching.length ? page * size + 1 : 0;
+          var last = Math.min((page + 1) * size, matching.length);
+          status.textContent = 'rows ' + first + '-' + last + ' of ' + matching.length +
+            (matching.length === all.length ? '' : ' matching (' + all.length + ' in all)') +
+            ', page ' + (page + 1) + ' of ' + pages;
+          prev.disabled = page === 0;
+          next.disabled = page >= pages - 1;
+        }
+        search.addEventListener('input', function () {
+          var q = search.value.trim().toLowerCase();
+          matching = all.filter(function (r) {
+            return !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+          });
+          page = 0;
+          show();
+        });
+        prev.addEventListener('click', function () { page -= 1; show(); });
+        next.addEventListener('click', function () { page += 1; show(); });
+        box.querySelectorAll('th').forEach(function (th, col) {
+          th.querySelector('button').addEventListener('click', function () {
+            var up = th.getAttribute('aria-sort') !== 'ascending';
+            box.querySelectorAll('th').forEach(function (o) {
+              o.setAttribute('aria-sort', 'none');
+            });
+            th.setAttribute('aria-sort', up ? 'ascending' : 'descending');
+            function key(r) {
+              var c = r.cells[col];
+              return c.hasAttribute('data-sort') ? c.getAttribute('data-sort') : c.textContent;
+            }
+            var numeric = all.length && all[0].cells[col].hasAttribute('data-sort');
+            all.sort(function (a, b) {
+              var x = key(a), y = key(b), d;
+              if (numeric) {
+                d = (x === '' ? -Infinity : parseFloat(x)) - (y === '' ? -Infinity : parseFloat(y));
+              } else {
+                d = x.localeCompare(y, undefined, {numeric: true});
+              }
+              return up ? d : -d;
+            });
+            all.forEach(function (r) { body.appendChild(r); });
+            var q = search.value.trim().toLowerCase();
+            matching = all.filter(function (r) {
+              return !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+            });
+            show();
+          });
+        });
+        box.querySelector('.worklist-controls').hidden = false;
+        show();
+      });
+    };
+  }
+  window.analyticsWorklists();
+})();
+"""

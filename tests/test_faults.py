@@ -161,7 +161,7 @@ def test_duckdb_source_bytes_are_identical_after_every_command(tmp_path, command
             "--patient",
             "P1",
             "--as-of",
-            "2026-10-31",
+            "2026-10-07",  # the export's last record: a later date is refused
             "--source",
             str(source),
             "--out",

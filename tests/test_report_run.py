@@ -275,6 +275,20 @@ def test_end_to_end_on_the_shipped_sample(sample_month):
     assert (folder / "manifest.json").is_file()
 
 
+def test_the_officers_page_holds_every_row_of_each_work_list(sample_month):
+    """Not the first 200: the destruction queue of the sample (349 records) is whole on
+    the officer's page, as it is in its CSV file."""
+    import csv
+
+    folder, _ = sample_month
+    page = (folder / "officer" / "retention.html").read_text()
+    with (folder / "officer" / "worklists" / "retention-destruction-queue.csv").open() as f:
+        ids = [row["record_id"] for row in csv.DictReader(f)]
+    assert len(ids) > 300
+    assert all(f">{record}</td>" in page for record in ids)
+    assert f"Download the list as CSV ({len(ids):,} rows)" in page
+
+
 def test_leadership_artefacts_of_a_sample_run_hold_no_id_and_no_message_body(sample_month):
     sample_month = sample_month[0]
     """Every patient, request, message, disclosure, record and event id of the export, and

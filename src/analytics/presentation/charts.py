@@ -3,20 +3,32 @@
 Papermill stores Plotly's default output as ``application/vnd.plotly.v1+json``, which
 nbconvert cannot render: the chart silently vanishes from the HTML. So each figure is
 shown as a bundle that carries both that JSON (for JupyterLab, whose Plotly extension
-renders it) and an HTML fragment without plotly.js (for the report, whose page inlines
-plotly.js once: ``analytics.run.notebooks.render_html``). A notebook never holds plotly.js
+renders it) and an HTML fragment without plotly.js (for the report, whose pages load the
+month's one copy, ``PLOTLY_FILE``, by a relative path). A notebook never holds plotly.js
 itself: one saved in JupyterLab keeps its figures as data.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import plotly.graph_objects as go
 from IPython.display import display
+from plotly.offline import get_plotlyjs
 
 from analytics.contract import QUARANTINE_REASONS
 from analytics.figures import Trend
+
+# the month's one copy of plotly.js, beside its pages (officer pages load it from ../)
+PLOTLY_FILE = "plotly.min.js"
+
+
+def write_plotly_js(folder: Path) -> Path:
+    """Write plotly.js into a month's folder, for every page of it that has charts."""
+    path = folder / PLOTLY_FILE
+    path.write_text(get_plotlyjs(), encoding="utf-8")
+    return path
 
 
 def _style(height: int) -> dict:

@@ -1,7 +1,7 @@
 """The leadership index: headline tiles against their targets, trends, links.
 
-Built directly from the run's metric rows and trend frames (no notebook), as one
-self-contained page: plotly.js inlined once, every value escaped by Jinja.
+Built directly from the run's metric rows and trend frames (no notebook), as one page
+that loads the month's copy of plotly.js beside it; every value escaped by Jinja.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from analytics import __version__
 from analytics.domains.quality import data_problems
@@ -18,7 +17,7 @@ from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
 from analytics.period import today
 from analytics.policy import Policy, Target
-from analytics.presentation.charts import figure_html
+from analytics.presentation.charts import PLOTLY_FILE, figure_html
 from analytics.presentation.templates import environment
 from analytics.registry import DOMAINS
 
@@ -182,6 +181,6 @@ def render_index(
             today=today(ctx.timezone).isoformat(),
             charts=[figure_html(f) for f in charts],
             reports=reports,
-            plotly_js=get_plotlyjs(),
+            plotly_src=PLOTLY_FILE,
         )
     )

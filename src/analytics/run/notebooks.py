@@ -17,12 +17,12 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
-from plotly.offline import get_plotlyjs
 from traitlets import default
 
 from analytics.errors import RunError
 from analytics.files import write_private
 from analytics.paths import notebooks_dir
+from analytics.presentation.charts import PLOTLY_FILE
 from analytics.presentation.templates import FOLDER as TEMPLATES
 from analytics.registry import DOMAINS
 
@@ -79,11 +79,17 @@ RECORD_TAG = "record"  # cells that record figures for audit, never shown
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
-def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] = ()) -> str:
-    """Render an executed notebook as a self-contained page with no code and no CDN.
+def render_html(
+    notebook: nbformat.NotebookNode,
+    *,
+    drop_tags: tuple[str, ...] = (),
+    plotly_src: str = PLOTLY_FILE,
+) -> str:
+    """Render an executed notebook as a page with no code and no CDN.
 
-    plotly.js is inlined here, once per page that has a chart, not by the notebook: a
-    notebook saved in JupyterLab keeps its figures as data, without a 4 MB copy of it.
+    A page with charts loads plotly.js from ``plotly_src``, a path relative to the page:
+    the month's one copy (``write_plotly_js``), not one inlined into every page and
+    notebook (a notebook saved in JupyterLab keeps its figures as data).
 
     Cells carrying any of ``drop_tags`` are left out (the leadership page drops the
     officer's work lists, which name patients, requests and messages).
@@ -102,7 +108,7 @@ def render_html(notebook: nbformat.NotebookNode, *, drop_tags: tuple[str, ...] =
         TagRemovePreprocessor(remove_cell_tags={RECORD_TAG, *drop_tags}, enabled=True),
         enabled=True,
     )
-    resources = {"plotly_js": get_plotlyjs() if _has_charts(notebook) else ""}
+    resources = {"plotly_src": plotly_src if _has_charts(notebook) else ""}
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     return body
 
@@ -263,7 +269,7 @@ def build_pages(
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
     write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
-    write_private(officer / page.name, render_html(node), 0o600)
+    write_private(officer / page.name, render_html(node, plotly_src=f"../{PLOTLY_FILE}"), 0o600)
     title = node.metadata.get("title") or notebook.stem.replace("_", " ")
     seconds = time.monotonic() - started
     return NotebookResult(notebook.stem, title, executed, page, officer / page.name, seconds)

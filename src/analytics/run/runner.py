@@ -298,6 +298,7 @@ def _build_month(
     figures = [charts.trend_figure(t) for t in metrics_json.all_trends(ctx)]
     page = index.render_index(ctx, rows, figures, reports, generated_at)
     (staging / "index.html").write_text(page, encoding="utf-8")
+    charts.write_plotly_js(staging)  # the one copy every page of the month loads
     (staging / "metrics.json").write_text(
         json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv, install the suite and register its Jupyter kernel
 
-report: $(STAMP) ## HTML reports from the shipped sample, into reports/YYYY-MM/
+report: $(STAMP) browser ## HTML reports and index.pdf from the shipped sample, into reports/YYYY-MM/
 	$(BIN)/analytics run
 
 browser: ## install Debian's chromium for the browser tests (if missing)

@@ -280,3 +280,39 @@ def test_an_unreadable_line_naming_the_patient_also_stops_the_letter(tmp_path):
     ]
     with pytest.raises(ac.IncompleteAccounting, match="(unreadable line)"):
         acc.require_complete()
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    assert len(reader.pages) >= 1
+    return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+
+
+@pytest.mark.slow
+def test_the_accounting_is_also_a_private_pdf(export, tmp_path):
+    from conftest import run_cli
+
+    out = tmp_path / "letters" / "acc.html"
+    args = ["accounting", "--patient", "PX", "--as-of", "2026-10-31", "--source", str(export)]
+    done = run_cli(*args, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    pdf = out.with_suffix(".pdf")
+    assert f"wrote {pdf}" in done.stdout
+    assert stat.S_IMODE(os.stat(pdf).st_mode) == 0o600
+    text = pdf_text(pdf)
+    assert "Accounting of disclosures of protected health information" in text
+    assert "Patient: PX" in text and "2020-10-31 to 2026-10-31" in text
+
+
+@pytest.mark.slow
+def test_without_chromium_the_pdf_is_skipped_with_a_warning(export, tmp_path, monkeypatch):
+    from conftest import run_cli
+
+    monkeypatch.setenv("ANALYTICS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    out = tmp_path / "acc.html"
+    args = ["accounting", "--patient", "PX", "--as-of", "2026-10-31", "--source", str(export)]
+    done = run_cli(*args, "--out", str(out))
+    assert done.returncode == 0 and out.is_file() and not out.with_suffix(".pdf").exists()
+    assert "PDF skipped: no chromium to print acc.html with" in done.stderr

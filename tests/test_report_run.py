@@ -86,6 +86,20 @@ def test_metrics_json_counts_equal_the_export(month):
     }
 
 
+def test_the_month_prints_its_overview_as_a_pdf(month):
+    """index.pdf, printed by Debian's chromium with its charts drawn: the board pack."""
+    from pypdf import PdfReader
+
+    result, _ = month
+    reader = PdfReader(str(result.folder / "index.pdf"))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert len(reader.pages) >= 2
+    assert "privacy compliance, October 2026" in text and "Period 2026-10" in text
+    assert "Twelve-month trends" in text
+    # a chart is vector art in the PDF: its axis titles are text on the page
+    assert "month (clinic's local dates)" in text
+
+
 def test_every_notebook_records_exactly_its_domains_rows_of_metrics_json(month):
     import nbformat
 

@@ -141,6 +141,7 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     from analytics.paths import reports_dir
     from analytics.presentation.accounting import render_accounting
     from analytics.registry import load_policy, open_for_date
+    from analytics.run.pdf import print_pdf
 
     settings = _settings(args)
     as_of = parse_as_of(args.as_of, load_policy(settings.policy).timezone)
@@ -164,6 +165,9 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
         f"wrote {out}: {n} accountable disclosure{'s' if n != 1 else ''} "
         f"from {acc.shown_from} to {acc.as_of}"
     )
+    pdf = out.with_suffix(".pdf")
+    if print_pdf(out, pdf, 0o600):  # the document to send, owner-only as the HTML
+        print(f"wrote {pdf}")
     if acc.window_before_records:
         print(
             f"note: the six years begin on {acc.first_day}, the disclosure records on "

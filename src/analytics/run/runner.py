@@ -43,6 +43,7 @@ from analytics.run.notebooks import (
     ensure_kernel,
     report_notebooks,
 )
+from analytics.run.pdf import print_pdf
 from analytics.run.provenance import manifest, source_sha256
 from analytics.run.worklists import write_work_lists
 
@@ -297,8 +298,9 @@ def _build_month(
     reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
     figures = [charts.trend_figure(t) for t in metrics_json.all_trends(ctx)]
     page = index.render_index(ctx, rows, figures, reports, generated_at)
-    (staging / "index.html").write_text(page, encoding="utf-8")
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
+    (staging / "index.html").write_text(page, encoding="utf-8")
+    print_pdf(staging / "index.html", staging / "index.pdf")  # the board pack's page
     (staging / "metrics.json").write_text(
         json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

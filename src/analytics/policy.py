@@ -51,6 +51,12 @@ class Target:
     segment: str = "all"
     unit: Literal["rate", "count", "days", "hours"] = "count"
     target_text: str = ""
+    # the overview's sentence when the figure is off target: {value} (as shown) and
+    # {segment}; ``sentence_one`` when a count is exactly 1 (singular wording)
+    sentence: str = ""
+    sentence_one: str = ""
+    # the heading of its report page that explains the figure (the overview links to it)
+    section: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Domain:
 
     name: str  # its package, notebook, policy section and README section
     title: str
+    promise: str  # the notice's promise it measures: its group on the leadership overview
     metric_names: tuple[str, ...]  # every metric it writes to metrics.json
     tables: tuple[str, ...]  # the export tables its figures read
     policy_section: type
@@ -53,10 +54,11 @@ class Domain:
         return (f"{self.name}.ipynb", *(f"{n}.ipynb" for n in self.on_request))
 
 
-def _domain(module, title: str, section: type, **kw) -> Domain:
+def _domain(module, title: str, promise: str, section: type, **kw) -> Domain:
     return Domain(
         name=module.NAME,
         title=title,
+        promise=promise,
         metric_names=module.METRICS,
         tables=module.SOURCE_TABLES,
         policy_section=section,
@@ -68,13 +70,14 @@ def _domain(module, title: str, section: type, **kw) -> Domain:
 
 
 DOMAINS: tuple[Domain, ...] = (
-    _domain(quality, "Data quality", quality.QualityPolicy),
-    _domain(requests, "Privacy-rights requests", requests.RequestsPolicy),
-    _domain(consent, "Consent and opt-out", consent.ConsentPolicy),
-    _domain(retention, "Record retention", retention.RetentionPolicy),
+    _domain(quality, "Data quality", "Data quality", quality.QualityPolicy),
+    _domain(requests, "Privacy-rights requests", "Your rights", requests.RequestsPolicy),
+    _domain(consent, "Consent and opt-out", "Marketing and texts", consent.ConsentPolicy),
+    _domain(retention, "Record retention", "Retention and destruction", retention.RetentionPolicy),
     _domain(
         disclosures,
         "Disclosures",
+        "Sharing and business associates",
         disclosures.DisclosuresPolicy,
         on_request=("disclosures_accounting",),
     ),

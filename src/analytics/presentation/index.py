@@ -43,6 +43,14 @@ class Tile:
     target_text: str
     status: str
     problem: str = ""  # why the figure cannot be judged: the data it needs did not arrive
+    promise: str = ""  # the notice's promise it measures (its group on the overview)
+    previous_text: str = ""  # last month's figure, as shown
+    change_text: str = ""  # this month against last month
+    history: tuple[float | None, ...] = ()  # twelve months, oldest first, this month last
+    sentence: str = ""  # the overview's sentence, when off target
+    severity: float = 0.0  # how far past the amber limit (off-target figures rank by it)
+    href: str = ""  # the report page (and section) that explains it
+    unit: str = "count"
 
     @property
     def status_text(self) -> str:
@@ -104,14 +112,17 @@ def tiles(
     policy: Policy,
     reports: set[str],
     problems: dict[str, str] | None = None,
+    history: dict[tuple[str, str], list[float | None]] | None = None,
 ) -> list[Tile]:
     """A tile for each policy target (and segment) of each domain whose report ran.
 
     ``problems`` (table: why) turns every tile of a domain that reads such a table into
-    "data problem": never green on data that did not arrive.
+    "data problem": never green on data that did not arrive. ``history`` (each figure's
+    twelve months, oldest first) gives last month, the change and the sparkline.
     """
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     problems = problems or {}
+    history = history or {}
     out = []
     for domain in DOMAINS:
         if domain.name not in reports:
@@ -120,6 +131,9 @@ def tiles(
         for target in policy.targets(domain.name):
             for t in _expand(target, metric_rows):
                 value = values.get((t.metric, t.segment))
+                past = history.get((t.metric, t.segment), [])
+                previous = past[-2] if len(past) >= 2 else None
+                state = "problem" if problem else status(value, t)
                 out.append(
                     Tile(
                         metric=t.metric,
@@ -129,11 +143,119 @@ def tiles(
                         rule=t.rule,
                         value_text=format_value(value, t.unit),
                         target_text=target_text(t),
-                        status="problem" if problem else status(value, t),
+                        status=state,
                         problem=problem,
+                        promise=domain.promise,
+                        previous_text=format_value(previous, t.unit) if past else "",
+                        change_text=change_text(value, previous, t.unit),
+                        history=tuple(past),
+                        sentence=sentence(t, value) if state == "red" else "",
+                        severity=severity(value, t),
+                        href=f"{domain.name}.html" + (f"#{anchor(t.section)}" if t.section else ""),
+                        unit=t.unit,
                     )
                 )
     return out
+
+
+def sentence(target: Target, value: float | None) -> str:
+    """The overview's plain sentence for a figure off target, with its number."""
+    shown = format_value(value, target.unit)
+    if target.unit == "count" and value == 1 and target.sentence_one:
+        text = target.sentence_one
+    else:
+        text = target.sentence or f"{target.label}: {{value}} (target {target_text(target)})"
+    text = text.format(value=shown, segment=target.segment.replace("_", " "))
+    return text[:1].upper() + text[1:] + "."
+
+
+def severity(value: float | None, target: Target) -> float:
+    """How far past its amber limit a figure is, relative to that limit (0 within it):
+    the overview lists the worst first."""
+    if value is None:
+        return 0.0
+    if target.better == "lower":
+        return max(0.0, (value - target.amber) / max(abs(target.amber), 1.0))
+    return max(0.0, (target.amber - value) / max(abs(target.amber), 0.01))
+
+
+def change_text(value: float | None, previous: float | None, unit: str) -> str:
+    """This month against last month: points for a rate, the difference otherwise."""
+    if value is None or previous is None:
+        return "—"
+    diff = value - previous
+    if unit == "rate":
+        return "no change" if abs(diff) < 0.0005 else f"{diff * 100:+.1f} pts"
+    if unit in ("days", "hours"):
+        return "no change" if abs(diff) < 0.05 else f"{diff:+.1f}"
+    return "no change" if diff == 0 else f"{int(diff):+,}"
+
+
+def anchor(heading: str) -> str:
+    """The id nbconvert gives a heading: its text with spaces as hyphens."""
+    return heading.strip().replace(" ", "-")
+
+
+def needs_action(all_tiles: list[Tile]) -> list[Tile]:
+    """The figures off target, worst first: the overview's opening sentences."""
+    return sorted((t for t in all_tiles if t.sentence), key=lambda t: -t.severity)
+
+
+def is_quiet(tile: Tile) -> bool:
+    """A segment with no activity this month (a request type with nothing closed): one
+    line on the overview lists them, instead of a row each."""
+    return tile.segment != "all" and tile.value_text == "no data" and not tile.problem
+
+
+# the notice's promises, in its order: the overview's groups (a later domain's promise
+# that is not here comes after them, in registry order)
+PROMISES = (
+    "Your rights",
+    "Marketing and texts",
+    "Sharing and business associates",
+    "Retention and destruction",
+    "Data quality",
+)
+
+
+def scorecard(all_tiles: list[Tile]) -> list[tuple[str, list[Tile]]]:
+    """The figures with activity, grouped by the promise they measure."""
+    order = [*PROMISES, *(d.promise for d in DOMAINS if d.promise not in PROMISES)]
+    groups: dict[str, list[Tile]] = {p: [] for p in order}
+    for t in all_tiles:
+        if not is_quiet(t):
+            groups[t.promise].append(t)
+    return [(p, ts) for p, ts in groups.items() if ts]
+
+
+def sparkline(values: tuple[float | None, ...], unit: str) -> str:
+    """Twelve months as a small inline SVG (no script), with the values in words for a
+    screen reader; a month without a figure is a gap."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return ""
+    width, height, pad = 120, 28, 3
+    lo, hi = min(known), max(known)
+    span = (hi - lo) or 1.0
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    runs: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+            continue
+        y = height - pad - (v - lo) / span * (height - 2 * pad)
+        runs[-1].append(f"{pad + i * step:.1f},{y:.1f}")
+    lines = "".join(
+        f'<polyline points="{" ".join(r)}" fill="none" stroke="currentColor" stroke-width="1.6"/>'
+        for r in runs
+        if len(r) > 1
+    )
+    words = ", ".join(format_value(v, unit) for v in values)
+    return (
+        f'<svg class="spark" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>Twelve months, oldest first: {words}</title>'
+        f"{lines}</svg>"
+    )
 
 
 def _page_of_metric(prefix: str, reports: list[dict]) -> str:
@@ -151,17 +273,21 @@ def render_index(
     charts: list[go.Figure],
     reports: list[dict],
     generated_at: datetime,
+    history: dict[tuple[str, str], list[float | None]] | None = None,
 ) -> str:
-    """The leadership index page as HTML."""
+    """The leadership overview as HTML: what needs action, then the scorecard."""
     summaries = ctx.export.tables.values()
     read = {t for d in DOMAINS for t in d.tables}
     problems = {t: why for t, why in data_problems(ctx).items() if t in read}
+    all_tiles = tiles(metric_rows, ctx.policy, {r["name"] for r in reports}, problems, history)
+    previous = ctx.period.shift(-1)
     return (
         environment()
         .get_template("index.html.j2")
         .render(
             clinic=ctx.policy.clinic_name,
             period=str(ctx.period),
+            previous_period=str(previous),
             period_label=ctx.period.first_day.strftime("%B %Y"),
             as_of=ctx.period.as_of.isoformat(),
             timezone=ctx.timezone,
@@ -174,7 +300,10 @@ def render_index(
             rows_read=sum(s.rows_read for s in summaries),
             rows_used=sum(s.rows_used for s in summaries),
             rows_quarantined=sum(s.rows_quarantined for s in summaries),
-            tiles=tiles(metric_rows, ctx.policy, {r["name"] for r in reports}, problems),
+            action=needs_action(all_tiles),
+            groups=scorecard(all_tiles),
+            quiet=[t for t in all_tiles if is_quiet(t)],
+            sparkline=sparkline,
             problems=problems,
             quality_page=_page_of_metric("quality", reports),
             incomplete=ctx.incomplete,

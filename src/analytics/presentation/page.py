@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -55,16 +56,17 @@ def _show_error(shell, etype, value, tb, tb_offset=None) -> list[str]:
     return stb
 
 
-def table(frame: pd.DataFrame, caption: str | None = None) -> HTML:
-    """A DataFrame as an HTML table with every cell escaped (bodies may hold markup)."""
-    body = frame.to_html(index=False, escape=True, border=0, na_rep="—")
-    if caption:
-        body = body.replace(
-            '<table border="0" class="dataframe">',
-            f'<table border="0" class="dataframe"><caption>{html.escape(caption)}</caption>',
-            1,
-        )
-    return HTML(body)
+def table(frame: pd.DataFrame, caption: str) -> HTML:
+    """A DataFrame as an HTML table with its caption (every table says what it holds),
+    every cell escaped (bodies may hold markup)."""
+    body = frame.to_html(index=False, escape=True, border=0, na_rep="—", justify="left")
+    captioned = rf"<table\1><caption>{_escaped(caption)}</caption>"
+    return HTML(re.sub(r"<table([^>]*)>", captioned, body, count=1))
+
+
+def _escaped(text: str) -> str:
+    """Text escaped for HTML and for use as a ``re.sub`` replacement."""
+    return html.escape(text).replace("\\", "\\\\")
 
 
 def note(text: str) -> HTML:

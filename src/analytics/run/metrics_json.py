@@ -6,12 +6,14 @@ module gathers them in report order, adds provenance, and checks the document's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from analytics import __version__
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import ReportContext
 from analytics.loading.loader import TableSummary
+from analytics.period import export_span
 from analytics.registry import DOMAINS
 
 SCHEMA = "compliance-metrics/1"
@@ -23,6 +25,29 @@ def compute_all(ctx: ReportContext) -> list[MetricRow]:
     for domain in DOMAINS:
         rows.extend(domain.metrics(ctx))
     return rows
+
+
+def history(
+    ctx: ReportContext, this_month: list[MetricRow], months: int = 12
+) -> dict[tuple[str, str], list[float | None]]:
+    """Each figure's value in the ``months`` months ending with the context's, oldest
+    first (for the overview's last month, change and sparkline). ``this_month`` is the
+    period's own figures, as the notebooks recorded them; a month before the export's first
+    dated row has no figures (None), not zeros."""
+    first = export_span(ctx.export.con, ctx.timezone)[0]
+    series: dict[tuple[str, str], list[float | None]] = {}
+    for back in range(months - 1, -1, -1):
+        period = ctx.period.shift(-back)
+        if back == 0:
+            rows = this_month
+        elif first is None or period.as_of < first:
+            rows = []
+        else:
+            rows = compute_all(replace(ctx, period=period))
+        values = {(m["metric"], m["segment"]): m["value"] for m in rows}
+        for key in {*series, *values}:
+            series.setdefault(key, [None] * (months - 1 - back)).append(values.get(key))
+    return series
 
 
 def all_trends(ctx: ReportContext) -> list[Trend]:

@@ -297,7 +297,8 @@ def _build_month(
     write_work_lists(ctx, staging / "officer" / "worklists")
     reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
     figures = [charts.trend_figure(t) for t in metrics_json.all_trends(ctx)]
-    page = index.render_index(ctx, rows, figures, reports, generated_at)
+    past = metrics_json.history(ctx, rows)  # last month, the change, the sparklines
+    page = index.render_index(ctx, rows, figures, reports, generated_at, past)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
     (staging / "index.html").write_text(page, encoding="utf-8")
     print_pdf(staging / "index.html", staging / "index.pdf")  # the board pack's page

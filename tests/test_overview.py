@@ -1,0 +1,120 @@
+"""The leadership overview: what needs action first, in sentences made from the figures,
+then a scorecard grouped by the notice's promises."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from analytics.presentation.index import (
+    change_text,
+    needs_action,
+    render_index,
+    sparkline,
+    tiles,
+)
+from analytics.registry import DOMAINS, open_report
+from analytics.run.metrics_json import compute_all, history
+
+REPORTS = [{"name": d.name, "title": d.title, "file": f"{d.name}.html"} for d in DOMAINS]
+NAMES = {d.name for d in DOMAINS}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    ctx = open_report(None, "2026-10")
+    rows = compute_all(ctx)
+    yield ctx, rows, history(ctx, rows)
+    ctx.export.close()
+
+
+def with_value(rows, metric, value, segment="all"):
+    return [
+        {**m, "value": value} if (m["metric"], m["segment"]) == (metric, segment) else m
+        for m in rows
+    ]
+
+
+def test_a_sentence_is_made_from_the_figure_and_follows_it(sample):
+    ctx, rows, _ = sample
+    first = {t.metric: t.sentence for t in tiles(rows, ctx.policy, NAMES)}
+    assert first["consent.marketing_after_optout"] == (
+        "3 marketing messages went to patients who had opted out."
+    )
+    changed = with_value(rows, "consent.marketing_after_optout", 7)
+    again = {t.metric: t.sentence for t in tiles(changed, ctx.policy, NAMES)}
+    assert again["consent.marketing_after_optout"] == (
+        "7 marketing messages went to patients who had opted out."
+    )
+    one = with_value(rows, "consent.marketing_after_optout", 1)
+    assert {t.metric: t.sentence for t in tiles(one, ctx.policy, NAMES)}[
+        "consent.marketing_after_optout"
+    ] == "1 marketing message went to a patient who had opted out."
+    on_target = with_value(rows, "consent.marketing_after_optout", 0)
+    assert {t.metric: t.sentence for t in tiles(on_target, ctx.policy, NAMES)}[
+        "consent.marketing_after_optout"
+    ] == ""
+
+
+def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
+    ctx, rows, past = sample
+    ranked = needs_action(tiles(rows, ctx.policy, NAMES, history=past))
+    assert {t.status for t in ranked} == {"red"}
+    # 309 records against an amber limit of 10 is further off than 10 disclosures against 0
+    metrics = [t.metric for t in ranked]
+    assert metrics[0] == "retention.overdue_disposal"
+    assert [t.severity for t in ranked] == sorted((t.severity for t in ranked), reverse=True)
+    page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
+    action = page[page.index('id="action"') : page.index('id="scorecard"')]
+    assert action.index("309 records are overdue for secure destruction.") < action.index(
+        "10 disclosures went to vendors with no BAA in effect."
+    )
+    assert 'href="retention.html"' in action
+
+
+def test_the_scorecard_groups_by_promise_with_last_month_change_and_sparkline(sample):
+    ctx, rows, past = sample
+    page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
+    captions = re.findall(r"<caption>([^<]*)</caption>", page)
+    assert captions == [
+        "Your rights",
+        "Marketing and texts",
+        "Sharing and business associates",
+        "Retention and destruction",
+        "Data quality",
+    ]
+    assert page.count("<table") == len(captions)  # every table captioned
+    row = re.search(
+        r'<tr class="tile red" data-metric="retention.overdue_disposal".*?</tr>', page, re.S
+    )
+    assert row is not None
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row[0])
+    assert cells == ["309", "307", "+2"]  # this month, last month, change
+    assert '<svg class="spark" role="img"' in row[0] and "Twelve months, oldest first" in row[0]
+    assert "OFF TARGET" not in row[0] and "off target" in row[0]  # in words, not colour alone
+
+
+def test_request_types_with_no_activity_share_one_line(sample):
+    ctx, rows, past = sample
+    page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
+    quiet = page[page.index('class="quiet"') :].split("</p>")[0]
+    for kind in ("accounting", "amend", "restriction"):
+        assert f">On time: {kind}</a>" in quiet
+        assert f'data-segment="{kind}"' not in page  # no row of its own
+    assert 'data-segment="access"' in page  # a type with requests closed keeps its row
+
+
+def test_change_is_in_points_for_a_rate_and_a_difference_for_a_count():
+    assert change_text(0.8, 0.9, "rate") == "-10.0 pts"
+    assert change_text(5, 6, "count") == "-1"
+    assert change_text(5, 5, "count") == "no change"
+    assert change_text(None, 5, "count") == "—"
+
+
+def test_a_sparkline_leaves_a_gap_for_a_month_without_a_figure():
+    svg = sparkline((1, 2, None, 4, 5), "count")
+    assert svg.count("<polyline") == 2
+    assert "Twelve months, oldest first: 1, 2, no data, 4, 5" in svg
+    assert sparkline((None, None, 3), "count") == ""

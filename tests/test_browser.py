@@ -138,3 +138,28 @@ def test_an_officer_list_sorts_searches_and_pages_offline(worklist_page, browser
     assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
     assert errors == []
     context.close()
+
+
+def test_leadership_pages_have_no_serious_accessibility_violation(pages, browser):
+    """axe-core (bundled with axe-playwright-python, nothing fetched) on the index and
+    every leadership page: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    leadership = [p for p in pages if p.parent.name != "officer"]
+    found = {}
+    for page_path in dict.fromkeys(leadership):
+        context = browser.new_context(offline=True)
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        page.wait_for_timeout(300)
+        violations = axe.run(page).response["violations"]
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[page_path.name] = serious
+        context.close()
+    assert found == {}

@@ -95,7 +95,7 @@ def test_the_month_prints_its_overview_as_a_pdf(month):
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     assert len(reader.pages) >= 2
     assert "privacy compliance, October 2026" in text and "Period 2026-10" in text
-    assert "Twelve-month trends" in text
+    assert "Twelve-month trends" in text and "What needs action in October 2026" in text
     # a chart is vector art in the PDF: its axis titles are text on the page
     assert "month (clinic's local dates)" in text
 

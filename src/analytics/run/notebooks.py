@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -84,6 +86,7 @@ def render_html(
     *,
     drop_tags: tuple[str, ...] = (),
     plotly_src: str = PLOTLY_FILE,
+    overview: str = "index.html",
 ) -> str:
     """Render an executed notebook as a page with no code and no CDN.
 
@@ -92,7 +95,8 @@ def render_html(
     notebook (a notebook saved in JupyterLab keeps its figures as data).
 
     Cells carrying any of ``drop_tags`` are left out (the leadership page drops the
-    officer's work lists, which name patients, requests and messages).
+    officer's work lists, which name patients, requests and messages). The page opens with
+    a link back to the month's ``overview`` and its contents, from its section headings.
     """
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -110,7 +114,20 @@ def render_html(
     )
     resources = {"plotly_src": plotly_src if _has_charts(notebook) else ""}
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
-    return body
+    return body.replace("<main>", "<main>" + _page_nav(body, overview), 1)
+
+
+def _page_nav(body: str, overview: str) -> str:
+    """A link back to the overview, and the page's contents from its section headings
+    (nbconvert gives each an id; their text is already escaped)."""
+    sections = re.findall(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', body)
+    contents = "".join(f'<li><a href="#{i}">{text}</a></li>' for i, text in sections)
+    return (
+        '<nav class="page-nav" aria-label="Page">'
+        f'<a href="{html.escape(overview)}">&larr; Overview of the month</a>'
+        + (f'<ul aria-label="Contents">{contents}</ul>' if contents else "")
+        + "</nav>"
+    )
 
 
 def _has_charts(notebook: nbformat.NotebookNode) -> bool:
@@ -269,7 +286,8 @@ def build_pages(
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
     write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
-    write_private(officer / page.name, render_html(node, plotly_src=f"../{PLOTLY_FILE}"), 0o600)
+    officer_page = render_html(node, plotly_src=f"../{PLOTLY_FILE}", overview="../index.html")
+    write_private(officer / page.name, officer_page, 0o600)
     title = node.metadata.get("title") or notebook.stem.replace("_", " ")
     seconds = time.monotonic() - started
     return NotebookResult(notebook.stem, title, executed, page, officer / page.name, seconds)

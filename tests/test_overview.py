@@ -118,3 +118,16 @@ def test_a_sparkline_leaves_a_gap_for_a_month_without_a_figure():
     assert svg.count("<polyline") == 2
     assert "Twelve months, oldest first: 1, 2, no data, 4, 5" in svg
     assert sparkline((None, None, 3), "count") == ""
+
+
+def test_every_chart_carries_its_text_alternative(sample):
+    from analytics.presentation.charts import figure_html, trend_figure
+    from analytics.run.metrics_json import all_trends
+
+    ctx, rows, past = sample
+    figures = [trend_figure(t) for t in all_trends(ctx)]
+    page = render_index(ctx, rows, figures, REPORTS, datetime.now(UTC), past)
+    assert page.count('class="plotly-graph-div"') == len(figures) == page.count("<figcaption")
+    on_time = figure_html(figures[1])
+    assert "<figcaption" in on_time and "all types: 12 points from 2025-11 to 2026-10" in on_time
+    assert "last 83.3 %." in on_time  # a rate reads as a percentage

@@ -156,6 +156,30 @@ def test_pages_load_only_the_months_plotly_js(month):
         assert "hl-ipython3" not in text and "open_report(" not in text  # no code
 
 
+def test_every_table_of_every_page_has_its_caption(month):
+    """A table says what it holds (pandas 3 writes <table> without the border attribute
+    the caption code once looked for, and every caption vanished unnoticed)."""
+    import re
+
+    result, _ = month
+    folder = result.folder
+    for page in [folder / "index.html", *folder.glob("*.html"), *folder.glob("officer/*.html")]:
+        text = page.read_text()
+        tables = re.findall(r"<table[^>]*>\s*(<caption>[^<]+</caption>)?", text)
+        assert tables, page.name
+        assert all(caption for caption in tables), page.name
+
+
+def test_every_page_links_back_to_the_overview_and_lists_its_sections(month):
+    result, _ = month
+    folder = result.folder
+    page = (folder / "consent.html").read_text()
+    assert '<a href="index.html">&larr; Overview of the month</a>' in page
+    assert '<li><a href="#Twelve-month-trend">Twelve-month trend</a></li>' in page
+    officer = (folder / "officer" / "consent.html").read_text()
+    assert '<a href="../index.html">&larr; Overview of the month</a>' in officer
+
+
 def test_pages_name_their_rule_and_period(month):
     result, _ = month
     text = (result.folder / "quality.html").read_text()

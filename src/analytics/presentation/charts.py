@@ -10,6 +10,7 @@ itself: one saved in JupyterLab keeps its figures as data.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -37,13 +38,60 @@ def _style(height: int) -> dict:
 
 
 def figure_html(fig: go.Figure) -> str:
-    """The figure as an HTML fragment that relies on the page's inlined plotly.js."""
-    return fig.to_html(
+    """The figure as an HTML fragment that relies on the page's copy of plotly.js, with
+    its text alternative as a caption (what a screen reader, and a reader without the
+    chart, gets)."""
+    chart = fig.to_html(
         full_html=False,
         include_plotlyjs=False,
         include_mathjax=False,
         config={"displaylogo": False, "responsive": True},
     )
+    return (
+        f'<figure class="chart-figure" style="margin:0">{chart}'
+        f'<figcaption class="chart-alt" style="font-size:.8rem;color:#4a5568">'
+        f"{html.escape(text_alternative(fig))}</figcaption></figure>"
+    )
+
+
+def text_alternative(fig: go.Figure) -> str:
+    """The chart in one or two sentences: its title, and for each series shown its span
+    and latest value."""
+    title = fig.layout.title.text or "Chart"
+    parts = []
+    for trace in fig.data:
+        if getattr(trace, "visible", True) == "legendonly":
+            continue
+        xs, ys = _values(getattr(trace, "x", None)), _values(getattr(trace, "y", None))
+        points = [(x, y) for x, y in zip(xs, ys, strict=False) if y is not None]
+        if not points:
+            continue
+        name = trace.name or "values"
+        (first_x, _), (last_x, last_y) = points[0], points[-1]
+        axis = fig.layout["yaxis" + (getattr(trace, "yaxis", None) or "y")[1:]]
+        last = _short(last_y, percent="%" in (axis.tickformat or ""))
+        parts.append(f"{name}: {len(points)} points from {first_x} to {last_x}, last {last}")
+    if not parts:
+        return f"{title}: no values to draw."
+    shown = "; ".join(parts[:6]) + ("; and more series" if len(parts) > 6 else "")
+    return f"{title}. {shown}."
+
+
+def _values(data) -> list:
+    """A trace's x or y as a list (Plotly keeps arrays as tuples or numpy arrays)."""
+    return [] if data is None else list(data)
+
+
+def _short(value, percent: bool = False) -> str:
+    """A value in a sentence: a whole number with separators, a percentage on a percent
+    axis, else three significant digits."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if percent:
+        return f"{v * 100:.1f} %"
+    return f"{int(v):,}" if v.is_integer() else f"{v:.3g}"
 
 
 def show(fig: go.Figure) -> None:

@@ -71,7 +71,7 @@ def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     assert action.index("309 records are overdue for secure destruction.") < action.index(
         "10 disclosures went to vendors with no BAA in effect."
     )
-    assert 'href="retention.html"' in action
+    assert 'href="retention.html#How-long-overdue"' in action
 
 
 def test_the_scorecard_groups_by_promise_with_last_month_change_and_sparkline(sample):
@@ -131,3 +131,25 @@ def test_every_chart_carries_its_text_alternative(sample):
     on_time = figure_html(figures[1])
     assert "<figcaption" in on_time and "all types: 12 points from 2025-11 to 2026-10" in on_time
     assert "last 83.3 %." in on_time  # a rate reads as a percentage
+
+
+def test_every_section_a_figure_links_to_is_a_heading_of_its_page(sample):
+    """The overview's links land on the heading that explains the figure, on the page that
+    leadership reads (not an officer-only section)."""
+    import nbformat
+
+    from analytics.paths import notebooks_dir
+
+    ctx, _, _ = sample
+    for domain in DOMAINS:
+        nb = nbformat.read(notebooks_dir() / f"{domain.name}.ipynb", as_version=4)
+        headings = {
+            line[3:].strip()
+            for cell in nb.cells
+            if cell.cell_type == "markdown" and "officer" not in cell.metadata.get("tags", [])
+            for line in cell.source.splitlines()
+            if line.startswith("## ")
+        }
+        for target in ctx.policy.targets(domain.name):
+            if target.section:
+                assert target.section in headings, (domain.name, target.section)

@@ -163,3 +163,42 @@ def test_leadership_pages_have_no_serious_accessibility_violation(pages, browser
             found[page_path.name] = serious
         context.close()
     assert found == {}
+
+
+def test_the_overview_works_with_the_keyboard(pages, browser):
+    """Tab from the top: the contents first, then each sentence of what needs action,
+    every one a link that Enter follows."""
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(pages[0].as_uri())
+    focused = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.textContent.trim()"))
+    assert focused[:4] == ["What needs action", "Scorecard", "Trends", "Reports"]
+    sentences = page.locator("ol.action a")
+    if sentences.count():
+        first = sentences.first.inner_text().strip()
+        assert first in focused[4:6]  # after at most the data-quality details link
+        for _ in range(10):  # back to it
+            if page.evaluate("document.activeElement.textContent.trim()") == first:
+                break
+            page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(200)
+        assert page.url != pages[0].as_uri() and ".html" in page.url
+    context.close()
+
+
+def test_a_work_list_works_with_the_keyboard(worklist_page, browser):
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(worklist_page.as_uri())
+    status = page.locator(".worklist-status")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.className") == "worklist-next":
+            break
+    page.keyboard.press("Enter")
+    assert status.inner_text() == "rows 26-50 of 60, page 2 of 3"
+    context.close()

@@ -140,28 +140,32 @@ def test_an_officer_list_sorts_searches_and_pages_offline(worklist_page, browser
     context.close()
 
 
-def test_leadership_pages_have_no_serious_accessibility_violation(pages, browser):
-    """axe-core (bundled with axe-playwright-python, nothing fetched) on the index and
-    every leadership page: no serious or critical violation."""
+def serious_violations(browser, page_path: Path, width: int = 1280) -> list[str]:
+    """axe-core (bundled with axe-playwright-python, nothing fetched) on one page."""
     from axe_playwright_python.sync_playwright import Axe
 
-    axe = Axe()
-    leadership = [p for p in pages if p.parent.name != "officer"]
+    context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(page_path.as_uri())
+    page.wait_for_timeout(300)
+    violations = Axe().run(page).response["violations"]
+    context.close()
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_pages_have_no_serious_accessibility_violation(pages, browser, worklist_page):
+    """The index, every leadership and officer page, and a work list: no serious or
+    critical violation, on a desktop and (the overview) on a phone."""
     found = {}
-    for page_path in dict.fromkeys(leadership):
-        context = browser.new_context(offline=True)
-        page = context.new_page()
-        page.goto(page_path.as_uri())
-        page.wait_for_timeout(300)
-        violations = axe.run(page).response["violations"]
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
-            for v in violations
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            found[page_path.name] = serious
-        context.close()
+    for page_path in dict.fromkeys([*pages, worklist_page]):
+        if problems := serious_violations(browser, page_path):
+            found[f"{page_path.parent.name}/{page_path.name}"] = problems
+    if problems := serious_violations(browser, pages[0], width=390):
+        found["index.html at 390 px"] = problems
     assert found == {}
 
 

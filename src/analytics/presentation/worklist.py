@@ -82,7 +82,8 @@ def csv_link(frame: pd.DataFrame, name: str) -> str:
     """A link that downloads the list as CSV, the file carried in the link itself."""
     data = base64.b64encode(to_csv(frame).encode("utf-8")).decode("ascii")
     return (
-        f'<a download="{html.escape(name)}.csv" href="data:text/csv;charset=utf-8;base64,'
+        f'<a download="{html.escape(name)}.csv" style="text-decoration:underline" '
+        f'href="data:text/csv;charset=utf-8;base64,'
         f'{data}">Download the list as CSV ({len(frame):,} rows)</a>'
     )
 

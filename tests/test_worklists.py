@@ -63,8 +63,11 @@ def test_a_work_list_holds_every_row_and_its_csv():
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
     assert 'aria-sort="none"' in page and 'type="search"' in page
     assert 'class="worklist-scroll" style="overflow-x:auto' in page  # wide lists scroll
-    (data,) = re.findall(r'download="retention-destruction-queue.csv" href="data:text/csv;'
-                         r'charset=utf-8;base64,([A-Za-z0-9+/=]+)"', page)  # fmt: skip
+    (data,) = re.findall(
+        r'download="retention-destruction-queue.csv" style="text-decoration:underline" '
+        r'href="data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]+)"',
+        page,
+    )
     assert base64.b64decode(data).decode() == to_csv(frame)
     assert "'=HYPERLINK(1)" in to_csv(frame)
     assert "none" in work_list(OFFICER, lambda ctx: frame.head(0), "Due", "x").data

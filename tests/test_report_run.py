@@ -98,6 +98,14 @@ def test_the_month_prints_its_overview_as_a_pdf(month):
     assert "Twelve-month trends" in text and "What needs action in October 2026" in text
     # a chart is vector art in the PDF: its axis titles are text on the page
     assert "month (clinic's local dates)" in text
+    # paged for Letter (8.5 x 11 in) and for A4 (210 x 297 mm)
+    letter = reader.pages[0].mediabox
+    assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
+    a4 = PdfReader(str(result.folder / "index-a4.pdf"))
+    box = a4.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)
+    assert "What needs action in October 2026" in " ".join(p.extract_text() for p in a4.pages)
+    assert not list(result.folder.glob(".print-*"))  # the sized copy is gone
 
 
 def test_every_notebook_records_exactly_its_domains_rows_of_metrics_json(month):

@@ -32,10 +32,13 @@ def chromium() -> str | None:
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-def print_pdf(page: Path, pdf: Path, mode: int = 0o644) -> bool:
-    """Print ``page`` to ``pdf`` (created with ``mode``); False, with a warning, when it
-    cannot be printed. Printed into a private folder first: a half-written PDF never
-    takes the name, and an owner-only document is never readable by others."""
+def print_pdf(page: Path, pdf: Path, mode: int = 0o644, paper: str | None = None) -> bool:
+    """Print ``page`` to ``pdf`` (created with ``mode``) on chromium's default Letter, or
+    on ``paper`` (a CSS page size such as ``A4``); False, with a warning, when it cannot
+    be printed. Printed into a private folder first: a half-written PDF never takes the
+    name, and an owner-only document is never readable by others."""
+    if paper:
+        return _print_on(page, pdf, mode, paper)
     browser = chromium()
     if browser is None:
         log.warning(
@@ -70,3 +73,18 @@ def print_pdf(page: Path, pdf: Path, mode: int = 0o644) -> bool:
         os.chmod(printed, mode)
         shutil.move(printed, pdf)
     return True
+
+
+def _print_on(page: Path, pdf: Path, mode: int, paper: str) -> bool:
+    """Print a copy of ``page`` whose CSS asks for ``paper`` (chromium honours ``@page
+    size``), made beside it so that its relative links (plotly.js) still resolve."""
+    text = page.read_text(encoding="utf-8")
+    sized = text.replace("<head>", f"<head><style>@page {{ size: {paper}; }}</style>", 1)
+    fd, name = tempfile.mkstemp(prefix=".print-", suffix=".html", dir=page.parent)
+    copy = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(sized)
+        return print_pdf(copy, pdf, mode)
+    finally:
+        copy.unlink(missing_ok=True)

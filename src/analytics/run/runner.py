@@ -301,7 +301,9 @@ def _build_month(
     page = index.render_index(ctx, rows, figures, reports, generated_at, past)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
     (staging / "index.html").write_text(page, encoding="utf-8")
-    print_pdf(staging / "index.html", staging / "index.pdf")  # the board pack's page
+    # the board pack's page, for US Letter and for A4
+    if print_pdf(staging / "index.html", staging / "index.pdf"):
+        print_pdf(staging / "index.html", staging / "index-a4.pdf", paper="A4")
     (staging / "metrics.json").write_text(
         json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -47,7 +47,7 @@ def test_its_tiles_read_data_problem_never_green(us_dates):
 
 def test_the_overview_leads_with_the_problem(us_dates):
     page = render_index(us_dates, compute_all(us_dates), [], REPORTS, datetime.now(UTC))
-    assert page.index("Data problems") < page.index("What needs action")
+    assert page.index("Data problems") < page.index('id="action"')
     assert "2 of 2 requests rows quarantined" in page
     assert 'class="tile green" data-metric="requests.' not in page
 

@@ -88,6 +88,9 @@ def test_metrics_json_counts_equal_the_export(month):
 
 def test_the_month_prints_its_overview_as_a_pdf(month):
     """index.pdf, printed by Debian's chromium with its charts drawn: the board pack."""
+    import html
+    import re
+
     from pypdf import PdfReader
 
     result, _ = month
@@ -96,6 +99,10 @@ def test_the_month_prints_its_overview_as_a_pdf(month):
     assert len(reader.pages) >= 2
     assert "privacy compliance, October 2026" in text and "Period 2026-10" in text
     assert "Twelve-month trends" in text and "What needs action in October 2026" in text
+    index = (result.folder / "index.html").read_text()
+    first = re.search(r'<ol class="action">\s*<li><a href="[^"]*">([^<]+)</a>', index)
+    opening = first[1] if first else "Every headline figure that could be judged is on target"
+    assert " ".join(html.unescape(opening).split()) in text  # the overview's first sentence
     # a chart is vector art in the PDF: its axis titles are text on the page
     assert "month (clinic's local dates)" in text
     # paged for Letter (8.5 x 11 in) and for A4 (210 x 297 mm)

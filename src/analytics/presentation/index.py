@@ -51,6 +51,7 @@ class Tile:
     severity: float = 0.0  # how far past the amber limit (off-target figures rank by it)
     href: str = ""  # the report page (and section) that explains it
     unit: str = "count"
+    value: float | None = None
 
     @property
     def status_text(self) -> str:
@@ -153,6 +154,7 @@ def tiles(
                         severity=severity(value, t),
                         href=f"{domain.name}.html" + (f"#{anchor(t.section)}" if t.section else ""),
                         unit=t.unit,
+                        value=value,
                     )
                 )
     return out
@@ -204,7 +206,7 @@ def needs_action(all_tiles: list[Tile]) -> list[Tile]:
 def is_quiet(tile: Tile) -> bool:
     """A segment with no activity this month (a request type with nothing closed): one
     line on the overview lists them, instead of a row each."""
-    return tile.segment != "all" and tile.value_text == "no data" and not tile.problem
+    return tile.segment != "all" and tile.value is None and not tile.problem
 
 
 # the notice's promises, in its order: the overview's groups (a later domain's promise

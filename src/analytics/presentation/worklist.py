@@ -164,14 +164,13 @@ SCRIPT = """
           prev.disabled = page === 0;
           next.disabled = page >= pages - 1;
         }
-        search.addEventListener('input', function () {
+        function filter() {
           var q = search.value.trim().toLowerCase();
           matching = all.filter(function (r) {
             return !q || r.textContent.toLowerCase().indexOf(q) >= 0;
           });
-          page = 0;
-          show();
-        });
+        }
+        search.addEventListener('input', function () { filter(); page = 0; show(); });
         prev.addEventListener('click', function () { page -= 1; show(); });
         next.addEventListener('click', function () { page += 1; show(); });
         box.querySelectorAll('th').forEach(function (th, col) {
@@ -196,10 +195,7 @@ SCRIPT = """
               return up ? d : -d;
             });
             all.forEach(function (r) { body.appendChild(r); });
-            var q = search.value.trim().toLowerCase();
-            matching = all.filter(function (r) {
-              return !q || r.textContent.toLowerCase().indexOf(q) >= 0;
-            });
+            filter();
             show();
           });
         });

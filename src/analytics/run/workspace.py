@@ -23,15 +23,9 @@ from analytics.files import write_private
 from analytics.paths import notebooks_dir
 from analytics.settings import SETTINGS, Settings
 
-# the settings a workspace's kernels need to read the export as the command reads it
-READ_SETTINGS = (
-    "timestamp_format",
-    "timestamp_timezone",
-    "csv_encoding",
-    "csv_delimiter",
-    "duckdb_schema",
-    "memory_limit",
-)
+# what a workspace's kernels need to read the export as the command reads it: the settings
+# kernels inherit, but for paths (its notebooks are the workspace's own)
+READ_SETTINGS = tuple(n for n, s in SETTINGS.items() if s.inherited and not s.is_path)
 
 
 @dataclass
@@ -107,6 +101,3 @@ def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -
         done.written.append(source.name)
     write_private(folder / "analytics.toml", _toml(settings))
     return done
-
-
-assert set(READ_SETTINGS) <= set(SETTINGS)  # the names are the settings' own

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics.domains.requests.business_days import holiday_dates
+from analytics.business_days import holiday_dates
 from analytics.run.metrics_json import MetricRow
 
 

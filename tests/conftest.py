@@ -91,6 +91,26 @@ BASE_ROWS: dict[str, dict] = {
         "legal_hold": False,
         "disposed_at": None,
     },
+    "incidents": {
+        "incident_id": "I1",
+        "discovered_at": "2026-10-06 17:00:00+00",
+        "occurred_at": "2026-10-05 17:00:00+00",
+        "category": "misdirected",
+        "location": "email",
+        "description": "Visit summary e-mailed to the wrong patient",
+        "computerized": True,
+        "assessed_at": "2026-10-08 17:00:00+00",
+        "determination": "breach",
+        "individuals_affected": 1,
+        "ca_residents_affected": 1,
+        "largest_state_residents": 1,
+        "law_enforcement_hold_until": None,
+        "individuals_notified_at": "2026-10-09 17:00:00+00",
+        "hhs_notified_at": None,
+        "media_notified_at": None,
+        "ag_notified_at": None,
+        "cdph_notified_at": None,
+    },
 }
 
 

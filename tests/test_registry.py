@@ -28,6 +28,7 @@ LAYERS = [
         "figures",
         "settings",
         "schemas",
+        "business_days",
     },
     {"loading"},
     {"domains", "registry"},

@@ -59,6 +59,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         rows = export.summary_rows()
         hints = read_hints(export)
+        logs = export.absent_logs()
     finally:
         export.close()
     print(f"export {export.source} ({export.form})")
@@ -74,6 +75,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{r['table']:<16}{r['rows_read']:>9}{r['rows_used']:>9}"
             f"{r['rows_quarantined']:>13}  {reasons}"
         )
+    for log in logs:
+        print(f"{log:<16}{'(absent: the export has no such log)':>40}")
     for hint in hints:
         print(f"hint: {hint}")
     for s in export.tables.values():

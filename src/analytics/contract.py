@@ -1,4 +1,4 @@
-"""The compliance export's data contract (v1), declared once.
+"""The compliance export's data contract (v2: v1 plus optional logs), declared once.
 
 Every table, column, type, required flag and allowed code of
 ``shared/spec/data-contract.md`` lives here. The loader validates against it and the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
 
 CHANNELS = ("sms", "email", "phone", "mail")
 
@@ -44,6 +44,23 @@ class Table:
     order_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # The timestamp that places a row in a month (None: the table is not dated).
     time_column: str | None = None
+    # The contract version that added it: an absent table of v2 or later is a log the
+    # export does not have (its figures are omitted, never zero), not a data problem.
+    added_in: int = 1
+    # Table-specific rules, as SQL over the typed columns, one list per contract reason:
+    # a row breaking one takes that reason (in the contract's order of reasons).
+    rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # integer columns that may not be negative (a negative count is a bad value)
+    non_negative: tuple[str, ...] = ()
+
+    @property
+    def is_log(self) -> bool:
+        """A v2 log: optional, and when absent its domain reports "no log", not zero."""
+        return self.added_in > 1
+
+    def rules_for(self, reason: str) -> list[str]:
+        """Its own SQL conditions for one quarantine reason."""
+        return [sql for r, sql in self.rules if r == reason]
 
     @property
     def column_names(self) -> list[str]:
@@ -121,6 +138,7 @@ MESSAGES = Table(
     id_column="message_id",
     meaning="every text, e-mail and call, both directions",
     time_column="sent_at",
+    rules=(("missing_required", "(direction = 'outbound' AND purpose IS NULL)"),),
 )
 
 REQUEST_TYPES = (
@@ -156,6 +174,16 @@ REQUEST_TYPES_BY_REGIME: dict[str, tuple[str, ...]] = {
         "marketing_opt_out",
     ),
 }
+
+
+def _regime_types_rule() -> str:
+    """A request type its regime does not have is an unknown code."""
+    pairs = " OR ".join(
+        f"(regime = '{regime}' AND request_type IN ({', '.join(repr(t) for t in types)}))"
+        for regime, types in REQUEST_TYPES_BY_REGIME.items()
+    )
+    return f"NOT ({pairs})"
+
 
 REQUESTS = Table(
     "requests",
@@ -193,6 +221,10 @@ REQUESTS = Table(
         ("acknowledged_at", "received_at"),
         ("verified_at", "received_at"),
         ("extended_at", "received_at"),
+    ),
+    rules=(
+        ("unknown_code", _regime_types_rule()),
+        ("inconsistent_state", "(closed_at IS NULL) <> (outcome IS NULL)"),
     ),
 )
 
@@ -294,7 +326,132 @@ RECORDS = Table(
     order_rules=(("disposed_at", "created_at"),),
 )
 
-TABLES: tuple[Table, ...] = (CONSENT_EVENTS, MESSAGES, REQUESTS, DISCLOSURES, VENDORS, RECORDS)
+INCIDENT_NOTICE_COLUMNS = (
+    "individuals_notified_at",
+    "hhs_notified_at",
+    "media_notified_at",
+    "ag_notified_at",
+    "cdph_notified_at",
+)
+
+INCIDENTS = Table(
+    "incidents",
+    (
+        _c("incident_id", "VARCHAR", meaning="unique id"),
+        _c(
+            "discovered_at",
+            TS,
+            meaning="when the clinic knew of it, or by reasonable diligence would have known "
+            "(45 CFR 164.404(a)(2)); every clock starts here",
+        ),
+        _c("occurred_at", TS, False, meaning="when it happened, if known"),
+        _c(
+            "category",
+            "VARCHAR",
+            codes=(
+                "lost_device",
+                "theft",
+                "misdirected",
+                "unauthorized_access",
+                "hacking",
+                "improper_disposal",
+                "other",
+            ),
+        ),
+        _c(
+            "location",
+            "VARCHAR",
+            False,
+            codes=(
+                "paper",
+                "email",
+                "ehr",
+                "laptop",
+                "portable_device",
+                "network_server",
+                "other",
+            ),
+            meaning="where the information was (the HHS portal's location of breached information)",
+        ),
+        _c("description", "VARCHAR", meaning="what happened, as it would appear in the HHS log"),
+        _c(
+            "computerized",
+            "BOOLEAN",
+            False,
+            meaning="the information was computerized data (Cal. Civ. Code 1798.82); "
+            "NULL counts as true",
+        ),
+        _c(
+            "assessed_at",
+            TS,
+            False,
+            meaning="when the four-factor risk assessment (164.402(2)) was completed; "
+            "NULL: not yet",
+        ),
+        _c(
+            "determination",
+            "VARCHAR",
+            False,
+            codes=("breach", "low_probability", "exception", "not_phi"),
+            meaning="the assessment's finding; NULL until assessed",
+        ),
+        _c("individuals_affected", "INTEGER", False, meaning="how many people's information"),
+        _c("ca_residents_affected", "INTEGER", False, meaning="of whom California residents"),
+        _c(
+            "largest_state_residents",
+            "INTEGER",
+            False,
+            meaning="the most residents of any one state or jurisdiction",
+        ),
+        _c(
+            "law_enforcement_hold_until",
+            "DATE",
+            False,
+            meaning="law enforcement asked to delay notice until this date (164.412; 1798.82(c))",
+        ),
+        _c(
+            "individuals_notified_at",
+            TS,
+            False,
+            meaning="when notice to the affected individuals was completed",
+        ),
+        _c("hhs_notified_at", TS, False, meaning="when the breach was reported to HHS"),
+        _c("media_notified_at", TS, False, meaning="when prominent media outlets were notified"),
+        _c(
+            "ag_notified_at",
+            TS,
+            False,
+            meaning="when the sample notice went to the California Attorney General",
+        ),
+        _c(
+            "cdph_notified_at",
+            TS,
+            False,
+            meaning="when reported to the California Department of Public Health (H&S 1280.15)",
+        ),
+    ),
+    id_column="incident_id",
+    optional=True,
+    added_in=2,
+    meaning="privacy and security incidents, and the breach notices they owed",
+    time_column="discovered_at",
+    order_rules=(
+        ("assessed_at", "discovered_at"),
+        *((column, "discovered_at") for column in INCIDENT_NOTICE_COLUMNS),
+    ),
+    rules=(("inconsistent_state", "(determination IS NULL) <> (assessed_at IS NULL)"),),
+    non_negative=("individuals_affected", "ca_residents_affected", "largest_state_residents"),
+)
+
+TABLES: tuple[Table, ...] = (
+    CONSENT_EVENTS,
+    MESSAGES,
+    REQUESTS,
+    DISCLOSURES,
+    VENDORS,
+    RECORDS,
+    INCIDENTS,
+)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 # Quarantine reasons in the contract's order of precedence: a row takes the first.
@@ -313,7 +470,8 @@ def contract_markdown() -> str:
     """Render the contract as Markdown tables, for the README and the docs."""
     lines = [f"Data contract v{CONTRACT_VERSION} (generated from `analytics.contract`).", ""]
     for t in TABLES:
-        lines.append(f"### {t.name}{' (optional)' if t.optional else ''}: {t.meaning}")
+        optional = " (optional log, v2)" if t.is_log else " (optional)" if t.optional else ""
+        lines.append(f"### {t.name}{optional}: {t.meaning}")
         lines.append("| column | type | required | allowed codes | meaning |")
         lines.append("|---|---|---|---|---|")
         for c in t.columns:

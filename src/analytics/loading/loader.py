@@ -33,7 +33,6 @@ import duckdb
 
 from analytics.contract import (
     QUARANTINE_REASONS,
-    REQUEST_TYPES_BY_REGIME,
     TABLES,
     TABLES_BY_NAME,
     Column,
@@ -143,10 +142,23 @@ class Export:
     # derived tables and views built on this connection, with the key each was built for
     built: dict[str, Hashable] = field(default_factory=dict, repr=False)
 
+    def reported_tables(self) -> list[TableSummary]:
+        """The tables whose rows the data-quality figures count: every table but an
+        absent v2 log (a log the export does not have is not "0 rows": it is not there)."""
+        return [s for s in self.tables.values() if s.present or not TABLES_BY_NAME[s.table].is_log]
+
+    def absent_logs(self) -> list[str]:
+        """The v2 logs this export does not have (their domains report "no log")."""
+        return [
+            s.table
+            for s in self.tables.values()
+            if not s.present and TABLES_BY_NAME[s.table].is_log
+        ]
+
     def summary_rows(self) -> list[dict]:
         """One row per table: read, used, quarantined and each reason's count."""
         rows = []
-        for s in self.tables.values():
+        for s in self.reported_tables():
             row = {
                 "table": s.table,
                 "present": s.present,
@@ -541,9 +553,9 @@ def _reason_expr(table: Table) -> str:
             if c.type != "VARCHAR"
         ]
     )
+    bad_value += "".join(f" OR {q[name]} < 0" for name in table.non_negative)
     missing = [f"{q[c.name]} IS NULL" for c in cols if c.required]
-    if table.name == "messages":
-        missing.append("(direction = 'outbound' AND purpose IS NULL)")
+    missing += table.rules_for("missing_required")
     unknown = []
     for c in cols:
         allowed = ", ".join("'" + code + "'" for code in c.codes)
@@ -554,21 +566,15 @@ def _reason_expr(table: Table) -> str:
             )
         elif c.codes:
             unknown.append(f"{q[c.name]} NOT IN ({allowed})")
-    if table.name == "requests":
-        pairs = " OR ".join(
-            f"(regime = '{regime}' AND request_type IN ({', '.join(repr(t) for t in types)}))"
-            for regime, types in REQUEST_TYPES_BY_REGIME.items()
-        )
-        unknown.append(f"NOT ({pairs})")
+    unknown += table.rules_for("unknown_code")
     order = [f"{ident(later)} < {ident(earlier)}" for later, earlier in table.order_rules]
     branches = [
         ("bad_value", bad_value),
         ("missing_required", " OR ".join(missing)),
         ("unknown_code", " OR ".join(unknown)),
         ("bad_order", " OR ".join(order)),
+        ("inconsistent_state", " OR ".join(table.rules_for("inconsistent_state"))),
     ]
-    if table.name == "requests":
-        branches.append(("inconsistent_state", "(closed_at IS NULL) <> (outcome IS NULL)"))
     whens = " ".join(f"WHEN coalesce({cond}, false) THEN '{r}'" for r, cond in branches if cond)
     return f"CASE {whens} END"
 

@@ -80,7 +80,7 @@ def document(ctx: ReportContext, metrics: list[MetricRow], generated_at: datetim
         "source": {
             "path": str(ctx.export.source),
             "form": ctx.export.form,
-            "tables": {s.table: _table_entry(s) for s in ctx.export.tables.values()},
+            "tables": {s.table: _table_entry(s) for s in ctx.export.reported_tables()},
         },
         "metrics": metrics,
         "quarantine": ctx.export.quarantine_counts(),

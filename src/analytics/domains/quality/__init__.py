@@ -83,16 +83,17 @@ def reasons_table() -> pd.DataFrame:
     )
 
 
-def _dated() -> list[tuple[Table, str]]:
-    """The contract's dated tables, each with its time column quoted for SQL."""
-    return [(t, ident(t.time_column)) for t in TABLES if t.time_column]
+def _dated(export: Export) -> list[tuple[Table, str]]:
+    """The export's dated tables (not an absent v2 log), each with its time column quoted."""
+    absent = export.absent_logs()
+    return [(t, ident(t.time_column)) for t in TABLES if t.time_column and t.name not in absent]
 
 
 def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFrame:
     """Per dated table: rows used in the period, and the export's first and last local date."""
     params: dict = {}
     parts = []
-    for i, (t, column) in enumerate(_dated()):
+    for i, (t, column) in enumerate(_dated(export)):
         month = month_buckets(column, timezone, [period])
         params.update(month.within_params, **{f"table{i}": t.name})
         parts.append(
@@ -110,7 +111,7 @@ def data_problems(ctx: ReportContext) -> dict[str, str]:
     the export, empty, or with more rows quarantined than the policy's limit."""
     limit = ctx.policy.section(NAME, QualityPolicy).data_problem_rate
     found = {}
-    for s in ctx.export.tables.values():
+    for s in ctx.export.reported_tables():
         if not s.present:
             found[s.table] = f"the export has no {s.table} table"
         elif s.rows_read == 0:
@@ -159,9 +160,9 @@ def future_rows(export: Export, timezone: str, day: date) -> pd.DataFrame:
         f"""SELECT $table{i} AS "table", count(*) AS rows_dated_later,
             max(timezone($tz, {column}))::DATE AS latest_local_date
         FROM {ident(t.name)} WHERE timezone($tz, {column})::DATE > $day"""
-        for i, (t, column) in enumerate(_dated())
+        for i, (t, column) in enumerate(_dated(export))
     ]
-    params.update({f"table{i}": t.name for i, (t, _) in enumerate(_dated())})
+    params.update({f"table{i}": t.name for i, (t, _) in enumerate(_dated(export))})
     found = export.con.execute(" UNION ALL ".join(parts), params).df()
     return found[found["rows_dated_later"] > 0].reset_index(drop=True)
 
@@ -174,7 +175,7 @@ def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Data-quality metric rows: per table and pooled rows read, used and quarantined."""
     out = []
-    summaries = list(ctx.export.tables.values())
+    summaries = ctx.export.reported_tables()
     for name in ("rows_read", "rows_used", "rows_quarantined"):
         for s in summaries:
             out.append(row(f"quality.{name}", getattr(s, name), s.table))
@@ -194,7 +195,7 @@ def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.Dat
     """Rows used per dated table and month, over ``periods`` (one pass per table)."""
     params: dict = {}
     parts = []
-    for i, (t, column) in enumerate(_dated()):
+    for i, (t, column) in enumerate(_dated(export)):
         months = month_buckets(column, timezone, periods)
         params.update(months.params, **{f"table{i}": t.name})
         parts.append(
@@ -204,7 +205,7 @@ def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.Dat
         )
     found = export.con.execute(" UNION ALL ".join(parts), params).df()
     grid = pd.DataFrame(
-        [(t.name, str(p)) for t in TABLES if t.time_column for p in periods],
+        [(t.name, str(p)) for t, _ in _dated(export) for p in periods],
         columns=["table", "period"],
     )
     out = grid.merge(found, on=["table", "period"], how="left")

@@ -21,8 +21,8 @@ from typing import Literal
 
 import pandas as pd
 
+from analytics.business_days import build_calendar, calendar_span
 from analytics.contract import REQUEST_TYPES
-from analytics.domains.requests.business_days import calendar_span, load_holidays
 from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
 from analytics.loading.context import ReportContext
 from analytics.loading.derived import Derived, load_rows, query
@@ -124,12 +124,7 @@ def _calendar_bounds(ctx: ReportContext) -> dict:
 def _load_calendar(ctx: ReportContext) -> None:
     """The tables ``holiday`` and ``business_calendar``, over one span of dates."""
     bounds = _calendar_bounds(ctx)
-    load_holidays(ctx.export.con, ctx.policy, bounds["first"], bounds["last"])
-    ctx.export.con.execute(
-        "CREATE OR REPLACE TEMP TABLE business_calendar AS "
-        + read_sql(__name__, "business_calendar"),
-        bounds,
-    )
+    build_calendar(ctx.export.con, ctx.policy, "business_calendar", bounds["first"], bounds["last"])
 
 
 def _deadline_params(ctx: ReportContext) -> dict:

@@ -1,7 +1,8 @@
 """Business days: Monday to Friday less the policy's holidays (python-holidays).
 
 The holidays become the table ``holiday``; ``business_calendar.sql`` numbers the business
-days (``bd_seq``), so "the N-th business day after D" is a join, not a loop.
+days (``bd_seq``), so "the N-th business day after D" is a join, not a loop. Shared by the
+domains whose clocks count business days (requests, the CDPH clock of incidents).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import duckdb
 import holidays
 
 from analytics.policy import Policy, PolicyError
+from analytics.sql import ident, read_sql
 
 
 def holiday_dates(policy: Policy, first_year: int, last_year: int) -> list[tuple[date, str]]:
@@ -48,3 +50,16 @@ def calendar_span(earliest: date | None, latest: date | None) -> tuple[date, dat
     lo = earliest or latest or date(2000, 1, 1)
     hi = latest or lo
     return date(lo.year, 1, 1), date(hi.year + 2, 12, 31)
+
+
+def build_calendar(
+    con: duckdb.DuckDBPyConnection, policy: Policy, table: str, first: date, last: date
+) -> None:
+    """(Re)create the table ``table``: every date from ``first`` to ``last`` with whether
+    it is a business day and ``bd_seq`` (see ``business_calendar.sql``)."""
+    load_holidays(con, policy, first, last)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS "
+        + read_sql(__name__, "business_calendar"),
+        {"first": first, "last": last},
+    )

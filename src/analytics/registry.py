@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.domains import consent, disclosures, quality, requests, retention
+from analytics.domains import consent, disclosures, incidents, quality, requests, retention
 from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
@@ -80,6 +80,12 @@ DOMAINS: tuple[Domain, ...] = (
         "Sharing and business associates",
         disclosures.DisclosuresPolicy,
         on_request=("disclosures_accounting",),
+    ),
+    _domain(
+        incidents,
+        "Incidents and breach notices",
+        "Safeguards and breaches",
+        incidents.IncidentsPolicy,
     ),
 )
 

@@ -1,0 +1,357 @@
+"""Incidents and breach clocks: every notice the law requires, due when it is due.
+
+Per incident, in DuckDB (``shared/spec/domains/incidents.md``): ``incident_notices.sql``
+gives each notice an incident may owe (individuals, media, HHS, the California Attorney
+General, CDPH) its due date from discovery, with California's 30-day rule from its
+effective date, the HHS annual date for fewer than 500, a law-enforcement hold and business
+days for the CDPH clock; ``owed_notices.sql`` judges, as of each month's last day, which
+incidents are notifiable (not assessed by then: presumed a breach) and each notice's status.
+
+The log is optional (contract v2): an export without it has "no incident log", and its
+figures are omitted from ``metrics.json``, never reported as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from analytics.business_days import build_calendar, calendar_span
+from analytics.figures import MetricRow, Trend, rate, row, segment_table
+from analytics.loading.context import ReportContext
+from analytics.loading.derived import Derived, query
+from analytics.period import Period
+from analytics.policy import Target
+from analytics.sql import read_sql
+
+NAME = "incidents"
+# the export tables its figures read: a tile of this domain is no better than they are
+SOURCE_TABLES: tuple[str, ...] = ("incidents",)
+# every metric this domain writes to metrics.json (shared/spec/domains/incidents.md)
+METRICS = (
+    "incidents.discovered",
+    "incidents.breaches",
+    "incidents.unassessed_late",
+    "incidents.notices_sent",
+    "incidents.notices_sent_on_time",
+    "incidents.notices_on_time_rate",
+    "incidents.notices_overdue",
+    "incidents.notices_due_next_30_days",
+)
+KINDS = ("individuals", "media", "hhs", "ca_ag", "cdph")
+KIND_WORDS = {
+    "individuals": "the affected individuals",
+    "media": "prominent media outlets",
+    "hhs": "HHS (the Secretary)",
+    "ca_ag": "the California Attorney General (sample notice)",
+    "cdph": "the California Department of Public Health",
+}
+
+
+@dataclass(frozen=True)
+class IncidentsPolicy:
+    """The policy's ``[incidents]`` section: every breach clock, its threshold and source."""
+
+    assessment_days: int
+    assessment_source: str
+    individuals_days: int
+    individuals_source: str
+    ca_days: int
+    ca_rule_effective: str  # ISO date "YYYY-MM-DD": discoveries from then on
+    ca_source: str
+    media_days: int
+    media_more_than: int  # residents of one state
+    media_source: str
+    hhs_days: int
+    hhs_at_least: int  # individuals: at once; fewer: the annual log
+    hhs_annual_days: int  # days after 31 December of the year of discovery
+    hhs_source: str
+    ag_days: int  # after the individuals' notice
+    ag_more_than: int  # California residents notified
+    ag_source: str
+    cdph_applies: bool
+    cdph_business_days: int
+    cdph_source: str
+    targets: list[Target] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        try:
+            date.fromisoformat(self.ca_rule_effective)
+        except ValueError:
+            raise ValueError(
+                f'ca_rule_effective {self.ca_rule_effective!r} is not a date written "YYYY-MM-DD"'
+            ) from None
+
+    @property
+    def ca_effective(self) -> date:
+        return date.fromisoformat(self.ca_rule_effective)
+
+
+def policy(ctx: ReportContext) -> IncidentsPolicy:
+    return ctx.policy.section(NAME, IncidentsPolicy)
+
+
+def has_log(ctx: ReportContext) -> bool:
+    """Whether the export has an incident log (absent: every figure is omitted)."""
+    return ctx.export.tables[NAME].present
+
+
+def _load_calendar(ctx: ReportContext) -> None:
+    """The business days from the first discovery to two years past the later of the
+    last discovery and the period (the CDPH clock counts them)."""
+    sql = read_sql(__name__, "incident_span")
+    lo, hi = ctx.export.con.execute(sql, {"tz": ctx.timezone}).fetchall()[0]
+    first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
+    build_calendar(ctx.export.con, ctx.policy, "incident_calendar", first, last)
+
+
+def _clock_params(ctx: ReportContext) -> dict:
+    p = policy(ctx)
+    return {
+        "tz": ctx.timezone,
+        "ca_effective": p.ca_effective,
+        "ca_days": p.ca_days,
+        "individuals_days": p.individuals_days,
+        "cdph_applies": p.cdph_applies,
+        "cdph_days": p.cdph_business_days,
+        "media_days": p.media_days,
+        "media_more_than": p.media_more_than,
+        "hhs_days": p.hhs_days,
+        "hhs_at_least": p.hhs_at_least,
+        "hhs_annual_days": p.hhs_annual_days,
+        "ag_days": p.ag_days,
+        "ag_more_than": p.ag_more_than,
+    }
+
+
+INCIDENT_CALENDAR = Derived(
+    "incident_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year
+)
+INCIDENT_PARAMS = Derived(
+    "incident_params", package=__name__, params=lambda ctx: {"ag_days": policy(ctx).ag_days}
+)
+INCIDENT_NOTICES = Derived(
+    "incident_notices", package=__name__, depends=(INCIDENT_CALENDAR,), params=_clock_params
+)
+# a view over `periods`: each query of notices reads the months it set
+OWED_NOTICES = Derived(
+    "owed_notices", kind="view", package=__name__, depends=(INCIDENT_NOTICES, INCIDENT_PARAMS)
+)
+
+
+def notices_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period and notice kind owed then (and 'all'): notices sent, on time, overdue
+    and due within 30 days."""
+    return query(ctx, __name__, "notices_monthly", needs=(OWED_NOTICES,), months=periods)
+
+
+def incidents_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period and category (and 'all'): discovered, breaches, unassessed past target."""
+    return query(
+        ctx,
+        __name__,
+        "incidents_monthly",
+        {"tz": ctx.timezone, "assessment_days": policy(ctx).assessment_days},
+        months=periods,
+        grid=("incidents", "category"),
+    )
+
+
+def metrics(ctx: ReportContext) -> list[MetricRow]:
+    """Every incidents metric of the spec for the context's period; none without a log."""
+    if not has_log(ctx):
+        return []
+    found = incidents_frame(ctx, [ctx.period])
+    notices = notices_frame(ctx, [ctx.period])
+    out = [
+        row(f"incidents.{n}", int(getattr(r, n)), r.segment)
+        for n in ("discovered", "breaches")
+        for r in found.itertuples()
+    ]
+    out += [
+        row("incidents.unassessed_late", int(r.unassessed_late))
+        for r in found.itertuples()
+        if r.segment == "all"
+    ]
+    for name in ("notices_sent", "notices_sent_on_time"):
+        out += [
+            row(f"incidents.{name}", int(getattr(r, name)), r.segment) for r in notices.itertuples()
+        ]
+    out += [
+        row(
+            "incidents.notices_on_time_rate",
+            rate(int(r.notices_sent_on_time), int(r.notices_sent)),
+            r.segment,
+        )
+        for r in notices.itertuples()
+    ]
+    for name in ("notices_overdue", "notices_due_next_30_days"):
+        out += [
+            row(f"incidents.{name}", int(getattr(r, name)), r.segment) for r in notices.itertuples()
+        ]
+    return out
+
+
+def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
+    """What needs action, in one sentence: notices overdue, due soon, assessments late."""
+    value = {r["metric"]: r["value"] for r in rows if r["segment"] == "all"}
+    overdue = value.get("incidents.notices_overdue", 0)
+    soon = value.get("incidents.notices_due_next_30_days", 0)
+    late = value.get("incidents.unassessed_late", 0)
+    days = policy(ctx).assessment_days
+    parts = [
+        f"{overdue} breach notice{'s are' if overdue != 1 else ' is'} overdue",
+        f"{soon} fall{'s' if soon == 1 else ''} due in the next 30 days",
+        f"{late} incident{'s are' if late != 1 else ' is'} not risk-assessed {days} days "
+        "after discovery",
+    ]
+    return f"On {ctx.period.as_of}: " + "; ".join(parts) + "."
+
+
+def _one_month(ctx: ReportContext, name: str) -> pd.DataFrame:
+    return query(ctx, __name__, name, needs=(OWED_NOTICES,), months=[ctx.period])
+
+
+def open_notices(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: every owed notice not sent by the as-of date, soonest due first."""
+    return _one_month(ctx, "open_notices")
+
+
+def sent_notices(ctx: ReportContext) -> pd.DataFrame:
+    """Notices sent in the period, each with its due date and whether it was on time."""
+    return _one_month(ctx, "sent_notices")
+
+
+def breach_log(ctx: ReportContext, year: int) -> pd.DataFrame:
+    """The annual HHS log: breaches discovered in ``year`` affecting fewer than the HHS
+    threshold, notifiable as of the context's as-of date, with their owed notices."""
+    return query(
+        ctx,
+        __name__,
+        "breach_log",
+        {
+            "first": date(year, 1, 1),
+            "last": date(year, 12, 31),
+            "hhs_at_least": policy(ctx).hhs_at_least,
+        },
+        needs=(OWED_NOTICES,),
+        months=[ctx.period],
+    )
+
+
+def annual_log_due(ctx: ReportContext, year: int) -> date:
+    """When the annual log of ``year``'s small breaches is due at HHS: the policy's days
+    after 31 December (1 March, or 29 February in a leap year)."""
+    return date.fromordinal(date(year, 12, 31).toordinal() + policy(ctx).hhs_annual_days)
+
+
+def clocks_applied(ctx: ReportContext) -> pd.DataFrame:
+    """The policy's clocks as applied, each with its source, for the report's reader."""
+    p = policy(ctx)
+    cdph = "applies" if p.cdph_applies else "does not apply (policy: cdph_applies = false)"
+    rows = [
+        (
+            "assessment (internal target)",
+            "every incident",
+            f"{p.assessment_days} days after discovery",
+            p.assessment_source,
+        ),
+        (
+            "individuals",
+            "every breach",
+            f"{p.individuals_days} days after discovery",
+            p.individuals_source,
+        ),
+        (
+            "individuals, California",
+            "computerized data of California residents, discovered on or after "
+            + p.ca_rule_effective,
+            f"{p.ca_days} days after discovery",
+            p.ca_source,
+        ),
+        (
+            "media",
+            f"more than {p.media_more_than:,} residents of one state",
+            f"{p.media_days} days after discovery",
+            p.media_source,
+        ),
+        (
+            "hhs",
+            f"{p.hhs_at_least:,} individuals or more",
+            f"{p.hhs_days} days after discovery",
+            p.hhs_source,
+        ),
+        (
+            "hhs",
+            f"fewer than {p.hhs_at_least:,} individuals",
+            f"{p.hhs_annual_days} days after 31 December of the year of discovery (the annual log)",
+            p.hhs_source,
+        ),
+        (
+            "ca_ag",
+            f"computerized data, more than {p.ag_more_than:,} California residents",
+            f"{p.ag_days} days after the individuals' notice",
+            p.ag_source,
+        ),
+        ("cdph", f"{cdph}", f"{p.cdph_business_days} business days after discovery", p.cdph_source),
+    ]
+    return pd.DataFrame(rows, columns=["notice", "owed when", "due", "source"])
+
+
+SUMMARY_COLUMNS = {
+    "incidents.notices_overdue": "overdue",
+    "incidents.notices_due_next_30_days": "due in the next 30 days",
+    "incidents.notices_sent": "sent this month",
+    "incidents.notices_sent_on_time": "sent on time",
+    "incidents.notices_on_time_rate": "on-time rate",
+}
+
+
+def notices_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """The month's notice figures, one line per kind of notice, 'all' last."""
+    table = segment_table(rows, SUMMARY_COLUMNS, "notice")
+    table["on-time rate"] = ["—" if pd.isna(v) else f"{v:.0%}" for v in table["on-time rate"]]
+    for col in list(SUMMARY_COLUMNS.values())[:4]:
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+CATEGORY_COLUMNS = {
+    "incidents.discovered": "discovered this month",
+    "incidents.breaches": "assessed a breach this month",
+}
+
+
+def categories_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """The month's incidents by category, 'all' last."""
+    table = segment_table(rows, CATEGORY_COLUMNS, "category")
+    return table.astype({c: "Int64" for c in CATEGORY_COLUMNS.values()})
+
+
+def trends(ctx: ReportContext) -> list[Trend]:
+    """Notices overdue at each month end, by kind, trailing twelve months; none without
+    a log."""
+    if not has_log(ctx):
+        return []
+    months = ctx.period.trailing(12)
+    title = f"Breach notices overdue at each month end, by notice, {months[0]} to {months[-1]}"
+    frame = notices_frame(ctx, months)
+    # every kind owed in any of the months, in every month (zero where none is owed), so
+    # that each month has its bar
+    grid = pd.MultiIndex.from_product(
+        [[str(m) for m in months], sorted(set(frame["segment"]))], names=["period", "segment"]
+    )
+    frame = frame.set_index(["period", "segment"]).reindex(grid, fill_value=0).reset_index()
+    return [Trend("count", frame, title, "notices overdue (count)", "notices_overdue")]
+
+
+def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """The officer's lists: notices not yet sent, and notices sent this month."""
+    if not has_log(ctx):
+        return {}
+    return {
+        "incidents-open-notices": open_notices(ctx),
+        "incidents-sent-notices": sent_notices(ctx),
+    }

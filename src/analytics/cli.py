@@ -16,6 +16,7 @@ import sys
 import tempfile
 import textwrap
 import traceback
+from datetime import date
 from pathlib import Path
 
 from analytics import __version__
@@ -28,6 +29,7 @@ from analytics.errors import (
     ExportError,
     OutputError,
     RunError,
+    UsageError,
 )
 from analytics.loading.context import read_options, resolve_source
 from analytics.loading.loader import open_export, read_hints
@@ -185,6 +187,61 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_breach_log(args: argparse.Namespace) -> int:
+    from analytics.domains.incidents.breach_log import breach_log, default_output, last_record
+    from analytics.files import write_private
+    from analytics.paths import reports_dir
+    from analytics.presentation.breach_log import render_breach_log
+    from analytics.registry import load_policy, open_for_date
+    from analytics.run.pdf import print_pdf
+
+    settings = _settings(args)
+    load_policy(settings.policy)  # a bad policy file is refused before the export is read
+    if not 1990 <= args.year <= 9999:
+        raise UsageError(f"--year {args.year} is not a year written YYYY")
+    as_of = _date_option("--as-of", args.as_of)
+    # the month that holds the as-of date (the export's last record when none is given)
+    probe = open_for_date(settings.source, settings.policy, as_of or date(args.year, 12, 31))
+    try:
+        day = as_of or last_record(probe)
+        log = breach_log(probe, args.year, day)
+        log.require_complete(args.allow_incomplete)
+        page = render_breach_log(probe, log)
+    finally:
+        probe.export.close()
+    folder = Path(settings.out) if settings.out else reports_dir()
+    out = Path(args.log_out) if args.log_out else default_output(folder, args.year, day)
+    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private(out, page)
+    n = len(log.breaches)
+    print(
+        f"wrote {out}: {n} breach{'es' if n != 1 else ''} of fewer than 500 discovered in "
+        f"{args.year}, as of {day}; due to HHS by {log.due}"
+    )
+    pdf = out.with_suffix(".pdf")
+    if print_pdf(out, pdf, 0o600):  # owner-only, as the HTML
+        print(f"wrote {pdf}")
+    if not log.year_over:
+        print(f"note: {args.year} is not over on {day}; make the log again after it ends")
+    if not log.under_review.empty:
+        print(
+            f"warning: {len(log.under_review)} quarantined incident record(s) left out; "
+            "the log says some records are under review",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _date_option(name: str, text: str | None) -> date | None:
+    """A date option written YYYY-MM-DD, or None when not given."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{name} {text!r} is not a date written YYYY-MM-DD") from None
+
+
 def _cmd_workspace(args: argparse.Namespace) -> int:
     from analytics.registry import load_policy
     from analytics.run.workspace import make_workspace
@@ -338,6 +395,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _read_options(p)
     p.set_defaults(func=_cmd_accounting)
+
+    p = sub.add_parser(
+        "breach-log",
+        help="the year's log of breaches under 500 for HHS (45 CFR 164.408(c)), as HTML and PDF",
+    )
+    p.add_argument("--year", type=int, required=True, help="the calendar year of discovery")
+    p.add_argument(
+        "--as-of",
+        help="judge the notices as of this date, YYYY-MM-DD (default: the export's last record)",
+    )
+    p.add_argument("--source", help="export to read (default: the shipped sample)")
+    p.add_argument("--policy", help="policy TOML file (default: the shipped policy)")
+    p.add_argument(
+        "--out",
+        dest="log_out",
+        help="file to write (default: incidents/... in the configured reports folder)",
+    )
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="write the log even when incident records of the year are quarantined (it "
+        "then says that some records are under review)",
+    )
+    _read_options(p)
+    p.set_defaults(func=_cmd_breach_log)
 
     p = sub.add_parser(
         "workspace",

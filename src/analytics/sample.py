@@ -606,10 +606,10 @@ INSERT INTO g_records SELECT 'REC-BAD-0001', patient_id, record_class, created_a
     last_activity_at, birth_date, false, created_at - INTERVAL 30 DAY
     FROM g_records WHERE record_class = 'billing' LIMIT 1;
 INSERT INTO g_incidents SELECT 'INC-BAD-01', discovered_at, occurred_at, category, location,
-    description, computerized, discovered_at - INTERVAL 1 DAY, determination,
+    description, computerized, discovered_at - INTERVAL 1 DAY, 'low_probability',
     individuals_affected, ca_residents_affected, largest_state_residents,
     law_enforcement_hold_until, NULL, NULL, NULL, NULL, NULL
-    FROM g_incidents WHERE incident_id = 'INC-02';
+    FROM g_incidents WHERE incident_id = 'INC-09';
 """
 
 _SOURCES = {

@@ -49,6 +49,27 @@ KIND_WORDS = {
     "cdph": "the California Department of Public Health",
 }
 
+# the HHS breach portal's words for a category and a location (its "type of breach" and
+# "location of breached information")
+HHS_TYPE = {
+    "lost_device": "Loss",
+    "theft": "Theft",
+    "misdirected": "Unauthorized Access/Disclosure",
+    "unauthorized_access": "Unauthorized Access/Disclosure",
+    "hacking": "Hacking/IT Incident",
+    "improper_disposal": "Improper Disposal",
+    "other": "Other",
+}
+HHS_LOCATION = {
+    "paper": "Paper/Films",
+    "email": "Email",
+    "ehr": "Electronic Medical Record",
+    "laptop": "Laptop",
+    "portable_device": "Other Portable Electronic Device",
+    "network_server": "Network Server",
+    "other": "Other",
+}
+
 
 @dataclass(frozen=True)
 class IncidentsPolicy:

@@ -101,10 +101,10 @@ def query(
     reads (``use_months``); ``grid``: the (table, column) whose values, plus ``all``, make
     its segment grid (``use_segment_grid``).
     """
+    if months is not None:  # first: a derived view may read the months (``periods``)
+        use_months(ctx.export.con, ctx.timezone, months)
     for derived in needs:
         ensure(ctx, derived)
-    if months is not None:
-        use_months(ctx.export.con, ctx.timezone, months)
     if grid is not None:
         use_segment_grid(ctx.export.con, *grid)
     return ctx.export.con.execute(read_sql(package, name), params or None).df()

@@ -82,6 +82,7 @@ def test_the_scorecard_groups_by_promise_with_last_month_change_and_sparkline(sa
         "Your rights",
         "Marketing and texts",
         "Sharing and business associates",
+        "Safeguards and breaches",
         "Retention and destruction",
         "Data quality",
     ]

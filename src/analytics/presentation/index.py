@@ -215,6 +215,7 @@ PROMISES = (
     "Your rights",
     "Marketing and texts",
     "Sharing and business associates",
+    "Safeguards and breaches",
     "Retention and destruction",
     "Data quality",
 )

@@ -367,8 +367,8 @@ def test_the_breach_log_lists_the_years_small_breaches_and_its_due_date(export):
         assert log.breaches["all on time"].iloc[0] == "no"
         this_year = breach_log(c, 2026, date(2026, 10, 25))
         ids = list(this_year.breaches["incident_id"])
-        # fewer than 500 and notifiable on 10-25 (the export's last record); not HHS_500, MEDIA_*, AG_* (500 or more),
-        # nor LOW_PROB; LATE_ASSESSMENT is still presumed a breach
+        # fewer than 500 and notifiable on 10-25 (the export's last record): not HHS_500,
+        # MEDIA_*, AG_* (500 or more), nor LOW_PROB; LATE_ASSESSMENT is presumed a breach
         assert ids == ["CA_2026", "HHS_499", "HOLD", "UNASSESSED", "ON_DUE_DATE", "LATE_ASSESSMENT"]
         assert not this_year.year_over
         with pytest.raises(BreachLogError, match="after the export's last record"):

@@ -142,11 +142,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_accounting(args: argparse.Namespace) -> int:
     from analytics.domains.disclosures.accounting import accounting, default_output, parse_as_of
-    from analytics.files import write_private
     from analytics.paths import reports_dir
     from analytics.presentation.accounting import render_accounting
     from analytics.registry import load_policy, open_for_date
-    from analytics.run.pdf import print_pdf
 
     settings = _settings(args)
     as_of = parse_as_of(args.as_of, load_policy(settings.policy).timezone)
@@ -163,16 +161,12 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
         if args.accounting_out
         else default_output(folder, args.patient, as_of)
     )
-    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(out, page)
     n = len(acc.disclosures)
-    print(
-        f"wrote {out}: {n} accountable disclosure{'s' if n != 1 else ''} "
-        f"from {acc.shown_from} to {acc.as_of}"
+    _write_document(
+        out,
+        page,
+        f"{n} accountable disclosure{'s' if n != 1 else ''} from {acc.shown_from} to {acc.as_of}",
     )
-    pdf = out.with_suffix(".pdf")
-    if print_pdf(out, pdf, 0o600):  # the document to send, owner-only as the HTML
-        print(f"wrote {pdf}")
     if acc.window_before_records:
         print(
             f"note: the six years begin on {acc.first_day}, the disclosure records on "
@@ -187,13 +181,24 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_document(out: Path, page: str, summary: str) -> None:
+    """Write a document to send (an accounting, a breach log) owner-only, and its PDF."""
+    from analytics.files import write_private
+    from analytics.run.pdf import print_pdf
+
+    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private(out, page)
+    print(f"wrote {out}: {summary}")
+    pdf = out.with_suffix(".pdf")
+    if print_pdf(out, pdf, 0o600):  # owner-only, as the HTML
+        print(f"wrote {pdf}")
+
+
 def _cmd_breach_log(args: argparse.Namespace) -> int:
     from analytics.domains.incidents.breach_log import breach_log, default_output, last_record
-    from analytics.files import write_private
     from analytics.paths import reports_dir
     from analytics.presentation.breach_log import render_breach_log
     from analytics.registry import load_policy, open_for_date
-    from analytics.run.pdf import print_pdf
 
     settings = _settings(args)
     load_policy(settings.policy)  # a bad policy file is refused before the export is read
@@ -211,16 +216,13 @@ def _cmd_breach_log(args: argparse.Namespace) -> int:
         probe.export.close()
     folder = Path(settings.out) if settings.out else reports_dir()
     out = Path(args.log_out) if args.log_out else default_output(folder, args.year, day)
-    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(out, page)
     n = len(log.breaches)
-    print(
-        f"wrote {out}: {n} breach{'es' if n != 1 else ''} of fewer than 500 discovered in "
-        f"{args.year}, as of {day}; due to HHS by {log.due}"
+    _write_document(
+        out,
+        page,
+        f"{n} breach{'es' if n != 1 else ''} of fewer than 500 discovered in {args.year}, "
+        f"as of {day}; due to HHS by {log.due}",
     )
-    pdf = out.with_suffix(".pdf")
-    if print_pdf(out, pdf, 0o600):  # owner-only, as the HTML
-        print(f"wrote {pdf}")
     if not log.year_over:
         print(f"note: {args.year} is not over on {day}; make the log again after it ends")
     if not log.under_review.empty:

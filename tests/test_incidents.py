@@ -430,3 +430,32 @@ def test_breach_log_command_without_an_incident_log(tmp_path):
     path = write_export(tables, "files_parquet", tmp_path)
     done = run_cli("breach-log", "--year", "2026", "--source", str(path))
     assert done.returncode == 2 and "no incident log" in done.stderr
+
+
+@pytest.mark.slow
+def test_the_notebook_without_an_incident_log_says_so_and_records_no_figure(tmp_path):
+    import nbformat
+    import papermill
+
+    from analytics.paths import notebooks_dir
+    from analytics.presentation.page import recorded_metrics
+    from analytics.run.notebooks import ensure_kernel
+
+    tables = full_export()
+    del tables["incidents"]
+    path = write_export(tables, "files_parquet", tmp_path / "export")
+    out = tmp_path / "incidents.ipynb"
+    papermill.execute_notebook(
+        str(notebooks_dir() / "incidents.ipynb"),
+        str(out),
+        parameters={"source": str(path), "period": "2026-10"},
+        kernel_name=ensure_kernel(),
+        progress_bar=False,
+    )
+    nb = nbformat.read(str(out), as_version=4)
+    assert recorded_metrics(nb) == []
+    shown = "".join(
+        o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+    assert shown.count("No incident log in this export") >= 4  # every section, the lists too
+    assert "0 breach notice" not in shown and "On 2026-10-31" not in shown

@@ -85,8 +85,12 @@ def test_installed_wheel_runs_the_month_from_another_folder(installed):
     pages = {p.name for p in month.glob("*.html")}
     assert pages == {
         "index.html",
-        *(f"{n}.html" for n in ("quality", "requests", "consent", "retention", "disclosures")),
+        *(
+            f"{n}.html"
+            for n in ("quality", "requests", "consent", "retention", "disclosures", "incidents")
+        ),
     }
+    assert (month / "notebook.css").stat().st_size > 100_000  # the pages' one style sheet
     assert (month / "index.html").read_text().count('class="tile ') >= 10
     doc = json.loads((month / "metrics.json").read_text())
     assert len(doc["metrics"]) > 300
@@ -98,3 +102,11 @@ def test_installed_wheel_writes_an_accounting_into_the_working_folder(installed)
     assert done.returncode == 0, done.stderr
     written = list((work / "reports" / "accounting").glob("accounting-P000065-*.html"))
     assert len(written) == 1
+
+
+def test_installed_wheel_writes_the_years_breach_log(installed):
+    run, work = installed
+    done = run("breach-log", "--year", "2025")
+    assert done.returncode == 0, done.stderr
+    written = list((work / "reports" / "incidents").glob("breach-log-2025-*.html"))
+    assert len(written) == 1 and "Due to HHS by 2026-03-01" in written[0].read_text()

@@ -11,6 +11,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -81,18 +82,43 @@ RECORD_TAG = "record"  # cells that record figures for audit, never shown
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
+PAGE_CSS = "notebook.css"  # the month's one copy of the notebook pages' style sheet
+
+
+@cache
+def page_css() -> str:
+    """The style sheet nbconvert's lab template puts inline in every page (its JupyterLab
+    styles, about 250 kB), as one text: the month writes it once (``write_page_css``)."""
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(nbformat.v4.new_notebook())
+    head = body[: body.index("</head>")]
+    return "\n".join(re.findall(r'<style type="text/css">(.*?)</style>', head, re.S))
+
+
+def write_page_css(folder: Path) -> Path:
+    """Write the notebook pages' style sheet into a month's folder (``render_html``'s
+    ``css_href`` links to it)."""
+    path = folder / PAGE_CSS
+    path.write_text(page_css(), encoding="utf-8")
+    return path
+
+
 def render_html(
     notebook: nbformat.NotebookNode,
     *,
     drop_tags: tuple[str, ...] = (),
     plotly_src: str = PLOTLY_FILE,
     overview: str = "index.html",
+    css_href: str = "",
 ) -> str:
     """Render an executed notebook as a page with no code and no CDN.
 
     A page with charts loads plotly.js from ``plotly_src``, a path relative to the page:
     the month's one copy (``write_plotly_js``), not one inlined into every page and
     notebook (a notebook saved in JupyterLab keeps its figures as data).
+
+    With ``css_href`` (a path relative to the page) the page links the month's one copy of
+    the notebook style sheet (``write_page_css``) instead of holding it inline.
 
     Cells carrying any of ``drop_tags`` are left out (the leadership page drops the
     officer's work lists, which name patients, requests and messages). The page opens with
@@ -112,7 +138,7 @@ def render_html(
         TagRemovePreprocessor(remove_cell_tags={RECORD_TAG, *drop_tags}, enabled=True),
         enabled=True,
     )
-    resources = {"plotly_src": plotly_src if _has_charts(notebook) else ""}
+    resources = {"plotly_src": plotly_src if _has_charts(notebook) else "", "css_href": css_href}
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     return body.replace("<main>", "<main>" + _page_nav(body, overview), 1)
 
@@ -285,8 +311,11 @@ def build_pages(
     node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel, timeouts)
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
-    write_private(page, render_html(node, drop_tags=(OFFICER_TAG,)), 0o644)
-    officer_page = render_html(node, plotly_src=f"../{PLOTLY_FILE}", overview="../index.html")
+    leadership_page = render_html(node, drop_tags=(OFFICER_TAG,), css_href=PAGE_CSS)
+    write_private(page, leadership_page, 0o644)
+    officer_page = render_html(
+        node, plotly_src=f"../{PLOTLY_FILE}", overview="../index.html", css_href=f"../{PAGE_CSS}"
+    )
     write_private(officer / page.name, officer_page, 0o600)
     title = node.metadata.get("title") or notebook.stem.replace("_", " ")
     seconds = time.monotonic() - started

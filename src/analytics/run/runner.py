@@ -42,6 +42,7 @@ from analytics.run.notebooks import (
     build_pages,
     ensure_kernel,
     report_notebooks,
+    write_page_css,
 )
 from analytics.run.pdf import print_pdf
 from analytics.run.provenance import manifest, source_sha256
@@ -300,6 +301,7 @@ def _build_month(
     past = metrics_json.history(ctx, rows)  # last month, the change, the sparklines
     page = index.render_index(ctx, rows, figures, reports, generated_at, past)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
+    write_page_css(staging)  # and the one copy of their style sheet
     (staging / "index.html").write_text(page, encoding="utf-8")
     # the board pack's page, for US Letter and for A4
     if print_pdf(staging / "index.html", staging / "index.pdf"):

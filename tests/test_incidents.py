@@ -316,6 +316,9 @@ def test_without_an_incident_log_every_figure_is_omitted_not_zero(tmp_path):
         assert "incidents" not in {s.table for s in c.export.reported_tables()}
     finally:
         c.export.close()
+    done = run_cli("validate", str(path))
+    assert done.returncode == 0
+    assert re.search(r"^incidents\s+\(absent: the export has no such log\)$", done.stdout, re.M)
 
 
 def test_an_empty_incident_log_is_zero_incidents(tmp_path):

@@ -154,3 +154,23 @@ def test_every_section_a_figure_links_to_is_a_heading_of_its_page(sample):
         for target in ctx.policy.targets(domain.name):
             if target.section:
                 assert target.section in headings, (domain.name, target.section)
+
+
+def test_an_export_without_the_incident_log_shows_no_data_not_zero(tmp_path):
+    from conftest import full_export, write_export
+
+    tables = full_export()
+    del tables["incidents"]
+    ctx = open_report(write_export(tables, "files_parquet", tmp_path), "2026-10")
+    try:
+        rows = compute_all(ctx)
+        assert not [m for m in rows if m["metric"].startswith("incidents.")]
+        shown = [t for t in tiles(rows, ctx.policy, NAMES, absent_logs=("incidents",))]
+        mine = [t for t in shown if t.report == "incidents"]
+        assert mine and {(t.status, t.value_text) for t in mine} == {("grey", "no data")}
+        assert {t.problem for t in mine} == {"no incidents log in this export"}
+        page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), {})
+        assert "Not judged: no incidents log in this export." in page
+        assert "Data problems" not in page  # an absent v2 log is not a data problem
+    finally:
+        ctx.export.close()

@@ -114,12 +114,15 @@ def tiles(
     reports: set[str],
     problems: dict[str, str] | None = None,
     history: dict[tuple[str, str], list[float | None]] | None = None,
+    absent_logs: tuple[str, ...] = (),
 ) -> list[Tile]:
     """A tile for each policy target (and segment) of each domain whose report ran.
 
     ``problems`` (table: why) turns every tile of a domain that reads such a table into
     "data problem": never green on data that did not arrive. ``history`` (each figure's
-    twelve months, oldest first) gives last month, the change and the sparkline.
+    twelve months, oldest first) gives last month, the change and the sparkline. A domain
+    that reads an optional log the export does not have (``absent_logs``) shows "no data",
+    saying which log is missing: never zero, never green.
     """
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     problems = problems or {}
@@ -129,12 +132,15 @@ def tiles(
         if domain.name not in reports:
             continue
         problem = "; ".join(problems[t] for t in domain.tables if t in problems)
+        missing = [t for t in domain.tables if t in absent_logs]
+        if missing:
+            problem = "; ".join(f"no {t} log in this export" for t in missing)
         for target in policy.targets(domain.name):
             for t in _expand(target, metric_rows):
                 value = values.get((t.metric, t.segment))
                 past = history.get((t.metric, t.segment), [])
                 previous = past[-2] if len(past) >= 2 else None
-                state = "problem" if problem else status(value, t)
+                state = "grey" if missing else "problem" if problem else status(value, t)
                 out.append(
                     Tile(
                         metric=t.metric,
@@ -282,7 +288,14 @@ def render_index(
     summaries = ctx.export.tables.values()
     read = {t for d in DOMAINS for t in d.tables}
     problems = {t: why for t, why in data_problems(ctx).items() if t in read}
-    all_tiles = tiles(metric_rows, ctx.policy, {r["name"] for r in reports}, problems, history)
+    all_tiles = tiles(
+        metric_rows,
+        ctx.policy,
+        {r["name"] for r in reports},
+        problems,
+        history,
+        tuple(ctx.export.absent_logs()),
+    )
     previous = ctx.period.shift(-1)
     return (
         environment()

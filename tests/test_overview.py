@@ -62,9 +62,16 @@ def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     ctx, rows, past = sample
     ranked = needs_action(tiles(rows, ctx.policy, NAMES, history=past))
     assert {t.status for t in ranked} == {"red"}
-    # 309 records against an amber limit of 10 is further off than 10 disclosures against 0
+    # a breach notice past its legal due date (weight 100 in the policy) comes first; then
+    # 309 records against an amber limit of 10 (29.9) before one incident not assessed
+    # (1 x weight 10), and before 10 disclosures against 0 (weight 1)
     metrics = [t.metric for t in ranked]
-    assert metrics[0] == "retention.overdue_disposal"
+    assert metrics[:3] == [
+        "incidents.notices_overdue",
+        "retention.overdue_disposal",
+        "disclosures.ba_without_baa",
+    ]
+    assert metrics.index("incidents.unassessed_late") < metrics.index("requests.open_overdue")
     assert [t.severity for t in ranked] == sorted((t.severity for t in ranked), reverse=True)
     page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
     action = page[page.index('id="action"') : page.index('id="scorecard"')]

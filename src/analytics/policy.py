@@ -57,6 +57,9 @@ class Target:
     sentence_one: str = ""
     # the heading of its report page that explains the figure (the overview links to it)
     section: str = ""
+    # how urgent a figure off target is against the others: the overview ranks what needs
+    # action by how far past its amber limit each figure is, times this weight
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -178,13 +178,15 @@ def sentence(target: Target, value: float | None) -> str:
 
 
 def severity(value: float | None, target: Target) -> float:
-    """How far past its amber limit a figure is, relative to that limit (0 within it):
-    the overview lists the worst first."""
+    """How far past its amber limit a figure is, relative to that limit (0 within it),
+    times the target's weight: the overview lists the worst first."""
     if value is None:
         return 0.0
     if target.better == "lower":
-        return max(0.0, (value - target.amber) / max(abs(target.amber), 1.0))
-    return max(0.0, (target.amber - value) / max(abs(target.amber), 0.01))
+        past = max(0.0, (value - target.amber) / max(abs(target.amber), 1.0))
+    else:
+        past = max(0.0, (target.amber - value) / max(abs(target.amber), 0.01))
+    return past * target.weight
 
 
 def change_text(value: float | None, previous: float | None, unit: str) -> str:

@@ -111,6 +111,42 @@ BASE_ROWS: dict[str, dict] = {
         "ag_notified_at": None,
         "cdph_notified_at": None,
     },
+    "restrictions": {
+        "restriction_id": "RS1",
+        "patient_id": "P1",
+        "requested_at": "2026-10-02 17:00:00+00",
+        "decision": "agreed",
+        "decided_at": "2026-10-03 17:00:00+00",
+        "recipient_type": "health_plan",
+        "purpose": "payment",
+        "self_pay": True,
+        "ended_at": None,
+    },
+    "communication_preferences": {
+        "preference_id": "CP1",
+        "patient_id": "P1",
+        "channel": "phone",
+        "rule": "avoid",
+        "effective_at": "2026-10-01 17:00:00+00",
+        "ended_at": None,
+    },
+    "complaints": {
+        "complaint_id": "CO1",
+        "patient_id": "P1",
+        "received_at": "2026-10-04 17:00:00+00",
+        "channel": "email",
+        "topic": "marketing",
+        "regulator": None,
+        "resolved_at": "2026-10-12 17:00:00+00",
+        "outcome": "not_upheld",
+    },
+    "notice_acknowledgments": {
+        "acknowledgment_id": "A1",
+        "patient_id": "P1",
+        "notice_version": "2025-01",
+        "recorded_at": "2018-03-01 16:00:00+00",
+        "status": "signed",
+    },
 }
 
 

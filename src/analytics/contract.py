@@ -443,6 +443,120 @@ INCIDENTS = Table(
     non_negative=("individuals_affected", "ca_residents_affected", "largest_state_residents"),
 )
 
+RESTRICTIONS = Table(
+    "restrictions",
+    (
+        _c("restriction_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR", meaning="whose information"),
+        _c("requested_at", TS, meaning="when the patient asked"),
+        _c("decision", "VARCHAR", False, codes=("agreed", "denied"), meaning="NULL: undecided"),
+        _c("decided_at", TS, False, meaning="when the decision was made and told to the patient"),
+        _c(
+            "recipient_type",
+            "VARCHAR",
+            False,
+            codes=DISCLOSURES.column("recipient_type").codes,
+            meaning="covers disclosures to this recipient type; NULL: any recipient",
+        ),
+        _c(
+            "purpose",
+            "VARCHAR",
+            False,
+            codes=DISCLOSURES.column("purpose").codes,
+            meaning="covers disclosures for this purpose; NULL: any purpose",
+        ),
+        _c(
+            "self_pay",
+            "BOOLEAN",
+            meaning="keep care paid in full out of pocket from a health plan: must be agreed "
+            "(164.522(a)(1)(vi))",
+        ),
+        _c("ended_at", TS, False, meaning="when the restriction stopped applying"),
+    ),
+    id_column="restriction_id",
+    optional=True,
+    added_in=2,
+    meaning="agreed limits on disclosures (notice 4C; 45 CFR 164.522(a))",
+    time_column="requested_at",
+    order_rules=(("decided_at", "requested_at"), ("ended_at", "decided_at")),
+    rules=(("inconsistent_state", "(decision IS NULL) <> (decided_at IS NULL)"),),
+)
+
+COMMUNICATION_PREFERENCES = Table(
+    "communication_preferences",
+    (
+        _c("preference_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR"),
+        _c("channel", "VARCHAR", codes=CHANNELS),
+        _c(
+            "rule",
+            "VARCHAR",
+            codes=("avoid", "only"),
+            meaning="`avoid`: never on this channel; `only`: on this channel only",
+        ),
+        _c("effective_at", TS, meaning="from when"),
+        _c("ended_at", TS, False, meaning="until when (exclusive)"),
+    ),
+    id_column="preference_id",
+    optional=True,
+    added_in=2,
+    meaning="confidential communications (notice 4D; 45 CFR 164.522(b))",
+    time_column="effective_at",
+    order_rules=(("ended_at", "effective_at"),),
+)
+
+COMPLAINTS = Table(
+    "complaints",
+    (
+        _c("complaint_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR", False, meaning="NULL when the complainant is not matched"),
+        _c("received_at", TS),
+        _c("channel", "VARCHAR", codes=("web", "email", "phone", "mail", "in_person")),
+        _c(
+            "topic",
+            "VARCHAR",
+            codes=("access", "marketing", "sms", "disclosure", "security", "other"),
+        ),
+        _c(
+            "regulator",
+            "VARCHAR",
+            False,
+            codes=("hhs_ocr", "ca_ag", "medical_board", "other"),
+            meaning="came through or was also filed with a regulator",
+        ),
+        _c("resolved_at", TS, False, meaning="when the clinic's response was sent; NULL: open"),
+        _c("outcome", "VARCHAR", False, codes=("upheld", "not_upheld", "withdrawn")),
+    ),
+    id_column="complaint_id",
+    optional=True,
+    added_in=2,
+    meaning="privacy complaints (notice 4H and 10; 45 CFR 164.530(d))",
+    time_column="received_at",
+    order_rules=(("resolved_at", "received_at"),),
+    rules=(("inconsistent_state", "(outcome IS NULL) <> (resolved_at IS NULL)"),),
+)
+
+NOTICE_ACKNOWLEDGMENTS = Table(
+    "notice_acknowledgments",
+    (
+        _c("acknowledgment_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR"),
+        _c("notice_version", "VARCHAR", meaning="which version of the notice"),
+        _c("recorded_at", TS),
+        _c(
+            "status",
+            "VARCHAR",
+            codes=("signed", "refused", "not_obtained"),
+            meaning="`refused`, `not_obtained`: the good-faith effort is documented",
+        ),
+    ),
+    id_column="acknowledgment_id",
+    optional=True,
+    added_in=2,
+    meaning="the notice's acknowledgment of receipt (45 CFR 164.520(c)(2)(ii))",
+    time_column="recorded_at",
+)
+
 TABLES: tuple[Table, ...] = (
     CONSENT_EVENTS,
     MESSAGES,
@@ -451,6 +565,10 @@ TABLES: tuple[Table, ...] = (
     VENDORS,
     RECORDS,
     INCIDENTS,
+    RESTRICTIONS,
+    COMMUNICATION_PREFERENCES,
+    COMPLAINTS,
+    NOTICE_ACKNOWLEDGMENTS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

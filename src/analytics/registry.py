@@ -12,13 +12,21 @@ the registered domains.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from analytics.domains import consent, disclosures, incidents, quality, requests, retention
+from analytics.domains import (
+    consent,
+    disclosures,
+    incidents,
+    quality,
+    requests,
+    retention,
+    rights_honoured,
+)
 from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
@@ -42,6 +50,8 @@ class Domain:
     trends: Callable[[ReportContext], list[Trend]]
     work_lists: Callable[[ReportContext], dict[str, pd.DataFrame]]
     on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run
+    # metric prefix -> the optional (v2) log its figures need: absent, they are omitted
+    logs: dict[str, str] = field(default_factory=dict)
 
     @property
     def metric_prefixes(self) -> tuple[str, ...]:
@@ -65,6 +75,7 @@ def _domain(module, title: str, promise: str, section: type, **kw) -> Domain:
         metrics=module.metrics,
         trends=module.trends,
         work_lists=module.work_lists,
+        logs=getattr(module, "LOGS", {}),
         **kw,
     )
 
@@ -86,6 +97,12 @@ DOMAINS: tuple[Domain, ...] = (
         "Incidents and breach notices",
         "Safeguards and breaches",
         incidents.IncidentsPolicy,
+    ),
+    _domain(
+        rights_honoured,
+        "Rights honoured",
+        "Your rights",
+        rights_honoured.RightsHonouredPolicy,
     ),
 )
 

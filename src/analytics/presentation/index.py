@@ -132,10 +132,12 @@ def tiles(
         if domain.name not in reports:
             continue
         problem = "; ".join(problems[t] for t in domain.tables if t in problems)
-        missing = [t for t in domain.tables if t in absent_logs]
-        if missing:
-            problem = "; ".join(f"no {t} log in this export" for t in missing)
         for target in policy.targets(domain.name):
+            log = domain.logs.get(target.metric.split(".")[0])
+            missing = bool(log) and log in absent_logs
+            problem_here = (
+                f"no {str(log).replace('_', ' ')} log in this export" if missing else problem
+            )
             for t in _expand(target, metric_rows):
                 value = values.get((t.metric, t.segment))
                 past = history.get((t.metric, t.segment), [])
@@ -151,7 +153,7 @@ def tiles(
                         value_text=format_value(value, t.unit),
                         target_text=target_text(t),
                         status=state,
-                        problem=problem,
+                        problem=problem_here,
                         promise=domain.promise,
                         previous_text=format_value(previous, t.unit) if past else "",
                         change_text=change_text(value, previous, t.unit),

@@ -1,0 +1,404 @@
+"""Rights honoured: restrictions kept, communication preferences kept, complaints
+answered, and the notice acknowledged (``shared/spec/domains/rights-honoured.md``).
+
+v1 measures how fast a restriction or confidential-communications request is *answered*;
+this domain measures whether the clinic then *kept* it, from its own logs, in DuckDB:
+- a disclosure breaks a restriction in effect at its instant (a range join on the patient:
+  agreed, decided at or before it, not ended by it, covering its recipient type and
+  purpose), unless it goes to the patient or serves a purpose no restriction can stop;
+- an outbound message breaks a preference in effect at its instant (`avoid` its channel,
+  or `only` another), unless it answers the patient's own message;
+- a complaint is due ``complaint_resolve_days`` after its local date of receipt;
+- a new patient (first medical record in the period) should have an acknowledgment of the
+  notice recorded by that date (+ grace days).
+
+Each of the four logs is optional (contract v2): an absent log's metrics are omitted and its
+section says the log is not in the export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analytics.contract import DISCLOSURES
+from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
+from analytics.loading.context import ReportContext
+from analytics.loading.derived import Derived, query
+from analytics.period import Period
+from analytics.policy import Target
+
+NAME = "rights_honoured"
+PURPOSES = DISCLOSURES.column("purpose").codes or ()
+# the export tables its figures read: a tile of this domain is no better than they are
+SOURCE_TABLES: tuple[str, ...] = (
+    "restrictions",
+    "communication_preferences",
+    "complaints",
+    "notice_acknowledgments",
+    "disclosures",
+    "messages",
+    "records",
+)
+# each part's metric prefix and the optional log it needs (absent: its metrics omitted)
+LOGS: dict[str, str] = {
+    "restrictions": "restrictions",
+    "communications": "communication_preferences",
+    "complaints": "complaints",
+    "notice": "notice_acknowledgments",
+}
+# every metric this domain writes to metrics.json (shared/spec/domains/rights-honoured.md)
+METRICS = (
+    "restrictions.requested",
+    "restrictions.agreed",
+    "restrictions.denied",
+    "restrictions.self_pay_denied",
+    "restrictions.in_effect",
+    "restrictions.disclosures_breaking",
+    "communications.preferences_in_effect",
+    "communications.messages_breaking",
+    "complaints.received",
+    "complaints.resolved",
+    "complaints.resolved_on_time",
+    "complaints.open_overdue",
+    "complaints.median_days_to_resolve",
+    "complaints.to_regulators",
+    "notice.new_patients",
+    "notice.acknowledged",
+    "notice.ack_rate",
+)
+
+
+@dataclass(frozen=True)
+class RightsHonouredPolicy:
+    """The policy's ``[rights_honoured]`` section: what a restriction cannot stop, the
+    complaint target, the acknowledgment's grace days, each with its source."""
+
+    restriction_exempt_purposes: list[str] = field(metadata={"choices": PURPOSES})
+    restriction_exempt_source: str = field()
+    complaint_resolve_days: int = field()
+    complaint_source: str = field()
+    ack_grace_days: int = field()
+    ack_source: str = field()
+    targets: list[Target] = field(default_factory=list)
+
+
+def policy(ctx: ReportContext) -> RightsHonouredPolicy:
+    return ctx.policy.section(NAME, RightsHonouredPolicy)
+
+
+def has_log(ctx: ReportContext, prefix: str) -> bool:
+    """Whether the export has the log a part needs ('restrictions', 'communications',
+    'complaints', 'notice'): without it, that part's figures are omitted."""
+    return ctx.export.tables[LOGS[prefix]].present
+
+
+def absent_text(prefix: str) -> str:
+    """What a section says when its log is not in the export."""
+    return (
+        f"No {LOGS[prefix].replace('_', ' ')} log in this export: nothing here is measured "
+        "(this is not the same as none)."
+    )
+
+
+DISCLOSURE_BREAKS = Derived(
+    "disclosure_breaks",
+    package=__name__,
+    params=lambda ctx: {"exempt": list(policy(ctx).restriction_exempt_purposes)},
+)
+MESSAGE_BREAKS = Derived("message_breaks", package=__name__)
+COMPLAINT_DATES = Derived(
+    "complaint_dates",
+    package=__name__,
+    params=lambda ctx: {"tz": ctx.timezone, "resolve_days": policy(ctx).complaint_resolve_days},
+)
+FIRST_SERVICES = Derived(
+    "first_services",
+    package=__name__,
+    params=lambda ctx: {"tz": ctx.timezone, "grace": policy(ctx).ack_grace_days},
+)
+
+
+def _q(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
+    return query(ctx, __name__, name, params, **kw)
+
+
+def restrictions_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period: restrictions requested, agreed, denied, self-pay denied, in effect."""
+    return _q(ctx, "restrictions_monthly", months=periods)
+
+
+def disclosure_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period and purpose (and 'all'): disclosures breaking a restriction."""
+    return _q(
+        ctx,
+        "disclosure_breaks_monthly",
+        needs=(DISCLOSURE_BREAKS,),
+        months=periods,
+        grid=("disclosure_breaks", "purpose"),
+    )
+
+
+def message_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period and channel (and 'all'): messages breaking a preference, and the
+    preferences in effect."""
+    return _q(
+        ctx,
+        "message_breaks_monthly",
+        needs=(MESSAGE_BREAKS,),
+        months=periods,
+        grid=("message_breaks", "channel"),
+    )
+
+
+def complaints_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period and topic (and 'all'): every complaint figure."""
+    return _q(
+        ctx,
+        "complaints_monthly",
+        needs=(COMPLAINT_DATES,),
+        months=periods,
+        grid=("complaints", "topic"),
+    )
+
+
+def notice_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+    """Per period: new patients and those with an acknowledgment of the notice."""
+    return _q(ctx, "notice_monthly", needs=(FIRST_SERVICES,), months=periods)
+
+
+def _restriction_rows(ctx: ReportContext) -> list[MetricRow]:
+    (r,) = restrictions_frame(ctx, [ctx.period]).itertuples()
+    out = [
+        row(f"restrictions.{n}", int(getattr(r, n)))
+        for n in ("requested", "agreed", "denied", "self_pay_denied", "in_effect")
+    ]
+    breaks = disclosure_breaks_frame(ctx, [ctx.period])
+    return out + [
+        row("restrictions.disclosures_breaking", int(b.disclosures_breaking), b.segment)
+        for b in breaks.itertuples()
+    ]
+
+
+def _communication_rows(ctx: ReportContext) -> list[MetricRow]:
+    frame = message_breaks_frame(ctx, [ctx.period])
+    in_effect = int(frame["preferences_in_effect"].iloc[0])
+    return [row("communications.preferences_in_effect", in_effect)] + [
+        row("communications.messages_breaking", int(m.messages_breaking), m.segment)
+        for m in frame.itertuples()
+    ]
+
+
+def _complaint_rows(ctx: ReportContext) -> list[MetricRow]:
+    frame = complaints_frame(ctx, [ctx.period])
+    out: list[MetricRow] = []
+    for name in ("received", "resolved", "resolved_on_time", "open_overdue"):
+        out += [
+            row(f"complaints.{name}", int(getattr(c, name)), c.segment) for c in frame.itertuples()
+        ]
+    out += [
+        row("complaints.median_days_to_resolve", number(c.median_days_to_resolve), c.segment)
+        for c in frame.itertuples()
+    ]
+    pooled = frame[frame["segment"] == "all"]
+    return out + [row("complaints.to_regulators", int(pooled["to_regulators"].iloc[0]))]
+
+
+def _notice_rows(ctx: ReportContext) -> list[MetricRow]:
+    (n,) = notice_frame(ctx, [ctx.period]).itertuples()
+    return [
+        row("notice.new_patients", int(n.new_patients)),
+        row("notice.acknowledged", int(n.acknowledged)),
+        row("notice.ack_rate", rate(int(n.acknowledged), int(n.new_patients))),
+    ]
+
+
+PARTS = {
+    "restrictions": _restriction_rows,
+    "communications": _communication_rows,
+    "complaints": _complaint_rows,
+    "notice": _notice_rows,
+}
+
+
+def metrics(ctx: ReportContext) -> list[MetricRow]:
+    """Every metric of the spec for the context's period, for each log the export has."""
+    return [m for prefix, part in PARTS.items() if has_log(ctx, prefix) for m in part(ctx)]
+
+
+def part_rows(rows: list[MetricRow], prefix: str) -> list[MetricRow]:
+    """The metric rows of one part."""
+    return [r for r in rows if r["metric"].startswith(prefix + ".")]
+
+
+def restrictions_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """The month's restriction figures, as one line."""
+    value = {r["metric"]: r["value"] for r in rows if r["segment"] == "all"}
+    names = {
+        "restrictions.requested": "requested",
+        "restrictions.agreed": "agreed",
+        "restrictions.denied": "denied",
+        "restrictions.self_pay_denied": "self-pay denied (each a violation)",
+        "restrictions.in_effect": "in effect at month end",
+        "restrictions.disclosures_breaking": "disclosures that broke one",
+    }
+    return pd.DataFrame([{label: value.get(m) for m, label in names.items()}])
+
+
+def breaking_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """Disclosures that broke a restriction this month, by purpose, 'all' last."""
+    return segment_table(
+        rows,
+        {"restrictions.disclosures_breaking": "disclosures that broke a restriction"},
+        "purpose",
+    )
+
+
+def communications_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """Messages that broke a preference this month, by channel, 'all' last."""
+    return segment_table(
+        rows, {"communications.messages_breaking": "messages that broke a preference"}, "channel"
+    )
+
+
+COMPLAINT_COLUMNS = {
+    "complaints.received": "received",
+    "complaints.resolved": "resolved",
+    "complaints.resolved_on_time": "resolved on time",
+    "complaints.open_overdue": "open past due",
+    "complaints.median_days_to_resolve": "median days to resolve",
+}
+
+
+def complaints_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """The month's complaints by topic, 'all' last."""
+    table = segment_table(rows, COMPLAINT_COLUMNS, "topic")
+    for col in list(COMPLAINT_COLUMNS.values())[:4]:
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+def notice_table(rows: list[MetricRow]) -> pd.DataFrame:
+    """The month's new patients and their acknowledgments of the notice, as one line."""
+    value = {r["metric"]: r["value"] for r in rows}
+    rate_value = value.get("notice.ack_rate")
+    return pd.DataFrame(
+        [
+            {
+                "new patients (first service this month)": value.get("notice.new_patients"),
+                "with an acknowledgment": value.get("notice.acknowledged"),
+                "rate": "—" if rate_value is None else f"{rate_value:.1%}",
+            }
+        ]
+    )
+
+
+def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
+    """What needs action, in one sentence, for the logs the export has."""
+    value = {r["metric"]: r["value"] for r in rows if r["segment"] == "all"}
+    parts = []
+    if has_log(ctx, "restrictions"):
+        parts.append(
+            f"{value['restrictions.disclosures_breaking']} disclosures broke a restriction"
+        )
+        parts.append(f"{value['restrictions.self_pay_denied']} self-pay restrictions were denied")
+    if has_log(ctx, "communications"):
+        parts.append(f"{value['communications.messages_breaking']} messages broke a preference")
+    if has_log(ctx, "complaints"):
+        parts.append(f"{value['complaints.open_overdue']} complaints are open past due")
+    if has_log(ctx, "notice"):
+        ack = value["notice.ack_rate"]
+        parts.append(
+            "no new patient this month"
+            if ack is None
+            else f"{ack:.0%} of new patients acknowledged the notice"
+        )
+    if not parts:
+        return "None of the four logs of this page is in the export."
+    return f"In {ctx.period}: " + "; ".join(parts) + "."
+
+
+def rules_applied(ctx: ReportContext) -> pd.DataFrame:
+    """The policy's rules as applied, each with its source."""
+    p = policy(ctx)
+    exempt = ", ".join(x.replace("_", " ") for x in p.restriction_exempt_purposes)
+    return pd.DataFrame(
+        [
+            ("restriction", f"cannot stop disclosures for: {exempt}", p.restriction_exempt_source),
+            (
+                "complaint",
+                f"resolved within {p.complaint_resolve_days} calendar days",
+                p.complaint_source,
+            ),
+            (
+                "notice acknowledgment",
+                f"recorded by the first service (+{p.ack_grace_days} days)",
+                p.ack_source,
+            ),
+        ],
+        columns=["rule", "applied as", "source"],
+    )
+
+
+def disclosures_broken(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: disclosures this month that broke a restriction, with the restriction."""
+    return _q(
+        ctx,
+        "disclosures_broken_list",
+        {"tz": ctx.timezone},
+        needs=(DISCLOSURE_BREAKS,),
+        months=[ctx.period],
+    )
+
+
+def messages_broken(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: messages this month that broke a preference, with the preference."""
+    return _q(
+        ctx,
+        "messages_broken_list",
+        {"tz": ctx.timezone},
+        needs=(MESSAGE_BREAKS,),
+        months=[ctx.period],
+    )
+
+
+def complaints_overdue(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: complaints open past their due date at the as-of date."""
+    return _q(ctx, "complaints_overdue_list", needs=(COMPLAINT_DATES,), months=[ctx.period])
+
+
+def unacknowledged(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: this month's new patients without an acknowledgment of the notice."""
+    return _q(ctx, "unacknowledged_list", needs=(FIRST_SERVICES,), months=[ctx.period])
+
+
+def trends(ctx: ReportContext) -> list[Trend]:
+    """Promises broken per month (disclosures against a restriction, messages against a
+    preference), trailing twelve months; only for the logs the export has."""
+    months = ctx.period.trailing(12)
+    parts = []
+    if has_log(ctx, "restrictions"):
+        f = disclosure_breaks_frame(ctx, months)
+        f = f[f["segment"] == "all"].assign(segment="disclosures breaking a restriction")
+        parts.append(f.rename(columns={"disclosures_breaking": "broken"}))
+    if has_log(ctx, "communications"):
+        f = message_breaks_frame(ctx, months)
+        f = f[f["segment"] == "all"].assign(segment="messages breaking a preference")
+        parts.append(f.rename(columns={"messages_breaking": "broken"}))
+    if not parts:
+        return []
+    frame = pd.concat([p[["period", "segment", "broken"]] for p in parts], ignore_index=True)
+    title = f"Agreed restrictions and preferences broken per month, {months[0]} to {months[-1]}"
+    return [Trend("count", frame, title, "disclosures or messages (count)", "broken")]
+
+
+def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """The officer's lists, for the logs the export has."""
+    lists = {
+        "restrictions": ("rights-disclosures-breaking-restrictions", disclosures_broken),
+        "communications": ("rights-messages-breaking-preferences", messages_broken),
+        "complaints": ("rights-complaints-overdue", complaints_overdue),
+        "notice": ("rights-new-patients-unacknowledged", unacknowledged),
+    }
+    return {name: make(ctx) for prefix, (name, make) in lists.items() if has_log(ctx, prefix)}

@@ -392,3 +392,14 @@ def test_bad_rows_are_quarantined_with_the_contracts_reason(tmp_path, table, row
         assert c.export.tables[table].by_reason == {reason: 1}
     finally:
         c.export.close()
+
+
+def test_open_complaints_by_days_past_due(ctx):
+    """Open at the end of 10-31: CO (due 10-15: 16 days past due), CR (due 11-19)."""
+    aging = dict(rh.complaints_aging(ctx).itertuples(index=False))
+    assert aging == {
+        "not yet due": 1,
+        "1-30 days past due": 1,
+        "31-90 days past due": 0,
+        "over 90 days past due": 0,
+    }

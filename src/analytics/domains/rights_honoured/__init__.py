@@ -279,6 +279,24 @@ def complaints_table(rows: list[MetricRow]) -> pd.DataFrame:
     return table
 
 
+AGING_BUCKETS = (
+    "not yet due",
+    "1-30 days past due",
+    "31-90 days past due",
+    "over 90 days past due",
+)
+
+
+def complaints_aging(ctx: ReportContext) -> pd.DataFrame:
+    """Complaints open at the end of the as-of date, by how long past their due date
+    (every bucket shown, zero where none)."""
+    frame = _q(ctx, "complaints_aging", needs=(COMPLAINT_DATES,), months=[ctx.period])
+    counts = dict(zip(frame["bucket"], frame["complaints"], strict=True))
+    return pd.DataFrame(
+        [{"open complaints": b, "count": int(counts.get(b, 0))} for b in AGING_BUCKETS]
+    )
+
+
 def notice_table(rows: list[MetricRow]) -> pd.DataFrame:
     """The month's new patients and their acknowledgments of the notice, as one line."""
     value = {r["metric"]: r["value"] for r in rows}

@@ -87,7 +87,15 @@ def test_installed_wheel_runs_the_month_from_another_folder(installed):
         "index.html",
         *(
             f"{n}.html"
-            for n in ("quality", "requests", "consent", "retention", "disclosures", "incidents")
+            for n in (
+                "quality",
+                "requests",
+                "consent",
+                "retention",
+                "disclosures",
+                "incidents",
+                "rights_honoured",
+            )
         ),
     }
     assert (month / "notebook.css").stat().st_size > 100_000  # the pages' one style sheet

@@ -312,19 +312,30 @@ def notice_table(rows: list[MetricRow]) -> pd.DataFrame:
     )
 
 
+def _counted(n: int, one: str, many: str) -> str:
+    """'1 disclosure broke', '3 disclosures broke'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
     """What needs action, in one sentence, for the logs the export has."""
     value = {r["metric"]: r["value"] for r in rows if r["segment"] == "all"}
     parts = []
     if has_log(ctx, "restrictions"):
+        n = value["restrictions.disclosures_breaking"]
         parts.append(
-            f"{value['restrictions.disclosures_breaking']} disclosures broke a restriction"
+            _counted(n, "disclosure broke a restriction", "disclosures broke a restriction")
         )
-        parts.append(f"{value['restrictions.self_pay_denied']} self-pay restrictions were denied")
+        n = value["restrictions.self_pay_denied"]
+        parts.append(
+            _counted(n, "self-pay restriction was denied", "self-pay restrictions were denied")
+        )
     if has_log(ctx, "communications"):
-        parts.append(f"{value['communications.messages_breaking']} messages broke a preference")
+        n = value["communications.messages_breaking"]
+        parts.append(_counted(n, "message broke a preference", "messages broke a preference"))
     if has_log(ctx, "complaints"):
-        parts.append(f"{value['complaints.open_overdue']} complaints are open past due")
+        n = value["complaints.open_overdue"]
+        parts.append(_counted(n, "complaint is open past due", "complaints are open past due"))
     if has_log(ctx, "notice"):
         ack = value["notice.ack_rate"]
         parts.append(

@@ -50,8 +50,8 @@ class Domain:
     trends: Callable[[ReportContext], list[Trend]]
     work_lists: Callable[[ReportContext], dict[str, pd.DataFrame]]
     on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run
-    # metric prefix -> the optional (v2) log its figures need: absent, they are omitted
-    logs: dict[str, str] = field(default_factory=dict)
+    # metric prefix -> the optional (v2) logs its figures need: one absent, they are omitted
+    logs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def metric_prefixes(self) -> tuple[str, ...]:

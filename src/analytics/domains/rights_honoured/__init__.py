@@ -42,11 +42,11 @@ SOURCE_TABLES: tuple[str, ...] = (
     "records",
 )
 # each part's metric prefix and the optional log it needs (absent: its metrics omitted)
-LOGS: dict[str, str] = {
-    "restrictions": "restrictions",
-    "communications": "communication_preferences",
-    "complaints": "complaints",
-    "notice": "notice_acknowledgments",
+LOGS: dict[str, tuple[str, ...]] = {
+    "restrictions": ("restrictions",),
+    "communications": ("communication_preferences",),
+    "complaints": ("complaints",),
+    "notice": ("notice_acknowledgments",),
 }
 # every metric this domain writes to metrics.json (shared/spec/domains/rights-honoured.md)
 METRICS = (
@@ -91,13 +91,13 @@ def policy(ctx: ReportContext) -> RightsHonouredPolicy:
 def has_log(ctx: ReportContext, prefix: str) -> bool:
     """Whether the export has the log a part needs ('restrictions', 'communications',
     'complaints', 'notice'): without it, that part's figures are omitted."""
-    return ctx.export.tables[LOGS[prefix]].present
+    return all(ctx.export.tables[log].present for log in LOGS[prefix])
 
 
 def absent_text(prefix: str) -> str:
     """What a section says when its log is not in the export."""
     return (
-        f"No {LOGS[prefix].replace('_', ' ')} log in this export: nothing here is measured "
+        f"No {LOGS[prefix][0].replace('_', ' ')} log in this export: nothing here is measured "
         "(this is not the same as none)."
     )
 

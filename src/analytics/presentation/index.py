@@ -133,10 +133,13 @@ def tiles(
             continue
         problem = "; ".join(problems[t] for t in domain.tables if t in problems)
         for target in policy.targets(domain.name):
-            log = domain.logs.get(target.metric.split(".")[0])
-            missing = bool(log) and log in absent_logs
+            needed = domain.logs.get(target.metric.split(".")[0], ())
+            lacking = [log for log in needed if log in absent_logs]
+            missing = bool(lacking)
             problem_here = (
-                f"no {str(log).replace('_', ' ')} log in this export" if missing else problem
+                "; ".join(f"no {log.replace('_', ' ')} log in this export" for log in lacking)
+                if missing
+                else problem
             )
             for t in _expand(target, metric_rows):
                 value = values.get((t.metric, t.segment))

@@ -30,7 +30,7 @@ NAME = "incidents"
 # the export tables its figures read: a tile of this domain is no better than they are
 SOURCE_TABLES: tuple[str, ...] = ("incidents",)
 # each metric prefix and the optional log it needs (absent: its metrics are omitted)
-LOGS: dict[str, str] = {"incidents": "incidents"}
+LOGS: dict[str, tuple[str, ...]] = {"incidents": ("incidents",)}
 # every metric this domain writes to metrics.json (shared/spec/domains/incidents.md)
 METRICS = (
     "incidents.discovered",

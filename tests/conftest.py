@@ -147,6 +147,31 @@ BASE_ROWS: dict[str, dict] = {
         "recorded_at": "2018-03-01 16:00:00+00",
         "status": "signed",
     },
+    "workforce": {
+        "member_id": "W1",
+        "role": "clinician",
+        "hired_on": "2020-01-06",
+        "terminated_on": None,
+        "patient_id": None,
+    },
+    "training": {
+        "training_id": "T1",
+        "member_id": "W1",
+        "course": "hipaa_privacy",
+        "completed_on": "2026-03-02",
+    },
+    "access_log": {
+        "access_id": "AC1",
+        "member_id": "W1",
+        "patient_id": "P1",
+        "accessed_at": "2026-10-07 17:00:00+00",
+        "action": "view",
+    },
+    "encounters": {
+        "encounter_id": "EN1",
+        "patient_id": "P1",
+        "started_at": "2026-10-07 16:30:00+00",
+    },
 }
 
 

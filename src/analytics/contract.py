@@ -557,6 +557,68 @@ NOTICE_ACKNOWLEDGMENTS = Table(
     time_column="recorded_at",
 )
 
+ROLES = ("clinician", "front_desk", "billing", "marketing", "admin", "it", "contractor")
+
+WORKFORCE = Table(
+    "workforce",
+    (
+        _c("member_id", "VARCHAR", meaning="unique id (the EHR user)"),
+        _c("role", "VARCHAR", codes=ROLES),
+        _c("hired_on", "DATE", meaning="first day of access"),
+        _c("terminated_on", "DATE", False, meaning="first day without access"),
+        _c("patient_id", "VARCHAR", False, meaning="the member's own patient id, if a patient"),
+    ),
+    id_column="member_id",
+    optional=True,
+    added_in=2,
+    meaning="everyone who can reach PHI",
+    order_rules=(("terminated_on", "hired_on"),),
+)
+
+TRAINING = Table(
+    "training",
+    (
+        _c("training_id", "VARCHAR", meaning="unique id"),
+        _c("member_id", "VARCHAR"),
+        _c("course", "VARCHAR", meaning="free text; the policy lists the required courses"),
+        _c("completed_on", "DATE"),
+    ),
+    id_column="training_id",
+    optional=True,
+    added_in=2,
+    meaning="completed courses",
+)
+
+ACCESS_LOG = Table(
+    "access_log",
+    (
+        _c("access_id", "VARCHAR", meaning="unique id"),
+        _c("member_id", "VARCHAR", meaning="who (an id not in workforce is itself an alert)"),
+        _c("patient_id", "VARCHAR", meaning="whose record"),
+        _c("accessed_at", TS),
+        _c("action", "VARCHAR", codes=("view", "edit", "print", "export", "delete")),
+    ),
+    id_column="access_id",
+    optional=True,
+    added_in=2,
+    meaning="the EHR's audit trail of record access",
+    time_column="accessed_at",
+)
+
+ENCOUNTERS = Table(
+    "encounters",
+    (
+        _c("encounter_id", "VARCHAR", meaning="unique id"),
+        _c("patient_id", "VARCHAR"),
+        _c("started_at", TS),
+    ),
+    id_column="encounter_id",
+    optional=True,
+    added_in=2,
+    meaning="visits, for the treatment-relationship rule",
+    time_column="started_at",
+)
+
 TABLES: tuple[Table, ...] = (
     CONSENT_EVENTS,
     MESSAGES,
@@ -569,6 +631,10 @@ TABLES: tuple[Table, ...] = (
     COMMUNICATION_PREFERENCES,
     COMPLAINTS,
     NOTICE_ACKNOWLEDGMENTS,
+    WORKFORCE,
+    TRAINING,
+    ACCESS_LOG,
+    ENCOUNTERS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

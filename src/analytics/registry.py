@@ -26,6 +26,7 @@ from analytics.domains import (
     requests,
     retention,
     rights_honoured,
+    safeguards,
 )
 from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
@@ -104,6 +105,7 @@ DOMAINS: tuple[Domain, ...] = (
         "Your rights",
         rights_honoured.RightsHonouredPolicy,
     ),
+    _domain(safeguards, "Safeguards", "Safeguards and breaches", safeguards.SafeguardsPolicy),
 )
 
 

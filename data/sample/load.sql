@@ -1,11 +1,15 @@
+COPY access_log FROM 'access_log.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY communication_preferences FROM 'communication_preferences.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY complaints FROM 'complaints.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY consent_events FROM 'consent_events.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY disclosures FROM 'disclosures.parquet' (FORMAT 'parquet', compression 'zstd');
+COPY encounters FROM 'encounters.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY incidents FROM 'incidents.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY messages FROM 'messages.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY notice_acknowledgments FROM 'notice_acknowledgments.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY records FROM 'records.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY requests FROM 'requests.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY restrictions FROM 'restrictions.parquet' (FORMAT 'parquet', compression 'zstd');
+COPY training FROM 'training.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY vendors FROM 'vendors.parquet' (FORMAT 'parquet', compression 'zstd');
+COPY workforce FROM 'workforce.parquet' (FORMAT 'parquet', compression 'zstd');

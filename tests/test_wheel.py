@@ -95,6 +95,7 @@ def test_installed_wheel_runs_the_month_from_another_folder(installed):
                 "disclosures",
                 "incidents",
                 "rights_honoured",
+                "safeguards",
             )
         ),
     }

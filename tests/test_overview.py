@@ -63,14 +63,16 @@ def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     ranked = needs_action(tiles(rows, ctx.policy, NAMES, history=past))
     assert {t.status for t in ranked} == {"red"}
     # a breach notice past its legal due date (weight 100 in the policy) comes first; then
-    # 309 records against an amber limit of 10 (29.9) before one incident not assessed
-    # (1 x weight 10), and before 10 disclosures against 0 (weight 1)
-    metrics = [t.metric for t in ranked]
-    assert metrics[:3] == [
-        "incidents.notices_overdue",
-        "retention.overdue_disposal",
-        "disclosures.ba_without_baa",
+    # 5 records opened by a departed member's account (weight 10: 50); then 309 records
+    # against an amber limit of 10 (29.9) before 10 disclosures against 0 (weight 1: 10)
+    metrics = [(t.metric, t.segment) for t in ranked]
+    assert metrics[:4] == [
+        ("incidents.notices_overdue", "all"),
+        ("access.alerts", "after_termination"),
+        ("retention.overdue_disposal", "all"),
+        ("disclosures.ba_without_baa", "all"),
     ]
+    metrics = [t.metric for t in ranked]
     assert metrics.index("incidents.unassessed_late") < metrics.index("requests.open_overdue")
     assert [t.severity for t in ranked] == sorted((t.severity for t in ranked), reverse=True)
     page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)

@@ -7,7 +7,8 @@ From four optional logs (``shared/spec/domains/safeguards.md``), in DuckDB:
 - every access event of the months raises the rules it breaks (``access_alerts.sql``):
   unknown member, after termination, before hire, own record, no treatment relationship
   (two ASOF joins against the patient's encounters), after hours or on a Sunday, and more
-  distinct patients in a local day than the policy allows (grouped per member and day).
+  distinct patients in a local day than the policy allows (grouped per member and day);
+  ``access_review.sql`` reads each event once and gives it the list of rules it raises.
 
 An absent log omits the figures that need it: training needs ``workforce`` and
 ``training``; access review needs ``access_log``, ``workforce`` and ``encounters``.
@@ -129,7 +130,8 @@ SAFEGUARD_PARAMS = Derived("safeguard_params", package=__name__, params=_params)
 # views over `periods`: each query of them reads the months it set
 TRAINING_DUE = Derived("training_due", kind="view", package=__name__, depends=(SAFEGUARD_PARAMS,))
 ACCESS_EVENTS = Derived("access_events", kind="view", package=__name__, depends=(SAFEGUARD_PARAMS,))
-ACCESS_ALERTS = Derived("access_alerts", kind="view", package=__name__, depends=(ACCESS_EVENTS,))
+ACCESS_REVIEW = Derived("access_review", kind="view", package=__name__, depends=(ACCESS_EVENTS,))
+ACCESS_ALERTS = Derived("access_alerts", kind="view", package=__name__, depends=(ACCESS_REVIEW,))
 
 
 def training_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def access_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
         __name__,
         "access_monthly",
         {"rules": list(RULES)},
-        needs=(ACCESS_ALERTS,),
+        needs=(ACCESS_REVIEW,),
         months=periods,
         grid=("access_log", "action"),
     )

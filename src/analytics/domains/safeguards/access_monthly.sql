@@ -1,18 +1,26 @@
 -- Per period of `periods`: access events by action (`segment_grid`, and 'all'), and
--- alerts by rule ($rules, and 'all'), with the distinct members and patients alerted.
-WITH events AS (
+-- alerts by rule ($rules, and 'all'), with the distinct members and patients alerted; the
+-- events are read once (`access_review`).
+WITH reviewed AS MATERIALIZED (
+    SELECT period, action, member_id, patient_id, rules FROM access_review
+),
+events AS (
     SELECT period, CASE WHEN grouping(action) = 1 THEN 'all' ELSE action END AS segment,
         count(*) AS n
-    FROM access_events GROUP BY GROUPING SETS ((period, action), (period))
+    FROM reviewed GROUP BY GROUPING SETS ((period, action), (period))
+),
+raised AS (
+    SELECT period, member_id, patient_id, unnest(rules) AS rule
+    FROM reviewed WHERE len(rules) > 0
 ),
 alerts AS (
     SELECT period, CASE WHEN grouping(rule) = 1 THEN 'all' ELSE rule END AS segment,
         count(*) AS n
-    FROM access_alerts GROUP BY GROUPING SETS ((period, rule), (period))
+    FROM raised GROUP BY GROUPING SETS ((period, rule), (period))
 ),
 alerted AS (
     SELECT period, count(DISTINCT member_id) AS members, count(DISTINCT patient_id) AS patients
-    FROM access_alerts GROUP BY period
+    FROM raised GROUP BY period
 ),
 rules AS (SELECT unnest($rules::VARCHAR[]) AS segment UNION ALL SELECT 'all')
 SELECT 'events' AS figure, grid.period, grid.segment, coalesce(events.n, 0) AS value

@@ -346,7 +346,7 @@ def test_each_absent_log_omits_its_figures_only(tmp_path):
             "no notice acknowledgments log in this export"
         )
         assert by_metric["restrictions.disclosures_breaking"].status == "red"
-        assert "No complaints log in this export" in rh.absent_text("complaints")
+        assert "No complaints log in this export" in rh.absent_text(c, "complaints")
     finally:
         c.export.close()
 

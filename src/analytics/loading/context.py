@@ -48,6 +48,19 @@ class ReportContext:
         """Whether the month has not ended yet (its figures cover only part of it)."""
         return not has_ended(self.period, self.timezone)
 
+    def missing_logs(self, logs: tuple[str, ...]) -> list[str]:
+        """The optional (v2) logs among ``logs`` that the export does not have: figures
+        that need one of them are omitted, never reported as zero."""
+        return [log for log in logs if not self.export.tables[log].present]
+
+    def no_log_text(self, logs: tuple[str, ...]) -> str:
+        """What a report section says when a log it needs is not in the export."""
+        names = " and ".join(m.replace("_", " ") for m in self.missing_logs(logs))
+        return (
+            f"No {names} log in this export: nothing here is measured (this is not the same "
+            "as none)."
+        )
+
     def incomplete_html(self) -> str:
         """A warning that the month is incomplete, or nothing."""
         if not self.incomplete:

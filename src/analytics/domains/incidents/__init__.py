@@ -118,7 +118,7 @@ def policy(ctx: ReportContext) -> IncidentsPolicy:
 
 def has_log(ctx: ReportContext) -> bool:
     """Whether the export has an incident log (absent: every figure is omitted)."""
-    return ctx.export.tables[NAME].present
+    return not ctx.missing_logs(LOGS[NAME])
 
 
 def _load_calendar(ctx: ReportContext) -> None:

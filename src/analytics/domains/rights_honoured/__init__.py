@@ -91,15 +91,12 @@ def policy(ctx: ReportContext) -> RightsHonouredPolicy:
 def has_log(ctx: ReportContext, prefix: str) -> bool:
     """Whether the export has the log a part needs ('restrictions', 'communications',
     'complaints', 'notice'): without it, that part's figures are omitted."""
-    return all(ctx.export.tables[log].present for log in LOGS[prefix])
+    return not ctx.missing_logs(LOGS[prefix])
 
 
-def absent_text(prefix: str) -> str:
+def absent_text(ctx: ReportContext, prefix: str) -> str:
     """What a section says when its log is not in the export."""
-    return (
-        f"No {LOGS[prefix][0].replace('_', ' ')} log in this export: nothing here is measured "
-        "(this is not the same as none)."
-    )
+    return ctx.no_log_text(LOGS[prefix])
 
 
 DISCLOSURE_BREAKS = Derived(

@@ -99,16 +99,12 @@ def policy(ctx: ReportContext) -> SafeguardsPolicy:
 
 def has_log(ctx: ReportContext, prefix: str) -> bool:
     """Whether the export has every log a part needs ('training', 'access')."""
-    return all(ctx.export.tables[log].present for log in LOGS[prefix])
+    return not ctx.missing_logs(LOGS[prefix])
 
 
 def absent_text(ctx: ReportContext, prefix: str) -> str:
     """What a section says when a log it needs is not in the export."""
-    missing = [log for log in LOGS[prefix] if not ctx.export.tables[log].present]
-    names = " and ".join(m.replace("_", " ") for m in missing)
-    return (
-        f"No {names} log in this export: nothing here is measured (this is not the same as none)."
-    )
+    return ctx.no_log_text(LOGS[prefix])
 
 
 def _params(ctx: ReportContext) -> dict:

@@ -283,3 +283,13 @@ def test_a_quarantined_workforce_row_makes_its_accesses_unknown(tmp_path):
         assert set(listed[listed["rule"] == "unknown_member"]["member"]) == {"GHOST", "BILL"}
     finally:
         c.export.close()
+
+
+def test_the_twelve_month_charts_show_the_months_in_order(ctx):
+    from analytics.presentation.charts import trend_figure
+
+    alerts, training = (trend_figure(t) for t in sg.trends(ctx))
+    months = [str(p) for p in ctx.period.trailing(12)]
+    assert list(alerts.layout.xaxis.categoryarray) == months
+    assert all(list(trace.x) == sorted(trace.x) for trace in alerts.data)
+    assert training.data[0].name == "all roles"

@@ -69,3 +69,4 @@ class Trend:
     value: str = ""
     population: str = ""
     legend: str = ""
+    all_label: str = "all types"  # the legend's name for the pooled 'all' line

@@ -159,14 +159,20 @@ def rows_per_month(frame, title: str) -> go.Figure:
 
 
 def rate_trend(
-    frame, rate: str, population: str, title: str, y_label: str, legend: str = ""
+    frame,
+    rate: str,
+    population: str,
+    title: str,
+    y_label: str,
+    legend: str = "",
+    all_label: str = "all types",
 ) -> go.Figure:
     """Lines: a rate per segment and month; 'all' drawn bold, empty months left as gaps."""
     fig = go.Figure()
     for segment, part in sorted(frame.groupby("segment"), key=lambda kv: kv[0] != "all"):
         fig.add_trace(
             go.Scatter(
-                name="all types" if segment == "all" else segment.replace("_", " "),
+                name=all_label if segment == "all" else segment.replace("_", " "),
                 x=part["period"],
                 y=part[rate],
                 customdata=part[population],
@@ -266,7 +272,7 @@ def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
 
 def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
     """Stacked bars per segment and month (the pooled 'all' row is left out)."""
-    parts = frame[frame["segment"] != "all"]
+    parts = frame[frame["segment"] != "all"].sort_values(["period", "segment"])
     fig = go.Figure(
         [
             go.Bar(name=segment.replace("_", " "), x=part["period"], y=part[value])
@@ -280,7 +286,9 @@ def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
         yaxis_title=y_label,
         **_style(400),
     )
-    fig.update_xaxes(type="category")
+    # every month in order, whichever segment a month's first bar belongs to
+    months = sorted(frame["period"].unique())
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
     return fig
 
 
@@ -288,7 +296,13 @@ def trend_figure(trend: Trend) -> go.Figure:
     """The chart of a domain's trend, by the shape its ``kind`` names."""
     if trend.kind == "rate":
         return rate_trend(
-            trend.frame, trend.value, trend.population, trend.title, trend.y_label, trend.legend
+            trend.frame,
+            trend.value,
+            trend.population,
+            trend.title,
+            trend.y_label,
+            trend.legend,
+            trend.all_label,
         )
     if trend.kind == "count":
         return count_trend(trend.frame, trend.value, trend.title, trend.y_label)

@@ -331,6 +331,7 @@ def trends(ctx: ReportContext) -> list[Trend]:
                 value="compliance_rate",
                 population="members_active",
                 legend="role (click to show)",
+                all_label="all roles",
             )
         )
     return out

@@ -94,6 +94,25 @@ def read_sql(package: str, name: str) -> str:
     return (resources.files(package) / f"{name}.sql").read_text(encoding="utf-8")
 
 
+# One span of local dates, not a month (a document judged as of a given day): the same
+# columns as PERIODS_SQL. Bind ``$label``, ``$first``, ``$as_of`` and ``$tz``.
+SPAN_SQL = """
+SELECT $label AS period, $first::DATE AS first_day, $as_of::DATE AS as_of,
+    timezone($tz, $first::DATE::TIMESTAMP) AS start_ts,
+    timezone($tz, ($as_of::DATE + 1)::TIMESTAMP) AS end_ts
+"""
+
+
+def use_span(con: duckdb.DuckDBPyConnection, timezone: str, label: str, first, as_of) -> None:
+    """Make one span of local dates, ``first`` to ``as_of``, the ``periods`` table the next
+    query reads: for a document judged as of a given day rather than a month's end (the
+    ``month_of``/``in_months`` macros are left as they are)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE periods AS " + SPAN_SQL,
+        {"label": label, "first": first, "as_of": as_of, "tz": timezone},
+    )
+
+
 def use_months(con: duckdb.DuckDBPyConnection, timezone: str, periods: Sequence[Period]) -> None:
     """Make ``periods`` the months the next query reads: the ``periods`` table and the
     macros ``month_of(ts)`` (the month 'YYYY-MM' of an instant, NULL outside) and

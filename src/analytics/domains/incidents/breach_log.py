@@ -29,6 +29,7 @@ from analytics.errors import ExportError, UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.derived import ensure, query
 from analytics.period import export_span, today
+from analytics.sql import use_span
 
 PACKAGE = "analytics.domains.incidents"
 
@@ -127,12 +128,8 @@ def _notice_text(notices: list[dict], as_of: date) -> tuple[str, str]:
 def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
     """The year's breaches under the HHS threshold, judged as of ``as_of``."""
     _check(ctx, year, as_of)
-    # the view reads `periods`: here one "month" that ends on the as-of date itself
-    ctx.export.con.execute(
-        "CREATE OR REPLACE TEMP TABLE periods AS "
-        "SELECT 'log' AS period, $first::DATE AS first_day, $as_of::DATE AS as_of",
-        {"first": date(year, 1, 1), "as_of": as_of},
-    )
+    # the view reads `periods`: here the year so far, judged as of the as-of date itself
+    use_span(ctx.export.con, ctx.timezone, str(year), date(year, 1, 1), as_of)
     ensure(ctx, OWED_NOTICES)
     frame = query(
         ctx,

@@ -47,7 +47,8 @@ REASON_MEANINGS = {
     "missing_required": "a required value is empty (or an outbound message has no purpose)",
     "unknown_code": "a code outside the column's allowed list",
     "bad_order": "a later step dated before an earlier one (e.g. closed before received)",
-    "inconsistent_state": "a request closed without an outcome, or with an outcome but open",
+    "inconsistent_state": "a step without its result, or a result without its step (a request "
+    "closed without an outcome, an incident assessed without a determination)",
     "duplicate_row": "an exact copy of an earlier row (the first copy is used)",
     "conflicting_id": "two different rows share one id (all of them are set aside)",
 }

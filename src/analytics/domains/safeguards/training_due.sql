@@ -10,7 +10,7 @@ active AS (
     JOIN workforce w
       ON w.hired_on <= p.as_of AND (w.terminated_on IS NULL OR p.as_of < w.terminated_on)
 ),
-required AS (SELECT DISTINCT lower(trim(unnest(courses))) AS course FROM params),
+required AS (SELECT DISTINCT unnest(courses) AS course FROM params),  -- lower-cased, trimmed
 latest AS (
     SELECT a.period, a.as_of, a.member_id, a.role, a.hired_on, r.course,
         max(t.completed_on) AS last_completed

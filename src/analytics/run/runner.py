@@ -149,21 +149,47 @@ def _is_resource_tracker(pid: int) -> bool:
         return False
 
 
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs: a zombie (dead, not yet reaped) does not."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _wait_until_stopped(pids: set[int], seconds: float) -> set[int]:
+    """Wait up to ``seconds`` for ``pids`` to end; return those still running."""
+    deadline = time.monotonic() + seconds
+    running = {p for p in pids if _alive(p)}
+    while running and time.monotonic() < deadline:
+        time.sleep(0.1)
+        running = {p for p in running if _alive(p)}
+    return running
+
+
 def stop_descendants(grace: float = 5.0) -> None:
     """Stop every process this one started (workers, kernels): SIGTERM, then SIGKILL.
 
-    multiprocessing's resource tracker is left to end by itself once the pool is gone.
+    The tree is read again after each round, so that a process started while the others
+    were stopping (a kernel being launched) is stopped too; a process is remembered once
+    seen, since a kernel whose worker died is no longer below this one. multiprocessing's
+    resource tracker is left to end by itself once the pool is gone.
     """
-    pids = [p for p in _descendants(os.getpid()) if not _is_resource_tracker(p)]
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
-        time.sleep(0.1)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    seen: set[int] = set()
+    for _ in range(3):
+        found = {p for p in _descendants(os.getpid()) if not _is_resource_tracker(p)}
+        fresh = {p for p in found | seen if _alive(p)}
+        if not fresh:
+            return
+        seen |= fresh
+        for pid in fresh:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in _wait_until_stopped(fresh, grace):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _wait_until_stopped(fresh, grace)
 
 
 IN_USE = ".in-use"  # a snapshot's lock file: held for as long as its run lasts

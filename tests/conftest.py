@@ -172,6 +172,7 @@ BASE_ROWS: dict[str, dict] = {
         "patient_id": "P1",
         "started_at": "2026-10-07 16:30:00+00",
     },
+    "patients": {"patient_id": "P1", "state": "CA", "time_zone": "America/Los_Angeles"},
 }
 
 

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from analytics import __version__
-from analytics.contract import QUARANTINE_REASONS
+from analytics.contract import QUARANTINE_REASONS, TABLES_BY_NAME
 from analytics.errors import (
     EXIT_CODES,
     EXIT_INTERNAL,
@@ -70,7 +70,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print("-" * len(header))
     for r in rows:
         if not r["present"]:
-            print(f"{r['table']:<16}{'(absent: optional table, read as empty)':>40}")
+            print(f"{r['table']:<16}  (absent: {TABLES_BY_NAME[r['table']].absent_note})")
             continue
         reasons = ", ".join(f"{k} {r[k]}" for k in QUARANTINE_REASONS if r[k]) or "-"
         print(

@@ -52,11 +52,22 @@ class Table:
     rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # integer columns that may not be negative (a negative count is a bad value)
     non_negative: tuple[str, ...] = ()
+    # An optional table read as empty when absent, and what that means for the figures
+    # (``patients``: every patient in the clinic's time zone). Without it, an absent table
+    # of v2 or later is a log the export does not have.
+    when_absent: str = ""
 
     @property
     def is_log(self) -> bool:
         """A v2 log: optional, and when absent its domain reports "no log", not zero."""
-        return self.added_in > 1
+        return self.added_in > 1 and not self.when_absent
+
+    @property
+    def absent_note(self) -> str:
+        """What this table, when the export lacks it, is read as (in words)."""
+        if self.is_log:
+            return "an optional log: its figures are not measured"
+        return "optional: " + (self.when_absent or "read as empty")
 
     def rules_for(self, reason: str) -> list[str]:
         """Its own SQL conditions for one quarantine reason."""
@@ -619,6 +630,34 @@ ENCOUNTERS = Table(
     time_column="started_at",
 )
 
+# A time-zone name the export gives (trimmed) that is not one of the IANA zones DuckDB
+# knows, ignoring case, is an unknown code.
+_UNKNOWN_ZONE = (
+    "time_zone IS NOT NULL AND lower(time_zone) NOT IN "
+    "(SELECT lower(name) FROM pg_timezone_names())"
+)
+
+PATIENTS = Table(
+    "patients",
+    (
+        _c("patient_id", "VARCHAR", meaning="unique id"),
+        _c("state", "VARCHAR", False, meaning="two-letter US state of the patient's address"),
+        _c(
+            "time_zone",
+            "VARCHAR",
+            False,
+            meaning="IANA zone of the patient's phone or address (America/New_York); "
+            "an unknown zone name is `unknown_code`",
+        ),
+    ),
+    id_column="patient_id",
+    optional=True,
+    added_in=2,
+    meaning="where a patient is, for the local-time rules of marketing texts and calls",
+    rules=(("unknown_code", _UNKNOWN_ZONE),),
+    when_absent="every patient is in the clinic's time zone, with no state",
+)
+
 TABLES: tuple[Table, ...] = (
     CONSENT_EVENTS,
     MESSAGES,
@@ -635,6 +674,7 @@ TABLES: tuple[Table, ...] = (
     TRAINING,
     ACCESS_LOG,
     ENCOUNTERS,
+    PATIENTS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
@@ -654,7 +694,15 @@ def contract_markdown() -> str:
     """Render the contract as Markdown tables, for the README and the docs."""
     lines = [f"Data contract v{CONTRACT_VERSION} (generated from `analytics.contract`).", ""]
     for t in TABLES:
-        optional = " (optional log, v2)" if t.is_log else " (optional)" if t.optional else ""
+        optional = (
+            " (optional log, v2)"
+            if t.is_log
+            else f" (optional, v2; absent: {t.when_absent})"
+            if t.when_absent
+            else " (optional)"
+            if t.optional
+            else ""
+        )
         lines.append(f"### {t.name}{optional}: {t.meaning}")
         lines.append("| column | type | required | allowed codes | meaning |")
         lines.append("|---|---|---|---|---|")

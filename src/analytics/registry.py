@@ -53,6 +53,18 @@ class Domain:
     on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run
     # metric prefix -> the optional (v2) logs its figures need: one absent, they are omitted
     logs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # metric -> the tables it reads besides ``tables`` (consent's quiet hours: patients)
+    metric_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def tables_of(self, metric: str) -> tuple[str, ...]:
+        """The export tables one of its metrics is computed from."""
+        return self.tables + self.metric_tables.get(metric, ())
+
+    @property
+    def all_tables(self) -> tuple[str, ...]:
+        """Every export table any of its figures reads."""
+        extra = (t for tables in self.metric_tables.values() for t in tables)
+        return tuple(dict.fromkeys((*self.tables, *extra)))
 
     @property
     def metric_prefixes(self) -> tuple[str, ...]:
@@ -77,6 +89,7 @@ def _domain(module, title: str, promise: str, section: type, **kw) -> Domain:
         trends=module.trends,
         work_lists=module.work_lists,
         logs=getattr(module, "LOGS", {}),
+        metric_tables=getattr(module, "METRIC_TABLES", {}),
         **kw,
     )
 

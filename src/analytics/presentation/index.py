@@ -131,8 +131,9 @@ def tiles(
     for domain in DOMAINS:
         if domain.name not in reports:
             continue
-        problem = "; ".join(problems[t] for t in domain.tables if t in problems)
         for target in policy.targets(domain.name):
+            tables = domain.tables_of(target.metric)
+            problem = "; ".join(problems[t] for t in tables if t in problems)
             needed = domain.logs.get(target.metric.split(".")[0], ())
             lacking = [log for log in needed if log in absent_logs]
             missing = bool(lacking)
@@ -293,7 +294,7 @@ def render_index(
 ) -> str:
     """The leadership overview as HTML: what needs action, then the scorecard."""
     summaries = ctx.export.tables.values()
-    read = {t for d in DOMAINS for t in d.tables}
+    read = {t for d in DOMAINS for t in d.all_tables}
     problems = {t: why for t, why in data_problems(ctx).items() if t in read}
     all_tiles = tiles(
         metric_rows,

@@ -6,6 +6,12 @@ All in DuckDB over the validated export:
 - each outbound marketing message is matched with an ``ASOF JOIN`` to the patient's latest
   marketing-or-all consent change on that channel at or before it was sent; consent
   changes at the same instant collapse into one, and an opt-out there wins;
+- the messaging rules of contract v2 (``shared/spec/domains/messaging-rules.md``): each
+  marketing text or call at its local time in the patient's own zone (the optional
+  ``patients`` table, else the clinic's) against the calling window of that weekday where
+  the patient is; a rolling 24-hour count per patient and channel (a window function); the
+  first confirmation after each keyword opt-out (``ASOF JOIN``); replies that revoke
+  consent in other words, matched as whole words with accents and case ignored;
 - every query is a ``.sql`` file beside this module; metrics follow
   ``shared/spec/metrics.md``, segmented by channel with a pooled ``all``.
 """
@@ -19,7 +25,7 @@ import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
 from analytics.loading.context import ReportContext
-from analytics.loading.derived import Derived, query
+from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
 
@@ -41,7 +47,41 @@ METRICS = (
     "consent.optout_hours_median",
     "consent.optout_hours_p95",
     "consent.marketing_coverage_rate",
+    "consent.marketing_quiet_hours",
+    "consent.marketing_over_frequency",
+    "consent.late_optout_confirmations",
+    "consent.possible_revocations",
 )
+# metrics that read a table besides SOURCE_TABLES: quiet hours are judged where the
+# patient is (an absent patients table means everyone is in the clinic's zone)
+METRIC_TABLES: dict[str, tuple[str, ...]] = {"consent.marketing_quiet_hours": ("patients",)}
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: Monday is 1
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+@dataclass(frozen=True)
+class CallingWindow:
+    """Hours marketing calls and texts are allowed, on some weekdays, in some states
+    (``states`` empty: the federal window, for every patient)."""
+
+    states: list[str]
+    days: list[str] = field(metadata={"choices": WEEKDAYS})
+    starts: str = field()  # "HH:MM" local, inclusive
+    ends: str = field()  # "HH:MM" local, exclusive
+    source: str = field()
+
+    def __post_init__(self) -> None:
+        for name in ("starts", "ends"):
+            if not _CLOCK.match(getattr(self, name)):
+                raise ValueError(f"{name} {getattr(self, name)!r} is not a time written HH:MM")
+        if self.starts >= self.ends:
+            raise ValueError(f"the window {self.starts}-{self.ends} ends before it starts")
+        if not self.days:
+            raise ValueError("a calling window needs at least one day")
+        for state in self.states:
+            if not re.fullmatch(r"[A-Za-z]{2}", state):
+                raise ValueError(f"state {state!r} is not a two-letter code")
 
 
 @dataclass(frozen=True)
@@ -58,14 +98,61 @@ class ConsentPolicy:
     optout_confirmations_allowed: int
     optout_confirmation_source: str
     marketing_consent_source: str
+    calling_windows: list[CallingWindow]
+    calling_windows_source: str
+    max_marketing_per_24h: int
+    frequency_source: str
+    confirmation_minutes: int
+    confirmation_timing_source: str
+    revocation_phrases: list[str]
+    revocation_source: str
     marketing_needs_opt_in: bool = True
     targets: list[Target] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for name in ("withdrawal_words", "help_words"):
+        for name in ("withdrawal_words", "help_words", "revocation_phrases"):
             words = getattr(self, name)
             if not words or not all(w.strip() for w in words):
                 raise ValueError(f"{name} must be a list of words")
+        federal = [day for w in self.calling_windows if not w.states for day in w.days]
+        if sorted(federal, key=WEEKDAYS.index) != list(WEEKDAYS):
+            raise ValueError(
+                "calling_windows: the federal windows (states = []) must give every weekday "
+                "exactly once"
+            )
+        seen: set[tuple[str, str]] = set()
+        for w in self.calling_windows:
+            for state in w.states:
+                for day in w.days:
+                    if (state.upper(), day) in seen:
+                        raise ValueError(f"calling_windows: {state} has two windows on {day}")
+                    seen.add((state.upper(), day))
+        if self.max_marketing_per_24h < 1:
+            raise ValueError("max_marketing_per_24h must be 1 or more")
+        if self.confirmation_minutes < 0:
+            raise ValueError("confirmation_minutes may not be negative")
+
+    def window_rows(self) -> list[tuple]:
+        """One row per (state, ISO weekday): the federal window (state None) and, for each
+        state a window names, that state's window narrowed to the federal one."""
+        federal = {
+            day: (w.starts, w.ends, w.source)
+            for w in self.calling_windows
+            if not w.states
+            for day in w.days
+        }
+        out = []
+        for number, day in enumerate(WEEKDAYS, start=1):
+            starts, ends, _ = federal[day]
+            out.append((None, number, starts, ends, f"{starts}-{ends} (federal)"))
+        for w in self.calling_windows:
+            for state in w.states:
+                for day in w.days:
+                    starts = max(w.starts, federal[day][0])
+                    ends = min(w.ends, federal[day][1])
+                    rule = f"{starts}-{ends} on {day.capitalize()} ({state.upper()})"
+                    out.append((state.upper(), WEEKDAYS.index(day) + 1, starts, ends, rule))
+        return out
 
 
 def policy(ctx: ReportContext) -> ConsentPolicy:
@@ -113,6 +200,39 @@ CONSENT_CHANNELS = Derived("consent_channels", package=__name__)
 PATIENT_FIRST_SEEN = Derived("patient_first_seen", package=__name__)
 
 
+def _load_calling_windows(ctx: ReportContext) -> None:
+    columns = {
+        "state": "VARCHAR",
+        "isodow": "INTEGER",
+        "allowed_from": "TIME",
+        "allowed_until": "TIME",
+        "rule": "VARCHAR",
+    }
+    load_rows(ctx, "calling_windows", columns, policy(ctx).window_rows())
+
+
+def _messaging_params(ctx: ReportContext) -> dict:
+    return {"tz": ctx.timezone}
+
+
+PATIENT_PLACES = Derived("patient_places", package=__name__)
+CALLING_WINDOWS = Derived("calling_windows", build=_load_calling_windows)
+QUIET_HOURS_CHECKED = Derived(
+    "quiet_hours_checked",
+    package=__name__,
+    depends=(CONSENT_MONTH, PATIENT_PLACES, CALLING_WINDOWS),
+    params=_messaging_params,
+)
+FREQUENCY_CHECKED = Derived("frequency_checked", package=__name__, depends=(CONSENT_MONTH,))
+KEYWORD_CONFIRMATIONS = Derived("keyword_confirmations", package=__name__, depends=(CONSENT_MONTH,))
+REVOCATION_CANDIDATES = Derived(
+    "revocation_candidates",
+    package=__name__,
+    depends=(INBOUND_SMS,),
+    params=lambda ctx: {"phrases": policy(ctx).revocation_phrases},
+)
+
+
 def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
     """Per channel (and 'all'): every consent figure of the context's month, in one query."""
     section = policy(ctx)
@@ -142,7 +262,20 @@ def changes_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     )
 
 
-SMS_ONLY = ("consent.missed_keyword_optouts", "consent.help_requests", "consent.help_unanswered")
+SMS_ONLY = (
+    "consent.missed_keyword_optouts",
+    "consent.help_requests",
+    "consent.help_unanswered",
+    "consent.possible_revocations",
+)
+# the calling-hours rule binds texts and calls, not e-mail or mail
+CALLS_AND_TEXTS_ONLY = ("consent.marketing_quiet_hours",)
+MESSAGING_COUNTS = (
+    "marketing_quiet_hours",
+    "marketing_over_frequency",
+    "late_optout_confirmations",
+    "possible_revocations",
+)
 COUNTS = (
     "opt_ins",
     "opt_outs",
@@ -173,15 +306,52 @@ def metric_rows(frame: pd.DataFrame) -> list[MetricRow]:
     return out
 
 
+def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Per channel (and 'all'): the month's figures of the messaging rules, in one query."""
+    section = policy(ctx)
+    return query(
+        ctx,
+        __name__,
+        "messaging_monthly",
+        needs=(
+            QUIET_HOURS_CHECKED,
+            FREQUENCY_CHECKED,
+            KEYWORD_CONFIRMATIONS,
+            REVOCATION_CANDIDATES,
+            CONSENT_CHANNELS,
+        ),
+        params={
+            "period": str(ctx.period),
+            "max_per_24h": section.max_marketing_per_24h,
+            "minutes": section.confirmation_minutes,
+        },
+    )
+
+
+def messaging_rows(frame: pd.DataFrame) -> list[MetricRow]:
+    """Metric rows of the messaging rules, each on the segments its rule applies to."""
+    out: list[MetricRow] = []
+    for name in MESSAGING_COUNTS:
+        metric = f"consent.{name}"
+        for r in frame.itertuples():
+            if metric in SMS_ONLY and r.segment not in ("sms", "all"):
+                continue
+            if metric in CALLS_AND_TEXTS_ONLY and r.segment not in ("sms", "phone", "all"):
+                continue
+            out.append(row(metric, int(getattr(r, name)), r.segment))
+    return out
+
+
 def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every consent metric of metrics.md for the context's period, plus coverage."""
+    """Every consent metric of metrics.md for the context's period, plus coverage and the
+    messaging rules of contract v2."""
     rows = metric_rows(monthly_frame(ctx))
     cov = coverage_frame(ctx, [ctx.period])
     rows += [
         row("consent.marketing_coverage_rate", _none(r.coverage_rate), r.segment)
         for r in cov.itertuples()
     ]
-    return rows
+    return rows + messaging_rows(messaging_frame(ctx))
 
 
 def _none(value):
@@ -255,6 +425,61 @@ def late_optouts(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
+def quiet_hours_messages(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: marketing texts and calls of the month sent in quiet hours, at the
+    patient's local time, with the window allowed where the patient is."""
+    return query(
+        ctx,
+        __name__,
+        "quiet_hours_messages",
+        needs=(QUIET_HOURS_CHECKED,),
+        months=[ctx.period],
+    )
+
+
+def over_frequency_messages(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: marketing messages of the month past the 24-hour limit."""
+    return query(
+        ctx,
+        __name__,
+        "over_frequency_messages",
+        needs=(FREQUENCY_CHECKED, PATIENT_PLACES),
+        params={"tz": ctx.timezone, "max_per_24h": policy(ctx).max_marketing_per_24h},
+        months=[ctx.period],
+    )
+
+
+def late_confirmations(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: keyword opt-outs of the month confirmed later than the policy allows."""
+    return query(
+        ctx,
+        __name__,
+        "late_confirmations",
+        needs=(KEYWORD_CONFIRMATIONS, PATIENT_PLACES),
+        params={"tz": ctx.timezone, "minutes": policy(ctx).confirmation_minutes},
+        months=[ctx.period],
+    )
+
+
+def possible_revocations(ctx: ReportContext) -> pd.DataFrame:
+    """Officer list: the month's replies that may revoke consent in other words and that no
+    opt-out names yet (the text shown as received; the page escapes it)."""
+    return query(
+        ctx,
+        __name__,
+        "possible_revocations",
+        needs=(REVOCATION_CANDIDATES, PATIENT_PLACES),
+        params={"tz": ctx.timezone},
+        months=[ctx.period],
+    )
+
+
+def places_summary(ctx: ReportContext) -> pd.DataFrame:
+    """The month's marketing texts and calls by the patient's time zone and state: how
+    many, and how many in quiet hours (where the local-time rule was judged)."""
+    return query(ctx, __name__, "quiet_hours_places", needs=(QUIET_HOURS_CHECKED,))
+
+
 def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The consent rules of the policy, with their sources, for the report's reader."""
     p = policy(ctx)
@@ -279,6 +504,35 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
                 f"opt-out, none, and at most {p.optout_confirmations_allowed} confirmation",
                 "source": p.marketing_consent_source + "; " + p.optout_confirmation_source,
             },
+            *(
+                {
+                    "rule": "marketing texts and calls only "
+                    f"{w.starts}-{w.ends} ({', '.join(d.capitalize() for d in w.days)}) "
+                    + (
+                        f"in the patient's time zone, for patients in {', '.join(w.states)}"
+                        if w.states
+                        else "in the patient's time zone (else the clinic's), for everyone"
+                    ),
+                    "source": w.source,
+                }
+                for w in p.calling_windows
+            ),
+            {
+                "rule": f"at most {p.max_marketing_per_24h} marketing messages to one patient "
+                "on one channel in any 24 hours",
+                "source": p.frequency_source,
+            },
+            {
+                "rule": "the first confirmation of an SMS keyword opt-out within "
+                f"{p.confirmation_minutes} minutes of the opt-out text",
+                "source": p.confirmation_timing_source,
+            },
+            {
+                "rule": "a reply without a withdrawal word holding any of these phrases (whole "
+                "words, any case, accents ignored) may revoke consent and is reviewed: "
+                + ", ".join(p.revocation_phrases),
+                "source": p.revocation_source,
+            },
         ]
     )
 
@@ -298,28 +552,38 @@ SUMMARY_COLUMNS = {
     "consent.extra_optout_confirmations": "confirmations beyond the one allowed",
     "consent.marketing_coverage_rate": "patients opted in to marketing",
 }
+MESSAGING_COLUMNS = {
+    "consent.marketing_quiet_hours": "marketing in quiet hours (texts and calls)",
+    "consent.marketing_over_frequency": "marketing over the 24-hour limit",
+    "consent.late_optout_confirmations": "keyword opt-outs confirmed late",
+    "consent.possible_revocations": "possible revocations in other words, unreviewed",
+}
 
 
-def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's consent metric rows, one column per channel, 'all' last."""
-    frame = pd.DataFrame([r for r in rows if r["metric"] in SUMMARY_COLUMNS])
+def summary_table(rows: list[MetricRow], columns: dict[str, str] = SUMMARY_COLUMNS) -> pd.DataFrame:
+    """The month's consent metric rows, one column per channel, 'all' last; a figure its
+    rule does not apply to on a channel reads "n/a" there."""
+    frame = pd.DataFrame([r for r in rows if r["metric"] in columns])
     table = frame.pivot(index="metric", columns="segment", values="value")
     channels = sorted(table.columns, key=lambda s: (s == "all", s))
-    table = table.reindex(index=list(SUMMARY_COLUMNS), columns=channels)
+    table = table.reindex(index=list(columns), columns=channels)
+    measured = {(r["metric"], r["segment"]) for r in rows}
 
-    def fmt(metric: str, v) -> str | None:
+    def fmt(metric: str, v, channel: str) -> str | None:
+        if (metric, channel) not in measured:
+            return "n/a"
         if v is None or pd.isna(v):
             return None
         if metric.endswith("_rate"):
             return f"{v:.1%}"
-        if "hours" in metric:
+        if metric.startswith("consent.optout_hours"):
             return f"{v:.1f}"
         return f"{int(v):,}"
 
     out = pd.DataFrame(
-        {c: [fmt(m, table.at[m, c]) for m in table.index] for c in channels},
+        {c: [fmt(m, table.at[m, c], c) for m in table.index] for c in channels},
     )
-    out.insert(0, "figure", [SUMMARY_COLUMNS[m] for m in table.index])
+    out.insert(0, "figure", [columns[m] for m in table.index])
     return out
 
 
@@ -345,4 +609,8 @@ def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         "consent-missed-keyword-optouts": missed_keyword_optouts(ctx),
         "consent-unanswered-help": unanswered_help(ctx),
         "consent-late-optouts": late_optouts(ctx),
+        "consent-quiet-hours": quiet_hours_messages(ctx),
+        "consent-over-frequency": over_frequency_messages(ctx),
+        "consent-late-confirmations": late_confirmations(ctx),
+        "consent-possible-revocations": possible_revocations(ctx),
     }

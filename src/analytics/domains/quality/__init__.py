@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.contract import QUARANTINE_REASONS, TABLES, Table
+from analytics.contract import QUARANTINE_REASONS, TABLES, TABLES_BY_NAME, Table
 from analytics.figures import MetricRow, Trend, rate, row
 from analytics.loading.context import ReportContext
 from analytics.loading.loader import Export, read_hints
@@ -62,7 +62,9 @@ def validation_summary(export: Export) -> pd.DataFrame:
         rows.append(
             {
                 "table": r["table"],
-                "in export": "yes" if r["present"] else "no (optional, read as empty)",
+                "in export": "yes"
+                if r["present"]
+                else f"no ({TABLES_BY_NAME[r['table']].absent_note})",
                 "rows read": r["rows_read"],
                 "rows used": r["rows_used"],
                 "rows quarantined": r["rows_quarantined"],
@@ -74,7 +76,7 @@ def validation_summary(export: Export) -> pd.DataFrame:
         rows.append(
             {
                 "table": log,
-                "in export": "no (an optional log: its figures are not measured)",
+                "in export": f"no ({TABLES_BY_NAME[log].absent_note})",
                 "rows read": None,
                 "rows used": None,
                 "rows quarantined": None,
@@ -127,6 +129,8 @@ def data_problems(ctx: ReportContext) -> dict[str, str]:
     limit = ctx.policy.section(NAME, QualityPolicy).data_problem_rate
     found = {}
     for s in ctx.export.reported_tables():
+        if (not s.present or s.rows_read == 0) and TABLES_BY_NAME[s.table].when_absent:
+            continue  # absent by design: it reads as empty, and its note says what that means
         if not s.present:
             found[s.table] = f"the export has no {s.table} table"
         elif s.rows_read == 0:

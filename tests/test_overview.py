@@ -41,7 +41,7 @@ def test_a_sentence_is_made_from_the_figure_and_follows_it(sample):
     ctx, rows, _ = sample
     first = {t.metric: t.sentence for t in tiles(rows, ctx.policy, NAMES)}
     assert first["consent.marketing_after_optout"] == (
-        "3 marketing messages went to patients who had opted out."
+        "6 marketing messages went to patients who had opted out."
     )
     changed = with_value(rows, "consent.marketing_after_optout", 7)
     again = {t.metric: t.sentence for t in tiles(changed, ctx.policy, NAMES)}
@@ -63,11 +63,13 @@ def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     ranked = needs_action(tiles(rows, ctx.policy, NAMES, history=past))
     assert {t.status for t in ranked} == {"red"}
     # a breach notice past its legal due date (weight 100 in the policy) comes first; then
-    # 5 records opened by a departed member's account (weight 10: 50); then 309 records
-    # against an amber limit of 10 (29.9) before 10 disclosures against 0 (weight 1: 10)
+    # 67 marketing texts in quiet hours against 0 (the 8:45 p.m. campaign, late in New York
+    # and Texas: 67); 5 records opened by a departed member's account (weight 10: 50); then
+    # 309 records against an amber limit of 10 (29.9) before 10 disclosures against 0 (10)
     metrics = [(t.metric, t.segment) for t in ranked]
-    assert metrics[:4] == [
+    assert metrics[:5] == [
         ("incidents.notices_overdue", "all"),
+        ("consent.marketing_quiet_hours", "all"),
         ("access.alerts", "after_termination"),
         ("retention.overdue_disposal", "all"),
         ("disclosures.ba_without_baa", "all"),

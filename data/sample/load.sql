@@ -7,6 +7,7 @@ COPY encounters FROM 'encounters.parquet' (FORMAT 'parquet', compression 'zstd')
 COPY incidents FROM 'incidents.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY messages FROM 'messages.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY notice_acknowledgments FROM 'notice_acknowledgments.parquet' (FORMAT 'parquet', compression 'zstd');
+COPY patients FROM 'patients.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY records FROM 'records.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY requests FROM 'requests.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY restrictions FROM 'restrictions.parquet' (FORMAT 'parquet', compression 'zstd');

@@ -38,6 +38,7 @@ PLANTED_BAD_ROWS: dict[tuple[str, str], int] = {
     ("disclosures", "missing_required"): 1,
     ("disclosures", "unknown_code"): 1,
     ("records", "bad_order"): 1,
+    ("patients", "unknown_code"): 1,
 }
 
 _CFG = """
@@ -90,6 +91,27 @@ WHERE p.first_visit + k * p.gap_days <= p.active_until;
 
 CREATE TEMP TABLE last_visits AS
 SELECT i, max(visit_date) AS last_visit FROM visits GROUP BY i;
+
+-- Where patients are: most in California, some snowbirds in New York, Texas and Florida,
+-- a few in Hawaii and Arizona; for some the zone is not known (the clinic's is used).
+-- Planted: a zone name spelt in lower case, a state in lower case, and one misspelt zone.
+CREATE TEMP TABLE patient_places AS
+WITH placed AS (SELECT i, patient_id, u(i, 'place') AS x FROM patients)
+SELECT patient_id,
+    CASE WHEN x < 0.030 THEN 'NY'
+         WHEN x < 0.045 THEN CASE WHEN u(i, 'scase') < 0.3 THEN 'tx' ELSE 'TX' END
+         WHEN x < 0.048 THEN 'HI' WHEN x < 0.050 THEN 'AZ' WHEN x < 0.053 THEN 'FL'
+         ELSE 'CA' END AS state,
+    CASE WHEN i = 7 THEN 'America/Los_Angles'
+         WHEN x < 0.030 THEN CASE WHEN u(i, 'zcase') < 0.2 THEN 'america/new_york'
+                                  ELSE 'America/New_York' END
+         WHEN x < 0.045 THEN 'America/Chicago'
+         WHEN x < 0.048 THEN 'Pacific/Honolulu'
+         WHEN x < 0.050 THEN 'America/Phoenix'
+         WHEN x < 0.053 THEN 'America/New_York'
+         WHEN x < 0.100 THEN NULL
+         ELSE 'America/Los_Angeles' END AS time_zone
+FROM placed;
 """
 
 # Opt-outs and their life cycle, one row per patient that withdrew on SMS or e-mail.
@@ -130,6 +152,23 @@ SELECT i, patient_id,
         + INTERVAL 7 HOUR + to_seconds(floor(u(i, 'estopt') * 60000)::BIGINT)) AS stop_at,
     to_seconds(floor(60 + 7200 * u(i, 'edelay'))::BIGINT) AS delay
 FROM s WHERE earliest < DATE '2026-10-28';
+
+-- Replies that revoke consent in other words (Spanish and English), from patients who get
+-- only service texts; the officer reviewed about half (an opt-out names the reply).
+CREATE TEMP TABLE revocations AS
+WITH r AS (
+    SELECT p.*, greatest(p.first_visit, DATE '2025-01-01') AS earliest
+    FROM patients p WHERE svc_sms AND NOT sms_marketing AND u(i, 'revoke') < 0.03
+)
+SELECT i, patient_id,
+    loc(earliest + floor(u(i, 'revday') * (DATE '2026-10-31' - earliest))::INTEGER
+        + INTERVAL 10 HOUR + to_seconds(floor(u(i, 'revt') * 30000)::BIGINT)) AS sent_at,
+    pick(i, 'revbody', ['No más mensajes por favor', 'NO MAS', 'Alto', 'Baja',
+        'Ya no quiero recibir mensajes', 'Cancelar por favor', 'Please remove me from your list',
+        'No more texts please', 'Leave me alone', 'Do not text this number']) AS body,
+    u(i, 'revreviewed') < 0.5 AS reviewed,
+    to_seconds(floor(3600 + u(i, 'revlag') * 68400)::BIGINT) AS delay
+FROM r WHERE earliest < DATE '2026-10-31';
 """
 
 _CONSENT = """
@@ -163,6 +202,10 @@ WITH ev AS (
     UNION ALL
     SELECT patient_id, 'email', 'marketing', 'opt_out', 'email_link', stop_at, delay, NULL, 6
     FROM email_stops
+    UNION ALL
+    SELECT patient_id, 'sms', 'marketing', 'opt_out', 'written', sent_at, delay,
+        'M-IN-REV-' || pad(i::VARCHAR, 6, '0'), 7
+    FROM revocations WHERE reviewed
 )
 SELECT 'CE' || pad(row_number() OVER (ORDER BY occurred_at, patient_id, seq)::VARCHAR, 7, '0')
         AS event_id,
@@ -184,7 +227,10 @@ UNION ALL
 SELECT 'CMP-' || strftime(m, '%Y-%m') || '-SMS2', 'sms',
     loc(m::DATE + 23 + floor(u(epoch(m)::BIGINT, 'sms2') * 4)::INTEGER + INTERVAL 11 HOUR)
 FROM range(TIMESTAMP '2025-01-01', TIMESTAMP '2026-11-01', INTERVAL 1 MONTH) t(m)
-WHERE (SELECT sms_campaigns FROM cfg) > 1;
+WHERE (SELECT sms_campaigns FROM cfg) > 1
+UNION ALL
+-- an evening flash sale at 8:45 p.m. Pacific: in time in Los Angeles, too late in New York
+SELECT 'CMP-2026-10-SMS-EVE', 'sms', loc(TIMESTAMP '2026-10-16 20:45:00');
 
 -- What the clinic's messaging system believed at send time: consent honoured only once
 -- processed. Planted: a stale list in 2026-06 and an imported list in 2025-11.
@@ -219,7 +265,14 @@ WITH sms_state AS (
 )
 SELECT patient_id, channel, 'outbound' AS direction, 'marketing' AS purpose, NULL AS body,
     campaign_id, send_at + to_seconds(i % 900) AS sent_at
-FROM (SELECT * FROM sms_targets UNION ALL SELECT * FROM email_targets);
+FROM (SELECT * FROM sms_targets UNION ALL SELECT * FROM email_targets)
+UNION ALL
+-- a burst: three follow-ups to a few patients on the day of October's campaign, the
+-- fourth text in 24 hours
+SELECT patient_id, channel, 'outbound', 'marketing', NULL, campaign_id || '-FOLLOWUP',
+    send_at + to_seconds(i % 900) + k * INTERVAL 2 HOUR
+FROM sms_targets, range(1, 4) r(k)
+WHERE campaign_id = 'CMP-2026-10-SMS' AND u(i, 'burst') < 0.003;
 
 CREATE TEMP TABLE g_messages_unnumbered AS
 SELECT * FROM g_marketing
@@ -235,11 +288,18 @@ UNION ALL
 -- keyword replies (STOP and friends)
 SELECT patient_id, 'sms', 'inbound', NULL, body, NULL, stop_at FROM sms_stops
 UNION ALL
--- opt-out confirmations: one, and a second one for a few
+-- opt-out confirmations: the platform's, within a minute of the STOP (a few slow, up to
+-- 40 minutes), and a second one two hours later for a few
 SELECT s.patient_id, 'sms', 'outbound', 'optout_confirmation', NULL, NULL,
-    s.stop_at + s.delay + INTERVAL 1 MINUTE + (k * INTERVAL 2 HOUR)
+    s.stop_at + CASE WHEN u(s.i, 'slowconf') < 0.03
+            THEN to_seconds(floor(360 + u(s.i, 'slowc') * 2040)::BIGINT)
+            ELSE to_seconds(floor(15 + u(s.i, 'conft') * 45)::BIGINT) END
+        + (k * INTERVAL 2 HOUR)
 FROM sms_stops s, range(0, 2) r(k)
 WHERE NOT s.missed AND s.delay IS NOT NULL AND (k = 0 OR s.extra_confirmation)
+UNION ALL
+-- replies that revoke consent in other words
+SELECT patient_id, 'sms', 'inbound', NULL, body, NULL, sent_at FROM revocations
 UNION ALL
 -- HELP requests, their replies (late or missing for a few) and other replies
 SELECT patient_id, 'sms', 'inbound', NULL, help_body, NULL, help_at FROM (
@@ -263,7 +323,7 @@ SELECT patient_id, 'sms', 'inbound', NULL,
     pick(i, 'ob', ['Thanks!', 'See you then', 'Can I reschedule to Friday?',
         'Is the stopwatch I left in the lobby there?', 'Helpful, thanks!', 'don''t text me',
         'Yes', 'Confirmed', '<b>Running late</b>', '<script>alert(1)</script>',
-        'The weekend works', 'Who is this?']),
+        'The weekend works', 'Who is this?', 'Altogether a lovely visit, thank you']),
     NULL,
     loc(DATE '2025-01-01' + floor(u(i, 'od') * 668)::INTEGER + INTERVAL 10 HOUR
         + to_seconds(floor(u(i, 'ot') * 30000)::BIGINT))
@@ -271,12 +331,15 @@ FROM patients WHERE u(i, 'other') < 0.12;
 
 CREATE TEMP TABLE g_messages AS
 SELECT CASE WHEN s.i IS NOT NULL THEN 'M-IN-STOP-' || pad(s.i::VARCHAR, 6, '0')
+        WHEN v.i IS NOT NULL THEN 'M-IN-REV-' || pad(v.i::VARCHAR, 6, '0')
         ELSE 'M' || pad(row_number() OVER (ORDER BY g.sent_at, g.patient_id, g.channel,
-            g.direction, g.purpose)::VARCHAR, 8, '0') END AS message_id,
+            g.direction, g.purpose, g.campaign_id)::VARCHAR, 8, '0') END AS message_id,
     g.patient_id, g.channel, g.direction, g.purpose, g.body, g.campaign_id, g.sent_at
 FROM g_messages_unnumbered g
 LEFT JOIN sms_stops s ON g.direction = 'inbound' AND s.patient_id = g.patient_id
     AND s.stop_at = g.sent_at AND s.body = g.body
+LEFT JOIN revocations v ON g.direction = 'inbound' AND v.patient_id = g.patient_id
+    AND v.sent_at = g.sent_at AND v.body = g.body
 ORDER BY g.sent_at, g.patient_id, g.channel, g.direction, g.purpose;
 """
 
@@ -857,6 +920,7 @@ _SOURCES = {
     "training": "g_training",
     "access_log": "g_access",
     "encounters": "g_encounters",
+    "patients": "patient_places",
 }
 
 
@@ -934,10 +998,10 @@ def generate_sample(
         con.execute(_BAD_ROWS)
         for table in TABLES:
             cols = ", ".join(f"{ident(c.name)} {c.type}" for c in table.columns)
-            con.execute(f"CREATE TABLE main.{ident(table.name)} ({cols})")
-            con.execute(
-                f"INSERT INTO main.{ident(table.name)} SELECT * FROM {_SOURCES[table.name]}"
-            )
+            # memory.main: the generator's own temp table of patients shares a name
+            target_table = f"memory.main.{ident(table.name)}"
+            con.execute(f"CREATE TABLE {target_table} ({cols})")
+            con.execute(f"INSERT INTO {target_table} SELECT * FROM {_SOURCES[table.name]}")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
         target = tmp / "export"

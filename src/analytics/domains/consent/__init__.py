@@ -132,7 +132,7 @@ class ConsentPolicy:
         if self.confirmation_minutes < 0:
             raise ValueError("confirmation_minutes may not be negative")
 
-    def window_rows(self) -> list[tuple]:
+    def window_rows(self) -> list[tuple[str | None, int, str, str, str]]:
         """One row per (state, ISO weekday): the federal window (state None) and, for each
         state a window names, that state's window narrowed to the federal one."""
         federal = {
@@ -141,7 +141,7 @@ class ConsentPolicy:
             if not w.states
             for day in w.days
         }
-        out = []
+        out: list[tuple[str | None, int, str, str, str]] = []
         for number, day in enumerate(WEEKDAYS, start=1):
             starts, ends, _ = federal[day]
             out.append((None, number, starts, ends, f"{starts}-{ends} (federal)"))
@@ -478,6 +478,21 @@ def places_summary(ctx: ReportContext) -> pd.DataFrame:
     """The month's marketing texts and calls by the patient's time zone and state: how
     many, and how many in quiet hours (where the local-time rule was judged)."""
     return query(ctx, __name__, "quiet_hours_places", needs=(QUIET_HOURS_CHECKED,))
+
+
+def places_note(ctx: ReportContext) -> str:
+    """Where the quiet-hours figures placed patients from, in a sentence for the page."""
+    patients = ctx.export.tables["patients"]
+    if not patients.present:
+        return (
+            "The export has no patients table: every patient is judged in the clinic's time "
+            f"zone ({ctx.timezone}), and no state's narrower window applies."
+        )
+    return (
+        f"Patients are placed by the export's patients table ({patients.rows_used:,} rows used, "
+        f"{patients.rows_quarantined:,} quarantined); a patient it does not place, or "
+        f"places without a time zone, is judged in the clinic's zone ({ctx.timezone})."
+    )
 
 
 def rules_applied(ctx: ReportContext) -> pd.DataFrame:

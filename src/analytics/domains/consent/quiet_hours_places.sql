@@ -1,6 +1,6 @@
 -- The month's marketing texts and calls by where the patient is: zone (the clinic's for a
 -- patient the export does not place) and state, with how many fell in quiet hours.
-SELECT time_zone || CASE WHEN in_clinic_zone THEN ' (clinic''s zone: not placed)' ELSE '' END
+SELECT time_zone || CASE WHEN in_clinic_zone THEN ' (clinic''s zone: none given)' ELSE '' END
         AS time_zone,
     coalesce(state, '') AS state,
     count(*) AS marketing_texts_and_calls,

@@ -5,12 +5,12 @@
 WITH replies AS (
     SELECT inbound.message_id, inbound.patient_id, inbound.sent_at, inbound.body,
         ' ' || regexp_replace(strip_accents(lower(coalesce(inbound.body, ''))),
-                              '[^\p{L}\p{N}]+', ' ', 'g') || ' ' AS words
+                              '[^\pL\pN]+', ' ', 'g') || ' ' AS words
     FROM inbound_sms inbound WHERE inbound.kind <> 'withdrawal'
 ),
 phrases AS (
     SELECT phrase,
-        ' ' || trim(regexp_replace(strip_accents(lower(phrase)), '[^\p{L}\p{N}]+', ' ', 'g'))
+        ' ' || trim(regexp_replace(strip_accents(lower(phrase)), '[^\pL\pN]+', ' ', 'g'))
             || ' ' AS words
     FROM unnest($phrases::VARCHAR[]) t(phrase)
 ),

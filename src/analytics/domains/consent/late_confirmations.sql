@@ -8,7 +8,7 @@ SELECT optout.event_id, optout.patient_id, optout.channel, optout.source_message
              '%Y-%m-%d %H:%M:%S') AS confirmed_local,
     coalesce(place.time_zone, $tz) AS time_zone,
     round(epoch(optout.confirmed_at - optout.requested_at) / 60.0, 1) AS minutes_after,
-    'confirmed within ' || $minutes || ' minutes' AS rule
+    'within ' || $minutes || ' min' AS rule
 FROM keyword_confirmations optout LEFT JOIN patient_places place USING (patient_id)
 WHERE optout.confirmed_at > optout.requested_at + to_minutes($minutes)
   AND in_months(optout.requested_at)

@@ -1,7 +1,7 @@
 """Prove a refactor moved no figure: ``metrics.json`` before and after, month by month.
 
     .venv/bin/python benchmarks/same_figures.py --base REV [--source PATH] [--from 2025-01]
-        [--to 2026-10] [--months 2026-10,2026-03]
+        [--to 2026-10] [--months 2026-10,2026-03] [--added METRIC,METRIC]
 
 Checks out ``REV`` (a commit, branch or tag) in a temporary git worktree, computes the
 ``metrics.json`` document of every month with that revision's code and with the working
@@ -9,6 +9,8 @@ tree's, each in a child process of this same interpreter (the same installed lib
 and compares them whole, apart from ``generated_at``, ``generator`` and ``policy`` (when,
 by which version, and the path and hash of each revision's own shipped policy file, whose
 layout a refactor may change). Prints one line per month and exits 1 if any month differs.
+``--added`` names metrics the change introduced: the base has none of their rows, and they
+are left out of the comparison (every figure the base had must still be identical).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", default="2025-01")
     parser.add_argument("--to", dest="last", default="2026-10")
     parser.add_argument("--months", help="a comma-separated list instead of --from/--to")
+    parser.add_argument("--added", default="", help="metrics new in the change (comma-separated)")
     args = parser.parse_args(argv)
     months = args.months.split(",") if args.months else months_between(args.first, args.last)
     source = Path(args.source).resolve()
@@ -101,13 +104,18 @@ def main(argv: list[str] | None = None) -> int:
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=True
             )
     print(f"source {source}; base {args.base}; {len(months)} months")
+    added = {m for m in args.added.split(",") if m}
     differ = 0
     for p in months:
         a, b = before[p], after[p]
+        assert not [m for m in a["metrics"] if m["metric"] in added], "the base has them"
+        new_rows = len([m for m in b["metrics"] if m["metric"] in added])
+        b = {**b, "metrics": [m for m in b["metrics"] if m["metric"] not in added]}
         same = a == b
         differ += not same
         line = f"{p}  {len(b['metrics']):4d} metric rows  "
         line += "identical" if same else "DIFFERENT"
+        line += f"  (+{new_rows} rows of new metrics)" if added else ""
         print(line)
         if not same:
             old = {(m["metric"], m["segment"]): m["value"] for m in a["metrics"]}

@@ -61,7 +61,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         rows = export.summary_rows()
         hints = read_hints(export)
-        logs = export.absent_logs()
+        additions = export.absent_additions()
     finally:
         export.close()
     print(f"export {export.source} ({export.form})")
@@ -77,8 +77,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{r['table']:<16}{r['rows_read']:>9}{r['rows_used']:>9}"
             f"{r['rows_quarantined']:>13}  {reasons}"
         )
-    for log in logs:
-        print(f"{log:<16}{'(absent: the export has no such log)':>40}")
+    for table in additions:
+        table_spec = TABLES_BY_NAME[table]
+        absent = "the export has no such log" if table_spec.is_log else table_spec.absent_note
+        print(f"{table:<16}  (absent: {absent})")
     for hint in hints:
         print(f"hint: {hint}")
     for s in export.tables.values():

@@ -143,9 +143,21 @@ class Export:
     built: dict[str, Hashable] = field(default_factory=dict, repr=False)
 
     def reported_tables(self) -> list[TableSummary]:
-        """The tables whose rows the data-quality figures count: every table but an
-        absent v2 log (a log the export does not have is not "0 rows": it is not there)."""
-        return [s for s in self.tables.values() if s.present or not TABLES_BY_NAME[s.table].is_log]
+        """The tables whose rows the data-quality figures count: every table but an absent
+        v2 table (a table the export does not have is not "0 rows": it is not there; a v1
+        export's quality figures are the same under contract v2)."""
+        return [
+            s for s in self.tables.values() if s.present or TABLES_BY_NAME[s.table].added_in == 1
+        ]
+
+    def absent_additions(self) -> list[str]:
+        """The v2 tables this export does not have: its logs (their domains report "no
+        log") and tables read as empty (``patients``); each says so in words."""
+        return [
+            s.table
+            for s in self.tables.values()
+            if not s.present and TABLES_BY_NAME[s.table].added_in > 1
+        ]
 
     def absent_logs(self) -> list[str]:
         """The v2 logs this export does not have (their domains report "no log")."""

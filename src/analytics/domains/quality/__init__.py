@@ -72,11 +72,11 @@ def validation_summary(export: Export) -> pd.DataFrame:
                 "balanced": r["rows_read"] == r["rows_used"] + r["rows_quarantined"],
             }
         )
-    for log in export.absent_logs():
+    for table in export.absent_additions():
         rows.append(
             {
-                "table": log,
-                "in export": f"no ({TABLES_BY_NAME[log].absent_note})",
+                "table": table,
+                "in export": f"no ({TABLES_BY_NAME[table].absent_note})",
                 "rows read": None,
                 "rows used": None,
                 "rows quarantined": None,
@@ -101,8 +101,8 @@ def reasons_table() -> pd.DataFrame:
 
 
 def _dated(export: Export) -> list[tuple[Table, str]]:
-    """The export's dated tables (not an absent v2 log), each with its time column quoted."""
-    absent = export.absent_logs()
+    """The export's dated tables (not an absent v2 table), each with its time column quoted."""
+    absent = export.absent_additions()
     return [(t, ident(t.time_column)) for t in TABLES if t.time_column and t.name not in absent]
 
 

@@ -68,3 +68,27 @@ def test_consent_month_tables_follow_the_period(ctx):
     assert set(march["period"]) == {"2026-03"}
     pd.testing.assert_frame_equal(october, again)
     assert not october.drop(columns="period").equals(march.drop(columns="period"))
+
+
+def test_a_back_fill_computes_each_month_once_for_its_figures_and_histories(ctx, monkeypatch):
+    """Two consecutive months of a run: the second's overview history reuses the eleven
+    months the first computed, so only the new month is computed."""
+    from analytics.run import metrics_json
+
+    computed: list[str] = []
+
+    def counting(month):
+        computed.append(str(month.period))
+        return [{"metric": "quality.rows_read", "segment": "all", "value": len(computed)}]
+
+    monkeypatch.setattr(metrics_json, "compute_all", counting)
+    ctx.export.figures.clear()
+    september = replace(ctx, period=Period.parse("2026-09"))
+    october = replace(ctx, period=Period.parse("2026-10"))
+    first = metrics_json.history(september, metrics_json.month_figures(september))
+    year = [str(p) for p in Period.parse("2026-09").trailing(12)]  # 2025-10 to 2026-09
+    assert computed == [year[-1], *year[:-1]]  # the month itself, then its history
+    metrics_json.history(october, metrics_json.month_figures(october))
+    assert computed[12:] == ["2026-10"]  # the other eleven are September's
+    assert first[("quality.rows_read", "all")][-1] == 1  # September, computed first
+    ctx.export.figures.clear()

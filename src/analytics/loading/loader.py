@@ -141,6 +141,9 @@ class Export:
     options: ReadOptions = NO_OPTIONS  # how its text was read (the snapshot reads it so too)
     # derived tables and views built on this connection, with the key each was built for
     built: dict[str, Hashable] = field(default_factory=dict, repr=False)
+    # every metric of a month computed on this connection, by (period, policy's SHA-256):
+    # a run of several months computes each month once, its own and the overview's history
+    figures: dict[tuple[str, str], list] = field(default_factory=dict, repr=False)
 
     def reported_tables(self) -> list[TableSummary]:
         """The tables whose rows the data-quality figures count: every table but an absent

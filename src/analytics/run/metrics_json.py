@@ -27,6 +27,15 @@ def compute_all(ctx: ReportContext) -> list[MetricRow]:
     return rows
 
 
+def month_figures(ctx: ReportContext) -> list[MetricRow]:
+    """Every metric of the context's month, computed once per export and policy: the
+    months of a back-fill share them (a month's history is the eleven before it)."""
+    key = (str(ctx.period), ctx.policy.sha256)
+    if key not in ctx.export.figures:
+        ctx.export.figures[key] = compute_all(ctx)
+    return ctx.export.figures[key]
+
+
 def history(
     ctx: ReportContext, this_month: list[MetricRow], months: int = 12
 ) -> dict[tuple[str, str], list[float | None]]:
@@ -43,7 +52,7 @@ def history(
         elif first is None or period.as_of < first:
             rows = []
         else:
-            rows = compute_all(replace(ctx, period=period))
+            rows = month_figures(replace(ctx, period=period))
         values = {(m["metric"], m["segment"]): m["value"] for m in rows}
         for key in {*series, *values}:
             series.setdefault(key, [None] * (months - 1 - back)).append(values.get(key))

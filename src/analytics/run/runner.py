@@ -311,7 +311,7 @@ def _build_month(
     """Write the month into ``staging``: notebooks, work lists, index, metrics, manifest."""
     generated_at = ctx.generated_at
     progress(f"{ctx.period}: computing metrics")
-    rows = metrics_json.compute_all(ctx)
+    rows = metrics_json.month_figures(ctx)
     doc = metrics_json.document(ctx, rows, generated_at)
     doc["source"]["sha256"] = source_sha256(ctx.export.source)
     progress(f"{ctx.period}: running {len(notebooks)} notebooks")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import re
 import tomllib
 import types
 import typing
@@ -32,6 +33,17 @@ T = TypeVar("T")
 
 class PolicyError(UsageError):
     """A policy file that cannot be used: the message names the file and the key."""
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def check_clocks(section: object, *names: str) -> None:
+    """Refuse a section whose named fields are not times of day written HH:MM."""
+    for name in names:
+        value = getattr(section, name)
+        if not _CLOCK.match(value):
+            raise ValueError(f"{name} {value!r} is not a time written HH:MM")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from analytics.figures import MetricRow, Trend, row
 from analytics.loading.context import ReportContext
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
-from analytics.policy import Target
+from analytics.policy import Target, check_clocks
 
 NAME = "consent"
 # the export tables its figures read: a tile of this domain is no better than they are
@@ -57,7 +57,6 @@ METRICS = (
 METRIC_TABLES: dict[str, tuple[str, ...]] = {"consent.marketing_quiet_hours": ("patients",)}
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: Monday is 1
-_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,7 @@ class CallingWindow:
     source: str = field()
 
     def __post_init__(self) -> None:
-        for name in ("starts", "ends"):
-            if not _CLOCK.match(getattr(self, name)):
-                raise ValueError(f"{name} {getattr(self, name)!r} is not a time written HH:MM")
+        check_clocks(self, "starts", "ends")
         if self.starts >= self.ends:
             raise ValueError(f"the window {self.starts}-{self.ends} ends before it starts")
         if not self.days:
@@ -136,14 +133,11 @@ class ConsentPolicy:
         """One row per (state, ISO weekday): the federal window (state None) and, for each
         state a window names, that state's window narrowed to the federal one."""
         federal = {
-            day: (w.starts, w.ends, w.source)
-            for w in self.calling_windows
-            if not w.states
-            for day in w.days
+            day: (w.starts, w.ends) for w in self.calling_windows if not w.states for day in w.days
         }
         out: list[tuple[str | None, int, str, str, str]] = []
         for number, day in enumerate(WEEKDAYS, start=1):
-            starts, ends, _ = federal[day]
+            starts, ends = federal[day]
             out.append((None, number, starts, ends, f"{starts}-{ends} (federal)"))
         for w in self.calling_windows:
             for state in w.states:
@@ -290,15 +284,24 @@ COUNTS = (
 )
 
 
-def metric_rows(frame: pd.DataFrame) -> list[MetricRow]:
-    """Metric rows for one period's frame (SMS-only metrics: segments sms and all)."""
+def _count_rows(frame: pd.DataFrame, names: tuple[str, ...]) -> list[MetricRow]:
+    """Count metric rows of a period's frame, each on the segments its rule applies to
+    (SMS-only metrics: sms and all; the calling-hours rule: sms, phone and all)."""
     out: list[MetricRow] = []
-    for name in COUNTS:
+    for name in names:
         metric = f"consent.{name}"
         for r in frame.itertuples():
             if metric in SMS_ONLY and r.segment not in ("sms", "all"):
                 continue
+            if metric in CALLS_AND_TEXTS_ONLY and r.segment not in ("sms", "phone", "all"):
+                continue
             out.append(row(metric, int(getattr(r, name)), r.segment))
+    return out
+
+
+def metric_rows(frame: pd.DataFrame) -> list[MetricRow]:
+    """Metric rows for one period's frame (SMS-only metrics: segments sms and all)."""
+    out = _count_rows(frame, COUNTS)
     for name in ("optout_hours_median", "optout_hours_p95"):
         for r in frame.itertuples():
             value = getattr(r, name)
@@ -328,20 +331,6 @@ def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-def messaging_rows(frame: pd.DataFrame) -> list[MetricRow]:
-    """Metric rows of the messaging rules, each on the segments its rule applies to."""
-    out: list[MetricRow] = []
-    for name in MESSAGING_COUNTS:
-        metric = f"consent.{name}"
-        for r in frame.itertuples():
-            if metric in SMS_ONLY and r.segment not in ("sms", "all"):
-                continue
-            if metric in CALLS_AND_TEXTS_ONLY and r.segment not in ("sms", "phone", "all"):
-                continue
-            out.append(row(metric, int(getattr(r, name)), r.segment))
-    return out
-
-
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every consent metric of metrics.md for the context's period, plus coverage and the
     messaging rules of contract v2."""
@@ -351,7 +340,7 @@ def metrics(ctx: ReportContext) -> list[MetricRow]:
         row("consent.marketing_coverage_rate", _none(r.coverage_rate), r.segment)
         for r in cov.itertuples()
     ]
-    return rows + messaging_rows(messaging_frame(ctx))
+    return rows + _count_rows(messaging_frame(ctx), MESSAGING_COUNTS)
 
 
 def _none(value):

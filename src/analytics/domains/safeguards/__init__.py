@@ -16,7 +16,6 @@ An absent log omits the figures that need it: training needs ``workforce`` and
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -26,7 +25,7 @@ from analytics.figures import MetricRow, Trend, rate, row, segment_table
 from analytics.loading.context import ReportContext
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
-from analytics.policy import Target
+from analytics.policy import Target, check_clocks
 
 NAME = "safeguards"
 # the export tables its figures read: a tile of this domain is no better than they are
@@ -64,7 +63,6 @@ METRICS = (
     "access.members_alerted",
     "access.patients_alerted",
 )
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -86,9 +84,7 @@ class SafeguardsPolicy:
     targets: list[Target] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for name in ("day_starts", "day_ends"):
-            if not _CLOCK.match(getattr(self, name)):
-                raise ValueError(f"{name} {getattr(self, name)!r} is not a time written HH:MM")
+        check_clocks(self, "day_starts", "day_ends")
         if not self.required_courses:
             raise ValueError("required_courses is empty")
 

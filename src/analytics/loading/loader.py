@@ -39,6 +39,7 @@ from analytics.contract import (
     Table,
 )
 from analytics.errors import ExportError, UsageError
+from analytics.loading.kept import KeptTable, folder_for, read_kept, write_kept
 from analytics.sql import ident
 
 DUCKDB_MAGIC = b"DUCK"
@@ -102,6 +103,12 @@ class TableSummary:
     absent_columns: list[str] = field(default_factory=list)
     # an absent contract column -> the export's column whose name is a near miss of it
     near_misses: dict[str, str] = field(default_factory=dict)
+    # how its rows were validated: "full", "added" (only rows added since a kept
+    # validation) or "kept" (its file unchanged since); and for keeping it: the table's
+    # columns and types as read, and the sum of its rows' hashes (``_digest``)
+    validated: str = "full"
+    layout: str | None = None
+    digest: str | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -126,6 +133,10 @@ class SourceFiles:
             st = p.stat()
             out[str(p)] = [st.st_size, st.st_mtime_ns]
         return out
+
+    def file_of(self, table: str) -> Path:
+        """The file that holds ``table``."""
+        return self.database or self.files[table]
 
 
 @dataclass
@@ -692,14 +703,93 @@ def _valid_view(con: duckdb.DuckDBPyConnection, table: Table, stored: str) -> No
     )
 
 
-def _validate_table(
-    con: duckdb.DuckDBPyConnection, table: Table, rel, options: ReadOptions = NO_OPTIONS
-) -> TableSummary:
-    summary = TableSummary(table.name, present=rel is not None)
-    if rel is None:
-        _empty_table(con, table)
-        return summary
-    summary.absent_columns, summary.near_misses = _raw_view(con, table, rel)
+def _layout(rel) -> str:
+    """The columns and types of a table as read: another layout is another table."""
+    return json.dumps([[n, str(t)] for n, t in zip(rel.columns, rel.types, strict=True)])
+
+
+def _digest(con: duckdb.DuckDBPyConnection, table: Table, upto: int = 0) -> tuple[int, int, int]:
+    """In one scan: the rows up to row ``upto``, the sum of their hashes, and the sum of
+    every row's hash (a row's hash covers its number and every value as read). The rows up
+    to a number are the rows kept if their count and sum are those kept."""
+    raw = ident("_raw_" + table.name)
+    values = ", ".join(["_row", "_unreadable"] + [ident("_raw_" + c.name) for c in table.columns])
+    n, upto_sum, total = con.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE _row <= $upto),
+            coalesce(sum(h) FILTER (WHERE _row <= $upto), 0), coalesce(sum(h), 0)
+        FROM (SELECT _row, hash({values})::HUGEINT AS h FROM {raw})
+        """,
+        {"upto": upto},
+    ).fetchall()[0]
+    return n, int(upto_sum), int(total)
+
+
+def _id_hash(table: Table) -> str:
+    """SQL for the hash of a raw row's typed id (equal ids, equal hashes)."""
+    return f"hash({_typed_expr(table.column(table.id_column), ident('_raw_' + table.id_column))})"
+
+
+def _find_repeated_hashes(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """``_repeated_hashes``: the id hashes that occur more than once in the table.
+
+    Equal ids have equal hashes, so sorting the ids' 64-bit hashes and comparing neighbours
+    finds every repeated id (plus, rarely, a collision, settled by ``_settle_repeats`` among
+    the stored rows; missing ids share the hash of NULL, and their rows are stored anyway).
+    Sorting hashes is about twice as fast as grouping tens of millions of distinct ids.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _repeated_hashes AS
+        SELECT DISTINCT h FROM (
+            SELECT h, lead(h) OVER (ORDER BY h) AS next_h
+            FROM (SELECT {_id_hash(table)} AS h FROM {ident("_raw_" + table.name)})
+        ) WHERE h = next_h
+        """
+    )
+
+
+def _find_repeated_hashes_since(
+    con: duckdb.DuckDBPyConnection, table: Table, since: int
+) -> list[int]:
+    """``_repeated_hashes`` for the rows after row ``since`` (the rows before it validated
+    already): the new rows' id hashes that occur twice among them or in an old row. Return
+    the old rows that share one (their id is no longer unique: they are validated again)."""
+    raw, h = ident("_raw_" + table.name), _id_hash(table)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _new_hashes AS SELECT {h} AS h FROM {raw} WHERE _row > ?",
+        [since],
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _old_sharing AS
+        SELECT _row, {h} AS h FROM {raw}
+        WHERE _row <= ? AND {h} IN (SELECT h FROM _new_hashes)
+        """,
+        [since],
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _repeated_hashes AS
+        SELECT h FROM _new_hashes GROUP BY h HAVING count(*) > 1
+        UNION SELECT h FROM _old_sharing
+        """
+    )
+    return [r[0] for r in con.execute("SELECT _row FROM _old_sharing ORDER BY 1").fetchall()]
+
+
+def _store_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    options: ReadOptions,
+    rows: str = "true",
+    params: dict | None = None,
+) -> None:
+    """Type the raw rows matching ``rows`` (SQL over ``_row``) in one pass, give each the
+    first of reasons 1-5, and add to ``_stored_<table>`` those that are not clean: rows that
+    break a rule or whose id is in ``_repeated_hashes`` (with the row as read), and rows
+    whose text was trimmed or lower-cased. Every other row is read from the source as it
+    is, by the table's view."""
     raw = ident("_raw_" + table.name)
     raw_names = [ident("_raw_" + c.name) for c in table.columns]
     typed = [
@@ -718,57 +808,73 @@ def _validate_table(
             if c.type == "BOOLEAN" or (c.type == "TIMESTAMPTZ" and options.reads_timestamps)
         ]
     )
-    id_col = ident(table.id_column)
-    id_typed = _typed_expr(table.column(table.id_column), ident("_raw_" + table.id_column))
     stored = ident(f"_stored_{table.name}")
     as_read = ", ".join(
         f"{ident(c.name)} := {n}" for c, n in zip(table.columns, raw_names, strict=True)
     )
-    # Ids that may occur more than once: equal ids have equal hashes, so sorting the ids'
-    # 64-bit hashes and comparing neighbours finds every repeated id (plus, rarely, a
-    # collision, settled below among the stored rows; missing ids share the hash of NULL,
-    # and their rows are stored anyway). Sorting hashes is about twice as fast as grouping
-    # tens of millions of distinct ids.
+    bound = dict(params or {})
+    if any(c.type == "TIMESTAMPTZ" for c in table.columns):  # DuckDB refuses unused ones
+        bound.update(options.params())
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _repeated_hashes AS
-        SELECT DISTINCT h FROM (
-            SELECT h, lead(h) OVER (ORDER BY h) AS next_h
-            FROM (SELECT hash({id_typed}) AS h FROM {raw})
-        ) WHERE h = next_h
-        """
-    )
-    # One pass: typed values and the first of reasons 1-5. Stored: rows that break a rule,
-    # may share an id, or whose text was trimmed or lower-cased (with the row as read for
-    # the first two); every other row is read from the source as it is, by the table's view.
-    con.execute(
-        f"""
-        CREATE TEMP TABLE {stored} AS
+        INSERT INTO {stored}
         WITH t AS (
             SELECT _row, _unreadable, {", ".join(raw_names)}, {", ".join(typed)} FROM {raw}
+            WHERE {rows}
         ),
         c AS (SELECT *, {_reason_expr(table)} AS _reason,
-                     hash({id_col}) IN (SELECT h FROM _repeated_hashes) AS _repeated FROM t)
+                     hash({ident(table.id_column)}) IN (SELECT h FROM _repeated_hashes)
+                     AS _repeated FROM t)
         SELECT _row, _reason, {", ".join(ident(c.name) for c in table.columns)},
             CASE WHEN _reason IS NOT NULL OR _repeated THEN struct_pack({as_read}) END AS _as_read,
             _unreadable
         FROM c
         WHERE _reason IS NOT NULL OR _repeated OR {changed or "false"}
         """,
-        # bound only where a timestamp is typed (DuckDB refuses unused parameters)
+        bound or None,
+    )
+
+
+def _create_stored(con: duckdb.DuckDBPyConnection, table: Table, options: ReadOptions) -> None:
+    """An empty ``_stored_<table>`` of the shape ``_store_rows`` fills."""
+    stored = ident(f"_stored_{table.name}")
+    raw = ident("_raw_" + table.name)
+    typed = ", ".join(
+        f"{_typed_expr(c, ident('_raw_' + c.name), options)} AS {ident(c.name)}"
+        for c in table.columns
+    )
+    as_read = ", ".join(f"{ident(c.name)} := {ident('_raw_' + c.name)}" for c in table.columns)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE {stored} AS
+        SELECT _row, NULL::VARCHAR AS _reason, {typed}, struct_pack({as_read}) AS _as_read,
+            _unreadable
+        FROM {raw} LIMIT 0
+        """,
         (options.params() or None) if any(c.type == "TIMESTAMPTZ" for c in table.columns) else None,
     )
-    # Every row of a repeated id is stored with its row as read: find the ids exactly.
+
+
+def _settle_repeats(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Reasons 6 and 7 among the stored rows that share an id: a later exact copy
+    (``duplicate_row``), or different rows (``conflicting_id``), for every row of the id.
+
+    Every row of a repeated id is stored with its row as read (its hash is repeated), so
+    the ids that occur more than once among those rows are exactly the repeated ids. The
+    reasons are settled afresh each time, so that rows added later settle with the old."""
+    stored = ident(f"_stored_{table.name}")
+    id_col = ident(table.id_column)
+    con.execute(
+        f"UPDATE {stored} SET _reason = NULL WHERE _reason IN ('duplicate_row', 'conflicting_id')"
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _repeated_ids AS
         SELECT {id_col} AS id FROM {stored}
         WHERE _as_read IS NOT NULL AND {id_col} IS NOT NULL
-          AND hash({id_col}) IN (SELECT h FROM _repeated_hashes)
         GROUP BY 1 HAVING count(*) > 1
         """
     )
-    # Reasons 6 and 7 among rows sharing an id: a later exact copy, or different rows.
     con.execute(
         f"""
         UPDATE {stored} SET _reason = d.reason FROM (
@@ -784,6 +890,80 @@ def _validate_table(
         ) d WHERE {stored}._row = d._row
         """
     )
+
+
+def _validate_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    options: ReadOptions,
+    kept: KeptTable | None,
+    keep: bool,
+) -> tuple[str, int | None]:
+    """Fill ``_stored_<table>``: from what was kept when the table is unchanged, from it and
+    the rows added when rows were only added, else from every row. Return which it was
+    (``kept``, ``added``, ``full``) and, when ``keep``, the digest of every row."""
+    if kept is not None and kept.unchanged:
+        con.execute(
+            f"CREATE TEMP TABLE {ident('_stored_' + table.name)} AS "
+            f"SELECT * FROM {ident('_kept_' + table.name)}"
+        )
+        return "kept", kept.digest
+    _create_stored(con, table, options)
+    if kept is not None:
+        n, upto, total = _digest(con, table, kept.rows)
+        if n == kept.rows and upto == kept.digest:
+            _add_rows_since(con, table, options, kept.rows)
+            return "added", total
+    _find_repeated_hashes(con, table)
+    _store_rows(con, table, options)
+    return "full", (_digest(con, table)[2] if keep else None)
+
+
+def _add_rows_since(
+    con: duckdb.DuckDBPyConnection, table: Table, options: ReadOptions, since: int
+) -> None:
+    """Validate the rows after row ``since`` against the kept validation of those before
+    it: the kept stored rows, the new rows, and the old rows whose id a new row repeats."""
+    stored, kept = ident("_stored_" + table.name), ident("_kept_" + table.name)
+    old_sharing = _find_repeated_hashes_since(con, table, since)
+    con.execute(f"INSERT INTO {stored} SELECT * FROM {kept}")
+    if old_sharing:  # stored again with the row as read: their id is repeated now
+        con.execute(
+            f"DELETE FROM {stored} WHERE _as_read IS NULL AND _row IN "
+            "(SELECT _row FROM _old_sharing)"
+        )
+        _store_rows(
+            con,
+            table,
+            options,
+            f"_row IN (SELECT _row FROM _old_sharing) AND _row NOT IN (SELECT _row FROM {stored})",
+        )
+    _store_rows(con, table, options, "_row > $since", {"since": since})
+
+
+def _validate_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    rel,
+    options: ReadOptions = NO_OPTIONS,
+    kept: KeptTable | None = None,
+    keep: bool = False,
+) -> TableSummary:
+    """Validate one table (rows after those ``kept`` validated, when only rows were added)
+    and say what it did; with ``keep``, what a later validation needs to reuse this one."""
+    summary = TableSummary(table.name, present=rel is not None)
+    if rel is None:
+        _empty_table(con, table)
+        return summary
+    summary.absent_columns, summary.near_misses = _raw_view(con, table, rel)
+    summary.layout = _layout(rel)
+    if kept is not None and kept.layout != summary.layout:
+        kept = None
+    summary.validated, digest = _validate_rows(con, table, options, kept, keep)
+    summary.digest = None if digest is None else str(digest)
+    if summary.validated != "kept":
+        _settle_repeats(con, table)
+    stored = ident(f"_stored_{table.name}")
     con.execute(
         f"""
         INSERT INTO quarantine
@@ -792,7 +972,9 @@ def _validate_table(
         """,
         [table.name],
     )
-    summary.rows_read = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
+    summary.rows_read = con.execute(
+        f"SELECT count(*) FROM {ident('_raw_' + table.name)}"
+    ).fetchall()[0][0]
     counted = dict(
         con.execute(
             "SELECT reason, count(*) FROM quarantine WHERE table_name = ? GROUP BY reason",
@@ -946,10 +1128,13 @@ def open_export(
     memory_limit: str | None = None,
     threads: int | None = None,
     options: ReadOptions = NO_OPTIONS,
+    keep_in: Path | None = None,
 ) -> Export:
     """Read and validate an export in any accepted form; raise ExportError if unreadable.
 
-    ``memory_limit`` and ``threads`` cap DuckDB (see ``_connect``).
+    ``memory_limit`` and ``threads`` cap DuckDB (see ``_connect``). With ``keep_in`` (a
+    folder beside the reports), the validation kept there for this export is reused as
+    far as the export is unchanged, and this one is kept (``analytics.loading.kept``).
     """
     path = Path(source).expanduser()
     con = _connect(memory_limit, threads)
@@ -968,9 +1153,19 @@ def open_export(
             "CREATE TABLE quarantine (table_name VARCHAR, reason VARCHAR, "
             "source_row BIGINT, row_json VARCHAR)"
         )
+        kept, reading = {}, json.dumps(asdict(options))
+        if keep_in is not None:
+            keep_in = folder_for(keep_in, path, reading)
+            now = {t: _file_entry(files, fingerprint, t) for t in relations}
+            kept = read_kept(con, keep_in, reading, now)
         summaries = {
-            t.name: _validate_table(con, t, relations.get(t.name), options) for t in TABLES
+            t.name: _validate_table(
+                con, t, relations.get(t.name), options, kept.get(t.name), keep_in is not None
+            )
+            for t in TABLES
         }
+        if keep_in is not None and files.fingerprint() == fingerprint:  # else read mid-change
+            write_kept(con, keep_in, path, reading, _kept_entries(summaries, files, fingerprint))
     except ExportError:
         con.close()
         raise
@@ -987,6 +1182,23 @@ def open_export(
         fingerprint=fingerprint,
         options=options,
     )
+
+
+def _file_entry(files: SourceFiles, fingerprint: dict[str, list[int]], table: str) -> list:
+    """The file holding ``table``: its path, size and modification time (as read)."""
+    path = str(files.file_of(table))
+    return [path, *fingerprint[path]]
+
+
+def _kept_entries(
+    summaries: dict[str, TableSummary], files: SourceFiles, fingerprint: dict[str, list[int]]
+) -> list[tuple[str, int, int, str, list]]:
+    """What ``write_kept`` keeps of each table read: rows, digest, layout, file."""
+    return [
+        (s.table, s.rows_read, int(s.digest), s.layout, _file_entry(files, fingerprint, s.table))
+        for s in summaries.values()
+        if s.present and s.digest is not None and s.layout is not None
+    ]
 
 
 def _quiet(con: duckdb.DuckDBPyConnection) -> None:

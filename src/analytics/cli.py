@@ -16,6 +16,7 @@ import sys
 import tempfile
 import textwrap
 import traceback
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -33,8 +34,16 @@ from analytics.errors import (
 )
 from analytics.loading.context import read_options, resolve_source
 from analytics.loading.loader import open_export, read_hints
+from analytics.paths import reports_dir
 from analytics.period import Period, PeriodError
-from analytics.settings import CONFIG_ENV, CONFIG_NAME, SETTINGS, Settings, load_settings
+from analytics.settings import (
+    CONFIG_ENV,
+    CONFIG_NAME,
+    SETTINGS,
+    VALIDATION_FOLDER,
+    Settings,
+    load_settings,
+)
 
 EPILOG = "exit codes:\n" + "\n".join(
     textwrap.fill(f"{code}  {text}", width=88, initial_indent="  ", subsequent_indent="     ")
@@ -57,7 +66,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    export = open_export(resolve_source(settings.source), options=read_options(settings))
+    export = open_export(
+        resolve_source(settings.source),
+        options=read_options(settings),
+        keep_in=Path(settings.validation_dir),
+    )
     try:
         rows = export.summary_rows()
         hints = read_hints(export)
@@ -65,6 +78,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     finally:
         export.close()
     print(f"export {export.source} ({export.form})")
+    done = [s.validated for s in export.tables.values() if s.present]
+    print(
+        f"validated: {done.count('full')} tables in full, {done.count('added')} only their "
+        f"added rows, {done.count('kept')} unchanged (kept in {settings.validation_dir})"
+    )
     header = f"{'table':<16}{'read':>9}{'used':>9}{'quarantined':>13}  by reason"
     print(header)
     print("-" * len(header))
@@ -114,6 +132,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     limit, notebooks, how to read timestamps) are put in the environment they inherit."""
     given = {name: getattr(args, name, None) for name in SETTINGS}
     settings = load_settings(given, args.config)
+    if not settings.validation_dir:  # kept beside the reports, for every command and kernel
+        out = Path(settings.out) if settings.out else reports_dir()
+        values = {**settings.values, "validation_dir": str(out / VALIDATION_FOLDER)}
+        settings = replace(settings, values=values)
     for name, setting in SETTINGS.items():
         if setting.inherited and settings.values[name]:
             os.environ[SETTINGS[name].env(name)] = str(settings.values[name])
@@ -121,7 +143,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from analytics.paths import reports_dir
     from analytics.run.notebooks import Timeouts
     from analytics.run.runner import run_months, terminal_progress
 
@@ -144,7 +165,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_accounting(args: argparse.Namespace) -> int:
     from analytics.domains.disclosures.accounting import accounting, default_output, parse_as_of
-    from analytics.paths import reports_dir
     from analytics.presentation.accounting import render_accounting
     from analytics.registry import load_policy, open_for_date
 
@@ -198,7 +218,6 @@ def _write_document(out: Path, page: str, summary: str) -> None:
 
 def _cmd_breach_log(args: argparse.Namespace) -> int:
     from analytics.domains.incidents.breach_log import breach_log, default_output, last_record
-    from analytics.paths import reports_dir
     from analytics.presentation.breach_log import render_breach_log
     from analytics.registry import load_policy, open_for_date
 

@@ -29,6 +29,7 @@ from typing import Any
 from analytics.errors import UsageError
 
 CONFIG_NAME = "analytics.toml"
+VALIDATION_FOLDER = ".validation"  # in the reports folder: each export's kept validation
 CONFIG_ENV = "ANALYTICS_CONFIG"
 
 
@@ -50,6 +51,14 @@ SETTINGS: dict[str, Setting] = {
     "source": Setting(str, None, "the export to read (default: the shipped sample)", True),
     "policy": Setting(str, None, "the policy TOML (default: the shipped policy)", True),
     "out": Setting(str, None, "the reports folder (default: reports/)", True),
+    "validation_dir": Setting(
+        str,
+        None,
+        "where each export's validation is kept for reuse (the command's default: "
+        f"{VALIDATION_FOLDER} in the reports folder)",
+        True,
+        inherited=True,
+    ),
     "notebooks": Setting(
         str, None, "the report notebooks (default: the suite's)", True, inherited=True
     ),

@@ -141,10 +141,14 @@ ENCODINGS = {
 
 
 def open_source(source: Path, options: ReadOptions | None = None) -> Export:
-    """Open the export; read the monthly run's validated snapshot when it is of this source."""
+    """Open the export; read the monthly run's validated snapshot when it is of this source,
+    else validate it, reusing the validation kept in ``validation_dir`` when one is set
+    (the command sets it beside the reports; a workspace's notebooks have it too)."""
     handed = os.environ.get(VALIDATED_ENV, "")
     if "\n" in handed:
         for_source, validated = handed.split("\n", 1)
         if Path(for_source) == source.resolve() and Path(validated).is_dir():
             return open_validated(Path(validated))
-    return open_export(source, options=options or read_options())
+    settings = load_settings()
+    keep_in = Path(settings.validation_dir) if settings.validation_dir else None
+    return open_export(source, options=options or read_options(settings), keep_in=keep_in)

@@ -64,6 +64,8 @@ def _toml(settings: Settings) -> str:
         value = settings.values.get(name)
         if value:
             lines.append(f"{name} = {json.dumps(str(value))}")
+    if settings.validation_dir:  # the run's kept validation: a notebook opens at once
+        lines.append(f"validation_dir = {json.dumps(str(Path(settings.validation_dir)))}")
     return "\n".join(lines) + "\n"
 
 

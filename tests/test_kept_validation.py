@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -244,3 +245,34 @@ def test_the_kept_validation_is_owner_only_and_a_damaged_one_is_ignored(exports,
     finally:
         export.close()
         full.close()
+
+
+def test_a_notebook_of_the_run_reads_the_figures_the_run_computed(tmp_path):
+    """The run keeps the month's figures in its snapshot; a notebook opening the snapshot
+    shows those (here a planted value proves it did not compute its own)."""
+    from analytics.domains import requests
+    from analytics.loading.loader import open_validated, write_figures
+
+    source = open_export(sample_path())
+    source.write_validated(tmp_path / "snap")
+    source.close()
+    run = open_validated(tmp_path / "snap")
+    ctx = ReportContext(run, load_policy(None), Period(2026, 10), "leadership", datetime.now(UTC))
+    computed = requests.metrics(ctx)
+    key = next(k for k in run.figures if k[0].endswith("requests.metrics"))
+    run.figures[key] = [{"metric": "requests.planted", "segment": "all", "value": 1}]
+    write_figures(run)
+    run.close()
+    kernel = open_validated(tmp_path / "snap")
+    try:
+        nb_ctx = ReportContext(
+            kernel, load_policy(None), Period(2026, 10), "officer", datetime.now(UTC)
+        )
+        assert requests.metrics(nb_ctx) == [
+            {"metric": "requests.planted", "segment": "all", "value": 1}
+        ]
+        september = requests.metrics(replace(nb_ctx, period=Period(2026, 9)))
+        assert "requests.planted" not in {r["metric"] for r in september}  # computed
+        assert {r["metric"] for r in september} == {r["metric"] for r in computed}
+    finally:
+        kernel.close()

@@ -35,7 +35,14 @@ def test_to_csv_neutralises_headers_and_cells_and_keeps_numbers():
     assert text.splitlines() == ["'=x,n", "'=1+1,-3", "ok,4", ",5"]
 
 
-OFFICER = SimpleNamespace(for_officer=True)
+def officer() -> SimpleNamespace:
+    """The officer's context, over an export whose month has computed nothing yet."""
+    export = SimpleNamespace(figures={})
+    return SimpleNamespace(
+        for_officer=True, period="2026-10", policy=SimpleNamespace(sha256="p"), export=export
+    )
+
+
 LEADERSHIP = SimpleNamespace(for_officer=False)
 
 
@@ -53,7 +60,7 @@ def test_a_work_list_holds_every_row_and_its_csv():
             "note": ["=HYPERLINK(1)"] + ["<b>x</b>"] * 249,
         }
     )
-    page = work_list(OFFICER, lambda ctx: frame, "Due", "retention-destruction-queue").data
+    page = work_list(officer(), lambda ctx: frame, "Due", "retention-destruction-queue").data
     assert page.count("<tr>") == 251  # the header and every row, not 200
     assert "R0<" in page and "R249<" in page
     # text left, numbers right (sortable by value), dates without a midnight time
@@ -70,7 +77,7 @@ def test_a_work_list_holds_every_row_and_its_csv():
     )
     assert base64.b64decode(data).decode() == to_csv(frame)
     assert "'=HYPERLINK(1)" in to_csv(frame)
-    assert "none" in work_list(OFFICER, lambda ctx: frame.head(0), "Due", "x").data
+    assert "none" in work_list(officer(), lambda ctx: frame.head(0), "Due", "x").data
 
 
 def test_a_list_longer_than_a_page_can_hold_says_where_the_rest_is(monkeypatch):
@@ -78,7 +85,7 @@ def test_a_list_longer_than_a_page_can_hold_says_where_the_rest_is(monkeypatch):
 
     monkeypatch.setattr(page_module, "INTERACTIVE_ROWS", 5)
     frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(8)]})
-    page = page_module.work_list(OFFICER, lambda ctx: frame, "Due", "q").data
+    page = page_module.work_list(officer(), lambda ctx: frame, "Due", "q").data
     assert "8 rows, the first 5 shown here and in the download" in page
     assert "officer/worklists/q.csv of the monthly run" in page
     assert "R4<" in page and "R5<" not in page
@@ -91,3 +98,17 @@ def test_work_list_for_leadership_is_empty_and_never_computed():
         raise AssertionError("an officer's list was computed for leadership")
 
     assert work_list(LEADERSHIP, must_not_run, "Due", "x").data == ""
+
+
+def test_a_work_list_the_run_computed_is_shown_not_computed_again():
+    """The monthly run computes the lists (for their CSV files) before the notebooks run;
+    a notebook's page shows the run's list instead of computing it a second time."""
+    from analytics.loading.context import remember
+    from analytics.presentation.page import work_list
+
+    def must_not_run(ctx):
+        raise AssertionError("the run's list was computed again")
+
+    ctx = officer()
+    remember(ctx, "work list q", pd.DataFrame({"record_id": ["R-FROM-THE-RUN"]}))
+    assert "R-FROM-THE-RUN<" in work_list(ctx, must_not_run, "Due", "q").data

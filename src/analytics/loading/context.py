@@ -6,11 +6,15 @@ read everything they need from it.
 
 from __future__ import annotations
 
+import copy
+import functools
 import html
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics import __version__
@@ -22,6 +26,7 @@ from analytics.policy import Policy
 from analytics.settings import Settings, load_settings
 
 AUDIENCES = ("leadership", "officer")
+T = TypeVar("T")
 
 
 @dataclass
@@ -152,3 +157,31 @@ def open_source(source: Path, options: ReadOptions | None = None) -> Export:
     settings = load_settings()
     keep_in = Path(settings.validation_dir) if settings.validation_dir else None
     return open_export(source, options=options or read_options(settings), keep_in=keep_in)
+
+
+def month_figure(ctx: ReportContext, what: str, compute: Callable[[], T]) -> T:
+    """``compute()``, done once per export, month and policy: the monthly run computes a
+    month's figures once, for metrics.json, the overview's history, the work lists and,
+    through its snapshot, for every notebook. A copy is returned, so a caller that
+    changes it changes nothing for the next."""
+    key = (what, str(ctx.period), ctx.policy.sha256)
+    if key not in ctx.export.figures:
+        ctx.export.figures[key] = compute()
+    return copy.deepcopy(ctx.export.figures[key])
+
+
+def remember(ctx: ReportContext, what: str, value: object) -> None:
+    """Keep a figure of the month computed otherwise, for ``month_figure`` to find."""
+    ctx.export.figures[(what, str(ctx.period), ctx.policy.sha256)] = value
+
+
+def per_month(fn: Callable[[ReportContext], T]) -> Callable[[ReportContext], T]:
+    """A domain's figures of a month (``metrics``, ``trends``) computed once: see
+    ``month_figure``."""
+    what = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def once(ctx: ReportContext) -> T:
+        return month_figure(ctx, what, lambda: fn(ctx))
+
+    return once

@@ -22,12 +22,14 @@ import csv
 import difflib
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
 from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -44,6 +46,7 @@ from analytics.sql import ident
 
 DUCKDB_MAGIC = b"DUCK"
 VALIDATION_FILE = "validation.duckdb"
+FIGURES_FILE = "figures.pickle"  # a snapshot's figures the run computed (``write_figures``)
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,11 @@ class Export:
     options: ReadOptions = NO_OPTIONS  # how its text was read (the snapshot reads it so too)
     # derived tables and views built on this connection, with the key each was built for
     built: dict[str, Hashable] = field(default_factory=dict, repr=False)
-    # every metric of a month computed on this connection, by (period, policy's SHA-256):
-    # a run of several months computes each month once, its own and the overview's history
-    figures: dict[tuple[str, str], list] = field(default_factory=dict, repr=False)
+    # a month's figures computed on this connection, by (what, period, policy's SHA-256)
+    # (``context.per_month``): a run computes each once, for itself, the overview's history
+    # and, through the snapshot's ``FIGURES_FILE``, for its notebooks
+    figures: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)
+    snapshot: Path | None = None  # the snapshot folder this export was opened from
 
     def reported_tables(self) -> list[TableSummary]:
         """The tables whose rows the data-quality figures count: every table but an absent
@@ -283,7 +288,35 @@ def open_validated(directory: Path) -> Export:
     except BaseException:
         con.close()
         raise
-    return Export(con=con, source=Path(source), form=form, tables=tables, options=options)
+    return Export(
+        con=con,
+        source=Path(source),
+        form=form,
+        tables=tables,
+        options=options,
+        figures=_read_figures(directory),
+        snapshot=directory,
+    )
+
+
+def write_figures(export: Export) -> None:
+    """Keep the figures computed so far in the snapshot the export was opened from, for
+    the notebooks that open it next (written beside and renamed into place)."""
+    if export.snapshot is None:
+        return
+    partial = export.snapshot / f".{FIGURES_FILE}"
+    with partial.open("wb") as f:
+        pickle.dump(export.figures, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, export.snapshot / FIGURES_FILE)
+
+
+def _read_figures(directory: Path) -> dict:
+    """The figures the run kept in its snapshot (its own owner-only folder), if any."""
+    try:
+        with (directory / FIGURES_FILE).open("rb") as f:
+            return pickle.load(f)
+    except FileNotFoundError:
+        return {}
 
 
 # --------------------------------------------------------------------------- sources

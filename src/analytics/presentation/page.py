@@ -10,7 +10,7 @@ from IPython.display import HTML, display
 
 from analytics.errors import AnalyticsError
 from analytics.figures import MetricRow
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, month_figure
 from analytics.presentation.worklist import INTERACTIVE_ROWS, worklist_html
 
 # inline styles: the message must read the same in JupyterLab and in any saved page
@@ -105,7 +105,7 @@ def work_list(
     """
     if not ctx.for_officer:
         return HTML("")
-    frame = make(ctx)
+    frame = month_figure(ctx, f"work list {name}", lambda: make(ctx))  # the run's, if it ran
     if frame.empty:
         return note(f"{caption}: none.")
     if len(frame) <= INTERACTIVE_ROWS:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from analytics import __version__
 from analytics.figures import MetricRow, Trend
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, month_figure
 from analytics.loading.loader import TableSummary
 from analytics.period import export_span
 from analytics.registry import DOMAINS
@@ -30,10 +30,7 @@ def compute_all(ctx: ReportContext) -> list[MetricRow]:
 def month_figures(ctx: ReportContext) -> list[MetricRow]:
     """Every metric of the context's month, computed once per export and policy: the
     months of a back-fill share them (a month's history is the eleven before it)."""
-    key = (str(ctx.period), ctx.policy.sha256)
-    if key not in ctx.export.figures:
-        ctx.export.figures[key] = compute_all(ctx)
-    return ctx.export.figures[key]
+    return month_figure(ctx, "metrics.json", lambda: compute_all(ctx))
 
 
 def history(

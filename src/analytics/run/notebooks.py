@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
@@ -251,15 +252,61 @@ def _running_cell(output: Path) -> tuple[int | None, str]:
     return index, (cells[index].source.strip().splitlines() or [""])[0]
 
 
+class WarmKernel:
+    """One kernel that runs several notebooks in turn: the suite, pandas, Plotly and
+    DuckDB are imported once, not once per notebook. Between two notebooks its namespace
+    is cleared (``%reset -f``), so a notebook sees nothing of the one before; its own
+    output goes to ``log``."""
+
+    def __init__(self, kernel: str, log: Path) -> None:
+        self.kernel = kernel
+        self.manager = _manager_logging_to(log)(kernel_name=kernel)
+        self.used = False
+
+    def clear(self) -> None:
+        """Clear what the last notebook left in the kernel (names, output history)."""
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=60)
+            reply = run_sync(client.execute_interactive)(
+                "get_ipython().run_line_magic('reset', '-f'); __import__('gc').collect()",
+                store_history=False,
+                timeout=60,
+                output_hook=lambda _: None,
+            )
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            raise RunError(f"the kernel could not be cleared between notebooks: {reply}")
+
+    def close(self) -> None:
+        if self.manager.has_kernel:
+            run_sync(self.manager.shutdown_kernel)(now=True)
+
+
 def execute(
-    notebook: Path, output: Path, parameters: dict, kernel: str, timeouts: Timeouts
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    kernel: str,
+    timeouts: Timeouts,
+    warm: WarmKernel | None = None,
 ) -> nbformat.NotebookNode:
-    """Run one notebook with Papermill; raise RunError naming the failing cell.
+    """Run one notebook with Papermill (in ``warm``'s kernel when given, else its own);
+    raise RunError naming the failing cell.
 
     A kernel that never became ready raises ``KernelStartError``; a cell that runs past
     ``timeouts.cell`` seconds, or a kernel that dies, is a ``RunError``.
     """
     started: list[bool] = []
+    if warm is not None:
+        if warm.used:
+            warm.clear()
+        warm.used = True
+        kernel_kw: dict = {"km": warm.manager}
+    else:
+        kernel_kw = {"kernel_manager_class": _manager_logging_to(output.with_suffix(".kernel.log"))}
     try:
         return papermill.execute_notebook(
             str(notebook),
@@ -269,10 +316,10 @@ def execute(
             cwd=str(notebook.parent),
             progress_bar=False,
             log_output=False,
-            kernel_manager_class=_manager_logging_to(output.with_suffix(".kernel.log")),
             start_timeout=timeouts.start,
             execution_timeout=timeouts.cell,
             on_notebook_start=lambda **_: started.append(True),
+            **kernel_kw,
         )
     except papermill.PapermillExecutionError as e:
         first = (e.source or "").strip().splitlines()[:1] or [""]
@@ -296,8 +343,25 @@ def execute(
         raise
 
 
+def build_group(
+    notebooks: list[Path], folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
+) -> list[NotebookResult]:
+    """Build several notebooks' pages in turn, in one warm kernel (``WarmKernel``) whose
+    output goes to ``officer/<first notebook>.kernel.log``."""
+    warm = WarmKernel(kernel, folder / "officer" / f"{notebooks[0].stem}.kernel.log")
+    try:
+        return [build_pages(nb, folder, parameters, kernel, timeouts, warm) for nb in notebooks]
+    finally:
+        warm.close()
+
+
 def build_pages(
-    notebook: Path, folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
+    notebook: Path,
+    folder: Path,
+    parameters: dict,
+    kernel: str,
+    timeouts: Timeouts,
+    warm: WarmKernel | None = None,
 ) -> NotebookResult:
     """Execute one notebook for the officer and render both of its pages into ``folder``.
 
@@ -308,7 +372,9 @@ def build_pages(
     started = time.monotonic()
     officer = folder / "officer"
     executed = officer / notebook.name
-    node = execute(notebook, executed, {**parameters, "audience": "officer"}, kernel, timeouts)
+    node = execute(
+        notebook, executed, {**parameters, "audience": "officer"}, kernel, timeouts, warm
+    )
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
     leadership_page = render_html(node, drop_tags=(OFFICER_TAG,), css_href=PAGE_CSS)

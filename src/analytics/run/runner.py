@@ -20,16 +20,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 
 from analytics.errors import OutputError, RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
-from analytics.loading.loader import open_validated
+from analytics.loading.loader import open_validated, write_figures
 from analytics.paths import notebooks_dir
 from analytics.period import Period, PeriodError, check_covered, has_ended
 from analytics.presentation import charts, index
@@ -39,7 +38,7 @@ from analytics.run.notebooks import (
     KernelStartError,
     NotebookResult,
     Timeouts,
-    build_pages,
+    build_group,
     ensure_kernel,
     report_notebooks,
     write_page_css,
@@ -74,15 +73,16 @@ def terminal_progress() -> Progress:
 
 
 def _build_with_retry(
-    notebook: Path, folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
-) -> NotebookResult:
-    """Build one notebook's pages; start its kernel a second time if the first did not."""
+    group: list[Path], folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
+) -> list[NotebookResult]:
+    """Build a group of notebooks' pages in one kernel; start it a second time if the
+    first did not start."""
     try:
-        return build_pages(notebook, folder, parameters, kernel, timeouts)
+        return build_group(group, folder, parameters, kernel, timeouts)
     except KernelStartError:
         time.sleep(0.5 + random.random())
     try:
-        return build_pages(notebook, folder, parameters, kernel, timeouts)
+        return build_group(group, folder, parameters, kernel, timeouts)
     except KernelStartError as e:
         raise RunError(str(e)) from None
 
@@ -95,25 +95,28 @@ def execute_all(
     progress: Progress,
     timeouts: Timeouts,
 ) -> list[NotebookResult]:
-    """Run every notebook into ``folder``, up to ``jobs`` at once; raise on the first failure."""
+    """Run every notebook into ``folder``: ``jobs`` kernels at once, each running its
+    share of the notebooks in turn (imports are paid once per kernel, not per notebook);
+    raise on the first failure."""
     kernel = ensure_kernel()
     (folder / "officer").mkdir(mode=0o700, exist_ok=True)
     results: dict[str, NotebookResult] = {}
     jobs = max(1, min(jobs, len(notebooks)))
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    groups = [notebooks[i::jobs] for i in range(jobs)]
+    # threads: each only talks to its kernel and renders pages (a process each would
+    # import the notebook machinery again, seconds of CPU on a small machine)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebooks")
     futures: dict = {}
     try:
         futures = {
-            pool.submit(_build_with_retry, nb, folder, parameters, kernel, timeouts): nb
-            for nb in notebooks
+            pool.submit(_build_with_retry, group, folder, parameters, kernel, timeouts): group
+            for group in groups
         }
-        for done, future in enumerate(as_completed(futures), start=1):
-            nb = futures[future]
-            results[nb.name] = future.result()
-            progress(f"[{done}/{len(notebooks)}] {nb.name} done")
-            log.info(
-                "%s: %s done in %.1f s", parameters["period"], nb.name, results[nb.name].seconds
-            )
+        for future in as_completed(futures):
+            for page in future.result():
+                results[page.executed.name] = page
+                progress(f"[{len(results)}/{len(notebooks)}] {page.executed.name} done")
+                log.info("%s: %s done in %.1f s", parameters["period"], page.name, page.seconds)
     except BaseException as e:
         for f in futures:
             f.cancel()
@@ -213,14 +216,14 @@ def remove_leftovers(out: Path, period: Period) -> None:
 
 
 @contextmanager
-def _snapshot(ctx: ReportContext, staging: Path):
-    """Snapshot the validated export for this month and yield a context reading it.
+def snapshot(ctx: ReportContext, out: Path):
+    """Snapshot the validated export in ``out`` and yield a context reading it.
 
-    The runner and every notebook read the snapshot (the source's files copied as they
-    are, with the validation's results), so none validates again and a source replaced or
-    deleted mid-run changes nothing.
+    The runner and every notebook of every month of the run read the snapshot (the
+    source's files copied as they are, with the validation's results), so none validates
+    again and a source replaced or deleted mid-run changes nothing.
     """
-    folder = Path(tempfile.mkdtemp(prefix=".validated-", dir=staging.parent))
+    folder = Path(tempfile.mkdtemp(prefix=".validated-", dir=out))
     in_use = (folder / IN_USE).open("w")
     fcntl.flock(in_use, fcntl.LOCK_EX)
     previous = os.environ.get(VALIDATED_ENV)
@@ -266,8 +269,12 @@ def run_month(
     progress: Progress = _quiet,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     partial: bool = False,
+    snapshotted: bool = False,
 ) -> MonthResult:
-    """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing."""
+    """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing.
+
+    ``snapshotted``: the context already reads a snapshot of the export (``snapshot``),
+    as the months of ``run_months`` share one; else this month takes its own."""
     check_period(ctx, partial)
     notebooks = notebooks if notebooks is not None else report_notebooks()
     if not notebooks:
@@ -286,7 +293,7 @@ def run_month(
         remove_leftovers(out, ctx.period)
         staging = Path(tempfile.mkdtemp(prefix=f".{ctx.period}-", dir=out))
         try:
-            with _snapshot(ctx, staging) as month:
+            with nullcontext(ctx) if snapshotted else snapshot(ctx, out) as month:
                 month = replace(month, generated_at=generated_at)
                 pages = _build_month(
                     month, staging, notebooks, parameters, jobs, progress, timeouts
@@ -314,24 +321,33 @@ def _build_month(
     rows = metrics_json.month_figures(ctx)
     doc = metrics_json.document(ctx, rows, generated_at)
     doc["source"]["sha256"] = source_sha256(ctx.export.source)
-    progress(f"{ctx.period}: running {len(notebooks)} notebooks")
-    try:
-        pages = execute_all(notebooks, staging, parameters, jobs, progress, timeouts)
-    except RunError as e:
-        kept = _keep_failed(staging, staging.parent, ctx.period)
-        where = f"\n  failed notebooks kept in {kept}" if kept else ""
-        raise RunError(f"{e}{where}") from None
     write_work_lists(ctx, staging / "officer" / "worklists")
+    trends = metrics_json.all_trends(ctx)
+    write_figures(ctx.export)  # the notebooks read the month's figures, not compute them
+    progress(f"{ctx.period}: running {len(notebooks)} notebooks")
+    with ThreadPoolExecutor(1) as meanwhile:
+        # the overview's history (last month, the change, the sparklines) is computed
+        # while the notebooks run: they do not need it, and this process would only wait
+        past = meanwhile.submit(metrics_json.history, ctx, rows)
+        try:
+            pages = execute_all(notebooks, staging, parameters, jobs, progress, timeouts)
+        except RunError as e:
+            kept = _keep_failed(staging, staging.parent, ctx.period)
+            where = f"\n  failed notebooks kept in {kept}" if kept else ""
+            raise RunError(f"{e}{where}") from None
+        finally:
+            past.cancel()
+        history = past.result()
     reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
-    figures = [charts.trend_figure(t) for t in metrics_json.all_trends(ctx)]
-    past = metrics_json.history(ctx, rows)  # last month, the change, the sparklines
-    page = index.render_index(ctx, rows, figures, reports, generated_at, past)
+    figures = [charts.trend_figure(t) for t in trends]
+    page = index.render_index(ctx, rows, figures, reports, generated_at, history)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
     write_page_css(staging)  # and the one copy of their style sheet
     (staging / "index.html").write_text(page, encoding="utf-8")
-    # the board pack's page, for US Letter and for A4
-    if print_pdf(staging / "index.html", staging / "index.pdf"):
-        print_pdf(staging / "index.html", staging / "index-a4.pdf", paper="A4")
+    # the board pack's page, for US Letter and for A4, printed at once
+    with ThreadPoolExecutor(2) as printing:
+        printing.submit(print_pdf, staging / "index.html", staging / "index.pdf")
+        printing.submit(print_pdf, staging / "index.html", staging / "index-a4.pdf", paper="A4")
     (staging / "metrics.json").write_text(
         json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -396,10 +412,20 @@ def run_months(
         ]
         for month in months:
             check_period(month, partial)
-        return [
-            run_month(month, out, jobs=jobs, progress=progress, timeouts=timeouts, partial=partial)
-            for month in months
-        ]
+        out.mkdir(parents=True, exist_ok=True)
+        with snapshot(ctx, out) as snap:  # one for every month: they share its figures
+            return [
+                run_month(
+                    replace(snap, period=month.period),
+                    out,
+                    jobs=jobs,
+                    progress=progress,
+                    timeouts=timeouts,
+                    partial=partial,
+                    snapshotted=True,
+                )
+                for month in months
+            ]
     finally:
         ctx.export.close()
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -331,6 +331,7 @@ def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every consent metric of metrics.md for the context's period, plus coverage and the
     messaging rules of contract v2."""
@@ -599,6 +600,7 @@ def trend_frame(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     return frame.merge(cov, on=["period", "segment"], how="left")
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Opt-ins, opt-outs and marketing coverage per month, trailing twelve months."""
     months = ctx.period.trailing(12)

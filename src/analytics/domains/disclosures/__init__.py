@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.contract import DISCLOSURES
 from analytics.figures import MetricRow, Trend, row, segment_table
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -95,6 +95,7 @@ COUNTS = (
 )
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every disclosure metric of metrics.md for the context's period."""
     frame = monthly_frame(ctx, [ctx.period])
@@ -187,6 +188,7 @@ def notice_conflict(rows: list[MetricRow]) -> str:
     )
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Disclosures by recipient type, trailing twelve months."""
     months = ctx.period.trailing(12)

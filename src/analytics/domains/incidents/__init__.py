@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
 from analytics.figures import MetricRow, Trend, rate, row, segment_table
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -182,6 +182,7 @@ def incidents_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     )
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every incidents metric of the spec for the context's period; none without a log."""
     if not has_log(ctx):
@@ -353,6 +354,7 @@ def categories_table(rows: list[MetricRow]) -> pd.DataFrame:
     return table.astype({c: "Int64" for c in CATEGORY_COLUMNS.values()})
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Notices overdue at each month end, by kind, trailing twelve months; none without
     a log."""

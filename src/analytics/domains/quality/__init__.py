@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics.contract import QUARANTINE_REASONS, TABLES, TABLES_BY_NAME, Table
 from analytics.figures import MetricRow, Trend, rate, row
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.loader import Export, read_hints
 from analytics.period import Period
 from analytics.policy import Target
@@ -191,6 +191,7 @@ def quarantined_rows(export: Export, limit: int = 50) -> pd.DataFrame:
     return export.con.execute(read_sql(__name__, "quarantined_rows"), {"limit": limit}).df()
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Data-quality metric rows: per table and pooled rows read, used and quarantined."""
     out = []
@@ -232,6 +233,7 @@ def monthly_rows(export: Export, timezone: str, periods: list[Period]) -> pd.Dat
     return out
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Rows per month by table over the trailing twelve months (gaps reveal missing data)."""
     months = ctx.period.trailing(12)

@@ -24,7 +24,7 @@ import pandas as pd
 from analytics.business_days import build_calendar, calendar_span
 from analytics.contract import REQUEST_TYPES
 from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -278,6 +278,7 @@ def metric_rows(frame: pd.DataFrame, ccpa: pd.DataFrame, ack_types: list[str]) -
     return out
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every request metric of metrics.md for the context's period."""
     frame = monthly_frame(ctx, [ctx.period])
@@ -342,6 +343,7 @@ def ccpa_table(rows: list[MetricRow]) -> pd.DataFrame:
     return table
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """The on-time rate per request type and pooled, trailing twelve months."""
     months = ctx.period.trailing(12)

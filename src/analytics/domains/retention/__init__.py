@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.contract import RECORDS
 from analytics.figures import MetricRow, Trend, row, segment_table
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -129,6 +129,7 @@ COUNTS = (
 )
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every retention metric of metrics.md for the context's period."""
     frame = monthly_frame(ctx, [ctx.period])
@@ -226,6 +227,7 @@ def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
     return table.astype({c: int for c in SUMMARY_COLUMNS.values()})
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """The overdue destruction backlog per record class, trailing twelve months."""
     months = ctx.period.trailing(12)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics.contract import DISCLOSURES
 from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -219,6 +219,7 @@ PARTS = {
 }
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every metric of the spec for the context's period, for each log the export has."""
     return [m for prefix, part in PARTS.items() if has_log(ctx, prefix) for m in part(ctx)]
@@ -399,6 +400,7 @@ def unacknowledged(ctx: ReportContext) -> pd.DataFrame:
     return _q(ctx, "unacknowledged_list", needs=(FIRST_SERVICES,), months=[ctx.period])
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Promises broken per month (disclosures against a restriction, messages against a
     preference), trailing twelve months; only for the logs the export has."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from analytics.contract import ROLES
 from analytics.figures import MetricRow, Trend, rate, row, segment_table
-from analytics.loading.context import ReportContext
+from analytics.loading.context import ReportContext, per_month
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -193,6 +193,7 @@ def _access_rows(ctx: ReportContext) -> list[MetricRow]:
     return out
 
 
+@per_month
 def metrics(ctx: ReportContext) -> list[MetricRow]:
     """Every safeguards metric of the spec for the context's period, for the logs present."""
     out: list[MetricRow] = []
@@ -305,6 +306,7 @@ def training_overdue(ctx: ReportContext) -> pd.DataFrame:
     return _month(ctx, "training_overdue_list", TRAINING_DUE)
 
 
+@per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Alerts by rule per month and training compliance by role, trailing twelve months;
     only for the logs the export has."""

@@ -55,7 +55,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from analytics.sample import generate_sample
 
     out = generate_sample(
-        args.out, patients=args.patients, seed=args.seed, fmt=args.format, profile=args.profile
+        args.out,
+        patients=args.patients,
+        seed=args.seed,
+        fmt=args.format,
+        profile=args.profile,
+        memory_limit=args.memory_limit,
     )
     print(
         f"sample export written to {out} ({args.patients} patients, {args.profile} profile, "
@@ -348,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="clinic",
         help="per-patient volumes: a medical spa, or a health system (more of everything)",
     )
+    p.add_argument(
+        "--memory-limit",
+        help="cap DuckDB's memory (e.g. 6GB) and spill the rest to disk: ten million "
+        "patients on a machine with less memory than their tables",
+    )
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("validate", help="check an export against the data contract")
@@ -484,7 +494,15 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (systemd stopping the unit, ``timeout``): handled like Ctrl-C."""
 
 
+def _quiet_teardown() -> None:
+    """A stopped run's kernels end with complaints (a kernel died, a socket left open):
+    not news, since one line says the run stopped."""
+    for name in ("papermill", "traitlets", "nbclient"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def _terminate(signum: int, frame: object) -> None:
+    _quiet_teardown()
     raise Terminated
 
 
@@ -514,6 +532,7 @@ def _main(args: argparse.Namespace) -> int:
         print(f"analytics: {prefix}{e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:  # workers, kernels and temporary folders are gone
+        _quiet_teardown()
         stopped = isinstance(e, Terminated)
         print(
             f"analytics: {'stopped (SIGTERM)' if stopped else 'interrupted'}; nothing was replaced",

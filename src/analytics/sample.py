@@ -950,24 +950,62 @@ def generate_sample(
     timezone: str = "America/Los_Angeles",
     fmt: str = "parquet",
     profile: str = "clinic",
+    memory_limit: str | None = None,
 ) -> Path:
     """Write a sample export as a DuckDB ``EXPORT DATABASE`` directory at ``out``.
 
     The directory is built beside ``out`` and moved into place at the end, so a failed
-    generation never leaves half an export.
+    generation never leaves half an export. ``memory_limit`` (e.g. ``"6GB"``) caps
+    DuckDB's memory: what does not fit is spilled to the system's temporary folder, so a
+    health system of ten million patients is generated on a machine with less memory
+    than its tables.
     """
     if patients < 50:
         raise UsageError("the sample needs at least 50 patients")
     if profile not in PROFILES:
         raise UsageError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
     out = Path(out)
-    con = duckdb.connect(":memory:")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
+    try:
+        target = _generate(tmp, patients, seed, timezone, fmt, profile, memory_limit)
+        _relative_load_sql(target)
+        if out.exists():
+            shutil.rmtree(out)
+        target.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _generate(
+    tmp: Path,
+    patients: int,
+    seed: int,
+    timezone: str,
+    fmt: str,
+    profile: str,
+    memory_limit: str | None,
+) -> Path:
+    """Generate the export into ``tmp/export``. With a memory limit the generator's tables
+    live in a database file in ``tmp`` (compressed on disk, read back as needed) rather
+    than in memory, and the export's tables in a second one."""
+    on_disk = memory_limit is not None
+    con = duckdb.connect(str(tmp / "generate.duckdb") if on_disk else ":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
         _quiet(con)
         con.execute(
             "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
         )
+        if memory_limit:
+            try:
+                con.execute("SET memory_limit = ?", [memory_limit])
+            except duckdb.Error:
+                raise UsageError(
+                    f"memory limit {memory_limit!r} is not a size such as 6GB"
+                ) from None
+            con.execute("SET preserve_insertion_order = false")  # far less to hold at once
         volumes = PROFILES[profile]
         con.execute(
             _CFG,
@@ -981,8 +1019,8 @@ def generate_sample(
                 volumes["encounter_records"],
             ],
         )
-        con.execute(_SETUP)
         for block in (
+            _SETUP,
             _PATIENTS,
             _STOPS,
             _CONSENT,
@@ -993,28 +1031,26 @@ def generate_sample(
             _INCIDENTS,
             _RIGHTS,
             _SAFEGUARDS,
+            _BAD_ROWS,
         ):
-            con.execute(block)
-        con.execute(_BAD_ROWS)
+            con.execute(block.replace("TEMP TABLE", "TABLE") if on_disk else block)
+        # the export's tables in a database of their own: the generator's table of
+        # patients shares a name with the contract's
+        if on_disk:
+            con.execute("ATTACH ? AS export", [str(tmp / "export.duckdb")])
+        catalog = "export" if on_disk else "memory"
         for table in TABLES:
             cols = ", ".join(f"{ident(c.name)} {c.type}" for c in table.columns)
-            # memory.main: the generator's own temp table of patients shares a name
-            target_table = f"memory.main.{ident(table.name)}"
+            target_table = f"{catalog}.main.{ident(table.name)}"
             con.execute(f"CREATE TABLE {target_table} ({cols})")
             con.execute(f"INSERT INTO {target_table} SELECT * FROM {_SOURCES[table.name]}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
         target = tmp / "export"
         options = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(FORMAT csv)"
+        con.execute(f"USE {catalog}")
         con.execute(f"EXPORT DATABASE {literal(str(target))} {options}")
     finally:
         con.close()
-    _relative_load_sql(target)
-    if out.exists():
-        shutil.rmtree(out)
-    target.rename(out)
-    shutil.rmtree(tmp)
-    return out
+    return target
 
 
 def _relative_load_sql(directory: Path) -> None:

@@ -18,9 +18,11 @@ JupyterLab) reuses it:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ import duckdb
 from analytics.sql import ident
 
 KEPT_FILE = "validation.duckdb"
+FIGURES_FILE = "figures.pickle"  # the figures computed over the export as validated
 SOURCE_FILE = "source.txt"  # the export's path, so that a folder whose export is gone goes
 
 
@@ -52,6 +55,55 @@ def version() -> str:
     for part in (here / "kept.py", here / "loader.py", here.parent / "contract.py"):
         digest.update(part.read_bytes())
     return digest.hexdigest()
+
+
+@functools.cache
+def suite_version() -> str:
+    """What kept figures are only valid for: every file of this suite that computes them
+    (its Python, SQL and shipped policy), and DuckDB's version."""
+    here = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for part in sorted(here.rglob("*")):
+        if part.suffix in (".py", ".sql", ".toml") and "__pycache__" not in part.parts:
+            digest.update(str(part.relative_to(here)).encode())
+            digest.update(part.read_bytes())
+    return digest.hexdigest()
+
+
+def export_state(reading: str, tables: list[tuple]) -> str:
+    """A name for the export's rows as validated (per table: name, rows, digest, layout)
+    under this suite: equal names, equal figures."""
+    text = json.dumps([suite_version(), reading, sorted(tables)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_figures(folder: Path, state: str) -> dict:
+    """The figures kept for the export in ``state``, or none. Read only from a folder of
+    this account that no one else can write (a pickle runs what it holds)."""
+    try:
+        st = folder.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return {}
+        with (folder / FIGURES_FILE).open("rb") as f:
+            kept_state, figures = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+        return {}
+    return figures if kept_state == state else {}
+
+
+def write_figures(folder: Path, state: str, figures: dict) -> None:
+    """Keep ``figures`` for the export in ``state`` (owner-only, renamed into place)."""
+    if not folder.is_dir():
+        return
+    partial = folder / f".{FIGURES_FILE}.{os.getpid()}"
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((state, figures), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, folder / FIGURES_FILE)
+    except (OSError, pickle.PicklingError):
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def folder_for(root: Path, source: Path, reading: str) -> Path:

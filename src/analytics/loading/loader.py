@@ -41,6 +41,7 @@ from analytics.contract import (
     Table,
 )
 from analytics.errors import ExportError, UsageError
+from analytics.loading import kept as keeping
 from analytics.loading.kept import KeptTable, folder_for, read_kept, write_kept
 from analytics.sql import ident
 
@@ -160,6 +161,15 @@ class Export:
     # and, through the snapshot's ``FIGURES_FILE``, for its notebooks
     figures: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)
     snapshot: Path | None = None  # the snapshot folder this export was opened from
+    # where its validation is kept, and the name of its rows as validated: the figures
+    # computed over it are kept there too (``keep_figures``), for the next opening
+    kept_in: Path | None = None
+    state: str | None = None
+
+    def keep_figures(self) -> None:
+        """Keep the figures computed over this export beside its kept validation."""
+        if self.kept_in is not None and self.state is not None and self.figures:
+            keeping.write_figures(self.kept_in, self.state, self.figures)
 
     def reported_tables(self) -> list[TableSummary]:
         """The tables whose rows the data-quality figures count: every table but an absent
@@ -243,16 +253,18 @@ class Export:
             self.con.execute("CREATE TABLE validated.quarantine AS SELECT * FROM quarantine")
             self.con.execute(
                 "CREATE TABLE validated._summary (source VARCHAR, form VARCHAR, "
-                "summaries JSON, files JSON, options JSON)"
+                "summaries JSON, files JSON, options JSON, kept_in VARCHAR, state VARCHAR)"
             )
             self.con.execute(
-                "INSERT INTO validated._summary VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO validated._summary VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     str(self.source),
                     self.form,
                     json.dumps([asdict(s) for s in self.tables.values()]),
                     json.dumps(copied),
                     json.dumps(asdict(self.options)),
+                    None if self.kept_in is None else str(self.kept_in),
+                    self.state,
                 ],
             )
         finally:
@@ -264,8 +276,8 @@ def open_validated(directory: Path) -> Export:
     con = _connect()
     try:
         con.execute("ATTACH ? AS validated (READ_ONLY)", [str(directory / VALIDATION_FILE)])
-        source, form, summaries, copied, read = con.execute(
-            "SELECT source, form, summaries, files, options FROM validated._summary"
+        source, form, summaries, copied, read, kept_in, state = con.execute(
+            "SELECT source, form, summaries, files, options, kept_in, state FROM validated._summary"
         ).fetchall()[0]
         copied = json.loads(copied)
         read = json.loads(read)
@@ -296,6 +308,8 @@ def open_validated(directory: Path) -> Export:
         options=options,
         figures=_read_figures(directory),
         snapshot=directory,
+        kept_in=None if kept_in is None else Path(kept_in),
+        state=state,
     )
 
 
@@ -1197,8 +1211,13 @@ def open_export(
             )
             for t in TABLES
         }
+        state = None
         if keep_in is not None and files.fingerprint() == fingerprint:  # else read mid-change
-            write_kept(con, keep_in, path, reading, _kept_entries(summaries, files, fingerprint))
+            entries = _kept_entries(summaries, files, fingerprint)
+            write_kept(con, keep_in, path, reading, entries)
+            state = keeping.export_state(
+                reading, [(t, n, str(d), lay) for t, n, d, lay, _ in entries]
+            )
     except ExportError:
         con.close()
         raise
@@ -1214,6 +1233,9 @@ def open_export(
         files=files,
         fingerprint=fingerprint,
         options=options,
+        figures=keeping.read_figures(keep_in, state) if keep_in and state else {},
+        kept_in=keep_in if state is not None else None,
+        state=state,
     )
 
 

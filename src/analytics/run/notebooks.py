@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+import queue
+import random
 import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import nbformat
 import papermill
@@ -31,6 +39,7 @@ from analytics.presentation.templates import FOLDER as TEMPLATES
 from analytics.registry import DOMAINS
 
 KERNEL_NAME = "analytics"
+T = TypeVar("T")
 
 
 @dataclass
@@ -200,6 +209,19 @@ class IpcKernelManager(AsyncKernelManager):
 
     kernel_log: Path | None = None
 
+    def client(self, **kw):
+        """A client of the kernel, remembered so that ``close_clients`` can close it
+        (Papermill leaves open the clients of a kernel it did not start)."""
+        made = super().client(**kw)
+        self.__dict__.setdefault("_made_clients", []).append(made)
+        return made
+
+    def close_clients(self) -> None:
+        """Close every client made so far, in the thread that made them (a client left
+        for the garbage collector complains at exit that it cannot close its sockets)."""
+        for made in self.__dict__.pop("_made_clients", []):
+            _close_client(made)
+
     @default("transport")
     def _default_transport(self) -> str:
         return "ipc"
@@ -216,6 +238,13 @@ class IpcKernelManager(AsyncKernelManager):
             return await super()._async_launch_kernel(kernel_cmd, stdout=fd, stderr=fd, **kw)
         finally:
             os.close(fd)
+
+
+def _close_client(client) -> None:
+    """Stop a kernel client's channels and end its sockets' context."""
+    client.stop_channels()
+    if getattr(client, "_created_context", False) and not client.context.closed:
+        client.context.destroy(linger=0)
 
 
 def _manager_logging_to(log: Path) -> type[IpcKernelManager]:
@@ -252,74 +281,205 @@ def _running_cell(output: Path) -> tuple[int | None, str]:
     return index, (cells[index].source.strip().splitlines() or [""])[0]
 
 
+# what every report notebook imports first: loaded while the run computes its figures
+PRELOAD = (
+    "analytics.registry",
+    "analytics.presentation.charts",
+    "analytics.presentation.page",
+    "plotly.graph_objects",
+)
+
+
 class WarmKernel:
-    """One kernel that runs several notebooks in turn: the suite, pandas, Plotly and
-    DuckDB are imported once, not once per notebook. Between two notebooks its namespace
-    is cleared (``%reset -f``), so a notebook sees nothing of the one before; its own
-    output goes to ``log``."""
+    """One kernel that runs many notebooks in turn: the suite, pandas, Plotly and DuckDB
+    are imported once, not once per notebook. Before each notebook its namespace is
+    cleared (``%reset -f``) and its working folder set to the notebook's, so a notebook
+    sees nothing of the one before. Used from one thread only (its sockets belong to that
+    thread's event loop); its own output goes to ``log``."""
 
     def __init__(self, kernel: str, log: Path) -> None:
         self.kernel = kernel
+        self.log = log
         self.manager = _manager_logging_to(log)(kernel_name=kernel)
         self.used = False
 
-    def clear(self) -> None:
-        """Clear what the last notebook left in the kernel (names, output history)."""
+    def start(self, timeout: int) -> None:
+        """Start the kernel and import what the notebooks will; ``KernelStartError`` if
+        it does not become ready within ``timeout`` seconds."""
+        try:
+            run_sync(self.manager.start_kernel)()
+            preload = "; ".join(f"__import__({m!r})" for m in PRELOAD)
+            self._run(preload, timeout)
+        except (RuntimeError, TimeoutError, OSError) as e:
+            self.close()
+            raise KernelStartError(f"the kernel did not start ({e})") from e
+
+    def prepare(self, notebook: Path, timeout: int) -> None:
+        """Make the kernel as a fresh one for ``notebook``: nothing left from the last
+        notebook, and the notebook's folder as working folder."""
+        reset = "get_ipython().run_line_magic('reset', '-f'); " if self.used else ""
+        folder = str(notebook.parent)
+        code = f"{reset}__import__('gc').collect(); __import__('os').chdir({folder!r})"
+        self._run(code, timeout)
+        self.used = True
+
+    def _run(self, code: str, timeout: int) -> None:
+        """Run ``code`` silently and wait for its reply, up to ``timeout`` seconds, and
+        no longer than the kernel lives (a kernel killed mid-wait ends the wait)."""
         client = self.manager.client()
         client.start_channels()
         try:
-            run_sync(client.wait_for_ready)(timeout=60)
-            reply = run_sync(client.execute_interactive)(
-                "get_ipython().run_line_magic('reset', '-f'); __import__('gc').collect()",
-                store_history=False,
-                timeout=60,
-                output_hook=lambda _: None,
-            )
+            run_sync(client.wait_for_ready)(timeout=timeout)
+            sent = client.execute(code, silent=True, store_history=False)
+            deadline = time.monotonic() + timeout
+            while True:
+                if not run_sync(self.manager.is_alive)():
+                    raise RunError("the kernel died")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no reply within {timeout} s")
+                try:
+                    reply = run_sync(client.get_shell_msg)(timeout=1)
+                except queue.Empty:
+                    continue
+                if reply["parent_header"].get("msg_id") == sent:
+                    break
         finally:
-            client.stop_channels()
+            self.manager.close_clients()
         if reply["content"]["status"] != "ok":
-            raise RunError(f"the kernel could not be cleared between notebooks: {reply}")
+            content = reply["content"]
+            raise RunError(f"the kernel failed: {content.get('ename')}: {content.get('evalue')}")
 
     def close(self) -> None:
+        self.manager.close_clients()
         if self.manager.has_kernel:
             run_sync(self.manager.shutdown_kernel)(now=True)
+        self.manager.close_clients()
+
+    def kill(self) -> None:
+        """Kill the kernel's process from any thread (its own may be busy running)."""
+        pid = getattr(self.manager.provisioner, "pid", None)
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _ignore(_: dict) -> None:
+    pass
+
+
+class KernelThread:
+    """One thread running the calls given to it in order: a kernel's client sockets
+    belong to the thread that made them. A daemon thread, so that a run stopped while
+    it waits on a kernel ends at once (the kernel is killed; its notebook is lost anyway)."""
+
+    def __init__(self, name: str) -> None:
+        self.calls: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self.thread.start()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self.calls.put((future, fn, args))
+        return future
+
+    def stop(self, wait: bool) -> None:
+        """Stop once the calls given so far are done; ``wait`` for that."""
+        self.calls.put(None)
+        if wait:
+            self.thread.join()
+
+    def _serve(self) -> None:
+        while (call := self.calls.get()) is not None:
+            future, fn, args = call
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as e:  # handed to whoever waits on the future
+                future.set_exception(e)
+
+
+class KernelPool:
+    """The run's kernels, each with its own thread: started when the run begins, so that
+    they start and import while the run computes its figures, and kept for every month
+    of the run. ``build`` hands each kernel its share of a month's notebooks."""
+
+    def __init__(self, size: int, logs: Path, timeouts: Timeouts) -> None:
+        self.kernel = ensure_kernel()
+        self.timeouts = timeouts
+        self.threads = [KernelThread(f"kernel-{i + 1}") for i in range(size)]
+        self.kernels = [WarmKernel(self.kernel, logs / f"kernel-{i + 1}.log") for i in range(size)]
+        pairs = zip(self.threads, self.kernels, strict=True)
+        self.starting = [thread.submit(self._start, warm) for thread, warm in pairs]
+
+    def _start(self, warm: WarmKernel) -> None:
+        try:
+            warm.start(self.timeouts.start)
+        except KernelStartError:  # the one failure worth a second try
+            time.sleep(0.5 + random.random())
+            warm.start(self.timeouts.start)
+
+    def build(
+        self, notebooks: list[Path], folder: Path, parameters: dict
+    ) -> list[Future[list[NotebookResult]]]:
+        """Build the notebooks' pages into ``folder``: one future per kernel, for the
+        pages of its share."""
+        shares = [notebooks[i :: len(self.kernels)] for i in range(len(self.kernels))]
+        return [
+            thread.submit(self._build_share, warm, share, folder, parameters)
+            for thread, warm, share in zip(self.threads, self.kernels, shares, strict=True)
+            if share
+        ]
+
+    def _build_share(
+        self, warm: WarmKernel, share: list[Path], folder: Path, parameters: dict
+    ) -> list[NotebookResult]:
+        if not warm.manager.has_kernel:
+            raise KernelStartError(f"the kernel for {share[0].name} is not running")
+        return [build_pages(nb, folder, parameters, self.timeouts, warm) for nb in share]
+
+    def close(self, failed: bool = False) -> None:
+        """Shut every kernel down; after a failure, kill them first (a notebook still
+        running in one ends at once, its kernel dead, instead of running to its end)."""
+        if failed:
+            for warm in self.kernels:
+                warm.kill()
+        for thread, warm in zip(self.threads, self.kernels, strict=True):
+            thread.submit(warm.close)
+            thread.stop(wait=not failed)
+
+    def log_files(self) -> list[Path]:
+        return [k.log for k in self.kernels if k.log.exists()]
 
 
 def execute(
-    notebook: Path,
-    output: Path,
-    parameters: dict,
-    kernel: str,
-    timeouts: Timeouts,
-    warm: WarmKernel | None = None,
+    notebook: Path, output: Path, parameters: dict, timeouts: Timeouts, warm: WarmKernel
 ) -> nbformat.NotebookNode:
-    """Run one notebook with Papermill (in ``warm``'s kernel when given, else its own);
-    raise RunError naming the failing cell.
-
-    A kernel that never became ready raises ``KernelStartError``; a cell that runs past
-    ``timeouts.cell`` seconds, or a kernel that dies, is a ``RunError``.
+    """Run one notebook with Papermill in ``warm``'s kernel; raise RunError naming the
+    failing cell. A cell that runs past ``timeouts.cell`` seconds, or a kernel that dies,
+    is a ``RunError``.
     """
-    started: list[bool] = []
-    if warm is not None:
-        if warm.used:
-            warm.clear()
-        warm.used = True
-        kernel_kw: dict = {"km": warm.manager}
-    else:
-        kernel_kw = {"kernel_manager_class": _manager_logging_to(output.with_suffix(".kernel.log"))}
+    warm.prepare(notebook, timeouts.start)
+    try:
+        return _execute(notebook, output, parameters, timeouts, warm)
+    finally:
+        warm.manager.close_clients()
+
+
+def _execute(
+    notebook: Path, output: Path, parameters: dict, timeouts: Timeouts, warm: WarmKernel
+) -> nbformat.NotebookNode:
     try:
         return papermill.execute_notebook(
             str(notebook),
             str(output),
             parameters=parameters,
-            kernel_name=kernel,
-            cwd=str(notebook.parent),
+            kernel_name=warm.kernel,
+            km=warm.manager,
             progress_bar=False,
             log_output=False,
             start_timeout=timeouts.start,
             execution_timeout=timeouts.cell,
-            on_notebook_start=lambda **_: started.append(True),
-            **kernel_kw,
         )
     except papermill.PapermillExecutionError as e:
         first = (e.source or "").strip().splitlines()[:1] or [""]
@@ -335,33 +495,10 @@ def execute(
         ) from None
     except DeadKernelError as e:
         raise RunError(f"notebook {notebook.name}: its kernel died while running ({e})") from None
-    except Exception as e:
-        if not started:
-            raise KernelStartError(
-                f"notebook {notebook.name}: the kernel did not start ({e})"
-            ) from e
-        raise
-
-
-def build_group(
-    notebooks: list[Path], folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
-) -> list[NotebookResult]:
-    """Build several notebooks' pages in turn, in one warm kernel (``WarmKernel``) whose
-    output goes to ``officer/<first notebook>.kernel.log``."""
-    warm = WarmKernel(kernel, folder / "officer" / f"{notebooks[0].stem}.kernel.log")
-    try:
-        return [build_pages(nb, folder, parameters, kernel, timeouts, warm) for nb in notebooks]
-    finally:
-        warm.close()
 
 
 def build_pages(
-    notebook: Path,
-    folder: Path,
-    parameters: dict,
-    kernel: str,
-    timeouts: Timeouts,
-    warm: WarmKernel | None = None,
+    notebook: Path, folder: Path, parameters: dict, timeouts: Timeouts, warm: WarmKernel
 ) -> NotebookResult:
     """Execute one notebook for the officer and render both of its pages into ``folder``.
 
@@ -372,9 +509,7 @@ def build_pages(
     started = time.monotonic()
     officer = folder / "officer"
     executed = officer / notebook.name
-    node = execute(
-        notebook, executed, {**parameters, "audience": "officer"}, kernel, timeouts, warm
-    )
+    node = execute(notebook, executed, {**parameters, "audience": "officer"}, timeouts, warm)
     os.chmod(executed, 0o600)
     page = folder / f"{notebook.stem}.html"
     leadership_page = render_html(node, drop_tags=(OFFICER_TAG,), css_href=PAGE_CSS)

@@ -13,7 +13,6 @@ import fcntl
 import json
 import logging
 import os
-import random
 import shutil
 import signal
 import sys
@@ -35,11 +34,10 @@ from analytics.presentation import charts, index
 from analytics.registry import open_report
 from analytics.run import metrics_json
 from analytics.run.notebooks import (
+    KernelPool,
     KernelStartError,
     NotebookResult,
     Timeouts,
-    build_group,
-    ensure_kernel,
     report_notebooks,
     write_page_css,
 )
@@ -72,59 +70,41 @@ def terminal_progress() -> Progress:
     return _quiet
 
 
-def _build_with_retry(
-    group: list[Path], folder: Path, parameters: dict, kernel: str, timeouts: Timeouts
-) -> list[NotebookResult]:
-    """Build a group of notebooks' pages in one kernel; start it a second time if the
-    first did not start."""
+@contextmanager
+def kernel_pool(jobs: int, notebooks: int, logs: Path, timeouts: Timeouts):
+    """The run's kernels (``KernelPool``): up to ``jobs``, no more than notebooks; shut
+    down at the end, killed first if the run failed. Their own output goes to ``logs``."""
+    pool = KernelPool(max(1, min(jobs, notebooks)), logs, timeouts)
+    done = False
     try:
-        return build_group(group, folder, parameters, kernel, timeouts)
-    except KernelStartError:
-        time.sleep(0.5 + random.random())
-    try:
-        return build_group(group, folder, parameters, kernel, timeouts)
-    except KernelStartError as e:
-        raise RunError(str(e)) from None
+        yield pool
+        done = True
+    finally:
+        pool.close(failed=not done)
 
 
 def execute_all(
+    pool: KernelPool,
     notebooks: list[Path],
     folder: Path,
     parameters: dict,
-    jobs: int,
     progress: Progress,
-    timeouts: Timeouts,
 ) -> list[NotebookResult]:
-    """Run every notebook into ``folder``: ``jobs`` kernels at once, each running its
-    share of the notebooks in turn (imports are paid once per kernel, not per notebook);
-    raise on the first failure."""
-    kernel = ensure_kernel()
+    """Run every notebook into ``folder``, each kernel of ``pool`` running its share in
+    turn; raise on the first failure."""
     (folder / "officer").mkdir(mode=0o700, exist_ok=True)
     results: dict[str, NotebookResult] = {}
-    jobs = max(1, min(jobs, len(notebooks)))
-    groups = [notebooks[i::jobs] for i in range(jobs)]
-    # threads: each only talks to its kernel and renders pages (a process each would
-    # import the notebook machinery again, seconds of CPU on a small machine)
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebooks")
-    futures: dict = {}
     try:
-        futures = {
-            pool.submit(_build_with_retry, group, folder, parameters, kernel, timeouts): group
-            for group in groups
-        }
-        for future in as_completed(futures):
+        for future in as_completed(pool.build(notebooks, folder, parameters)):
             for page in future.result():
                 results[page.executed.name] = page
                 progress(f"[{len(results)}/{len(notebooks)}] {page.executed.name} done")
                 log.info("%s: %s done in %.1f s", parameters["period"], page.name, page.seconds)
-    except BaseException as e:
-        for f in futures:
-            f.cancel()
-        if isinstance(e, KeyboardInterrupt):  # Ctrl-C or SIGTERM: stop workers and kernels
-            stop_descendants()
+    except KernelStartError as e:
+        raise RunError(str(e)) from None
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop the kernels and anything below
+        stop_descendants()
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
     return [results[nb.name] for nb in notebooks]
 
 
@@ -231,8 +211,10 @@ def snapshot(ctx: ReportContext, out: Path):
     try:
         ctx.export.write_validated(folder)
         snap = replace(ctx, export=open_validated(folder))
+        snap.export.figures.update(ctx.export.figures)  # kept from an earlier run, if any
         os.environ[VALIDATED_ENV] = f"{ctx.export.source.resolve()}\n{folder}"
         yield snap
+        snap.export.keep_figures()  # for the next run over these rows, and the notebooks
     finally:
         if snap is not None:
             snap.export.close()
@@ -270,11 +252,13 @@ def run_month(
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     partial: bool = False,
     snapshotted: bool = False,
+    kernels: KernelPool | None = None,
 ) -> MonthResult:
     """Write ``out/YYYY-MM/``: every page, index.html and metrics.json, all or nothing.
 
     ``snapshotted``: the context already reads a snapshot of the export (``snapshot``),
-    as the months of ``run_months`` share one; else this month takes its own."""
+    and ``kernels`` are already started, as the months of ``run_months`` share them;
+    else this month takes its own."""
     check_period(ctx, partial)
     notebooks = notebooks if notebooks is not None else report_notebooks()
     if not notebooks:
@@ -293,11 +277,14 @@ def run_month(
         remove_leftovers(out, ctx.period)
         staging = Path(tempfile.mkdtemp(prefix=f".{ctx.period}-", dir=out))
         try:
-            with nullcontext(ctx) if snapshotted else snapshot(ctx, out) as month:
+            with (
+                nullcontext(ctx) if snapshotted else snapshot(ctx, out) as month,
+                nullcontext(kernels)
+                if kernels
+                else kernel_pool(jobs, len(notebooks), _logs(month), timeouts) as pool,
+            ):
                 month = replace(month, generated_at=generated_at)
-                pages = _build_month(
-                    month, staging, notebooks, parameters, jobs, progress, timeouts
-                )
+                pages = _build_month(month, staging, notebooks, parameters, pool, progress)
                 os.chmod(staging, 0o755)
                 _swap_into_place(staging, target)
         finally:
@@ -311,9 +298,8 @@ def _build_month(
     staging: Path,
     notebooks: list[Path],
     parameters: dict,
-    jobs: int,
+    pool: KernelPool,
     progress: Progress,
-    timeouts: Timeouts,
 ) -> list[NotebookResult]:
     """Write the month into ``staging``: notebooks, work lists, index, metrics, manifest."""
     generated_at = ctx.generated_at
@@ -321,6 +307,7 @@ def _build_month(
     rows = metrics_json.month_figures(ctx)
     doc = metrics_json.document(ctx, rows, generated_at)
     doc["source"]["sha256"] = source_sha256(ctx.export.source)
+    (staging / "officer").mkdir(mode=0o700, exist_ok=True)  # the officer's only
     write_work_lists(ctx, staging / "officer" / "worklists")
     trends = metrics_json.all_trends(ctx)
     write_figures(ctx.export)  # the notebooks read the month's figures, not compute them
@@ -330,9 +317,9 @@ def _build_month(
         # while the notebooks run: they do not need it, and this process would only wait
         past = meanwhile.submit(metrics_json.history, ctx, rows)
         try:
-            pages = execute_all(notebooks, staging, parameters, jobs, progress, timeouts)
+            pages = execute_all(pool, notebooks, staging, parameters, progress)
         except RunError as e:
-            kept = _keep_failed(staging, staging.parent, ctx.period)
+            kept = _keep_failed(staging, staging.parent, ctx.period, pool.log_files())
             where = f"\n  failed notebooks kept in {kept}" if kept else ""
             raise RunError(f"{e}{where}") from None
         finally:
@@ -413,16 +400,19 @@ def run_months(
         for month in months:
             check_period(month, partial)
         out.mkdir(parents=True, exist_ok=True)
-        with snapshot(ctx, out) as snap:  # one for every month: they share its figures
+        # one snapshot and one set of kernels for every month: they share its figures
+        with (
+            snapshot(ctx, out) as snap,
+            kernel_pool(jobs, len(report_notebooks()), _logs(snap), timeouts) as pool,
+        ):
             return [
                 run_month(
                     replace(snap, period=month.period),
                     out,
-                    jobs=jobs,
                     progress=progress,
-                    timeouts=timeouts,
                     partial=partial,
                     snapshotted=True,
+                    kernels=pool,
                 )
                 for month in months
             ]
@@ -430,10 +420,15 @@ def run_months(
         ctx.export.close()
 
 
-def _keep_failed(staging: Path, out: Path, period: Period) -> Path | None:
+def _logs(ctx: ReportContext) -> Path:
+    """Where the run's kernels write their own output: its snapshot's folder."""
+    assert ctx.export.snapshot is not None, "a run reads a snapshot"
+    return ctx.export.snapshot
+
+
+def _keep_failed(staging: Path, out: Path, period: Period, logs: list[Path]) -> Path | None:
     """Keep the month's executed notebooks (with Papermill's error banner) and kernels' logs."""
-    executed = sorted((staging / "officer").glob("*.ipynb"))
-    executed += sorted((staging / "officer").glob("*.kernel.log"))
+    executed = sorted((staging / "officer").glob("*.ipynb")) + logs
     if not executed:
         return None
     failed = out / "failed" / str(period)

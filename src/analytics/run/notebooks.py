@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 import os
 import queue
 import random
@@ -39,6 +40,8 @@ from analytics.presentation.templates import FOLDER as TEMPLATES
 from analytics.registry import DOMAINS
 
 KERNEL_NAME = "analytics"
+# Papermill's lines per notebook (input, output, kernel) are not the run's news
+logging.getLogger("papermill").setLevel(logging.WARNING)
 T = TypeVar("T")
 
 
@@ -264,23 +267,6 @@ class KernelStartError(Exception):
     """The kernel did not start (the one failure worth a second try)."""
 
 
-def _running_cell(output: Path) -> tuple[int | None, str]:
-    """The executed notebook's last cell that started running: its index and first line."""
-    try:
-        cells = nbformat.read(output, as_version=4).cells
-    except (OSError, ValueError):
-        return None, ""
-    started = [
-        (c.metadata.get("papermill", {}).get("start_time") or "", i)
-        for i, c in enumerate(cells)
-        if c.cell_type == "code"
-    ]
-    when, index = max(started, default=("", None))
-    if not when or index is None:
-        return None, ""
-    return index, (cells[index].source.strip().splitlines() or [""])[0]
-
-
 # what every report notebook imports first: loaded while the run computes its figures
 PRELOAD = (
     "analytics.registry",
@@ -469,6 +455,14 @@ def execute(
 def _execute(
     notebook: Path, output: Path, parameters: dict, timeouts: Timeouts, warm: WarmKernel
 ) -> nbformat.NotebookNode:
+    """Papermill writes the executed notebook once, when it ends (with the error banner if
+    a cell failed), not after every cell: for a timeout, the cell running is noted as
+    each starts."""
+    running: dict = {}
+
+    def note(cell: nbformat.NotebookNode, cell_index: int, **_: Any) -> None:
+        running.update(index=cell_index, line=(cell.source.strip().splitlines() or [""])[0])
+
     try:
         return papermill.execute_notebook(
             str(notebook),
@@ -476,6 +470,8 @@ def _execute(
             parameters=parameters,
             kernel_name=warm.kernel,
             km=warm.manager,
+            request_save_on_cell_execute=False,
+            on_cell_start=note,
             progress_bar=False,
             log_output=False,
             start_timeout=timeouts.start,
@@ -488,7 +484,7 @@ def _execute(
             f"{e.ename}: {e.evalue}"
         ) from None
     except CellTimeoutError:
-        index, line = _running_cell(output)
+        index, line = running.get("index"), running.get("line", "")
         raise RunError(
             f"notebook {notebook.name} timed out in cell {index} ({line[:80]!r}): a cell may "
             f"run {timeouts.cell} s (--cell-timeout, or cell_timeout in the configuration)"

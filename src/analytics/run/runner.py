@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -304,6 +304,7 @@ def _build_month(
     """Write the month into ``staging``: notebooks, work lists, index, metrics, manifest."""
     generated_at = ctx.generated_at
     progress(f"{ctx.period}: computing metrics")
+    started = time.monotonic()
     rows = metrics_json.month_figures(ctx)
     doc = metrics_json.document(ctx, rows, generated_at)
     doc["source"]["sha256"] = source_sha256(ctx.export.source)
@@ -311,20 +312,25 @@ def _build_month(
     write_work_lists(ctx, staging / "officer" / "worklists")
     trends = metrics_json.all_trends(ctx)
     write_figures(ctx.export)  # the notebooks read the month's figures, not compute them
+    log.info("%s: figures, work lists and trends in %.1f s", ctx.period, _since(started))
     progress(f"{ctx.period}: running {len(notebooks)} notebooks")
+    started = time.monotonic()
     with ThreadPoolExecutor(1) as meanwhile:
         # the overview's history (last month, the change, the sparklines) is computed
         # while the notebooks run: they do not need it, and this process would only wait
         past = meanwhile.submit(metrics_json.history, ctx, rows)
         try:
             pages = execute_all(pool, notebooks, staging, parameters, progress)
-        except RunError as e:
+        except BaseException as e:
+            _abandon(past, ctx)
+            if not isinstance(e, RunError):
+                raise
             kept = _keep_failed(staging, staging.parent, ctx.period, pool.log_files())
             where = f"\n  failed notebooks kept in {kept}" if kept else ""
             raise RunError(f"{e}{where}") from None
-        finally:
-            past.cancel()
         history = past.result()
+    log.info("%s: notebooks and the overview's history in %.1f s", ctx.period, _since(started))
+    started = time.monotonic()
     reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
     figures = [charts.trend_figure(t) for t in trends]
     page = index.render_index(ctx, rows, figures, reports, generated_at, history)
@@ -342,7 +348,21 @@ def _build_month(
     (staging / "manifest.json").write_text(
         json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    log.info("%s: overview, PDFs and files in %.1f s", ctx.period, _since(started))
     return pages
+
+
+def _since(started: float) -> float:
+    return time.monotonic() - started
+
+
+def _abandon(work: Future, ctx: ReportContext) -> None:
+    """Stop work on the export's connection that the run no longer needs (a failed or
+    stopped run does not wait for the overview's history): interrupt its queries."""
+    work.cancel()
+    while not work.done():
+        ctx.export.con.interrupt()
+        wait([work], timeout=0.1)
 
 
 def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:

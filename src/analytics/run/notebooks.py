@@ -208,7 +208,8 @@ class IpcKernelManager(AsyncKernelManager):
     """A kernel reached over Unix sockets in a private folder, not over TCP: no port on
     the machine, no port race between kernels started together, and no warning about
     unencrypted TCP on stderr. What the kernel writes to its own stdout and stderr goes to
-    ``kernel_log`` (the officer's folder), never to the terminal or a scheduler's log."""
+    ``kernel_log`` (in the run's owner-only snapshot), never to the terminal or a
+    scheduler's log."""
 
     kernel_log: Path | None = None
 

@@ -21,7 +21,7 @@ import duckdb
 
 from analytics.contract import TABLES
 from analytics.errors import UsageError
-from analytics.sql import ident, literal
+from analytics.sql import cap_memory, ident, literal
 
 WINDOW_START = "2025-01-01"
 WINDOW_END = "2026-10-31"
@@ -995,16 +995,8 @@ def _generate(
     try:
         con.execute("SET TimeZone = 'UTC'")
         _quiet(con)
-        con.execute(
-            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
-        )
+        cap_memory(con, memory_limit)
         if memory_limit:
-            try:
-                con.execute("SET memory_limit = ?", [memory_limit])
-            except duckdb.Error:
-                raise UsageError(
-                    f"memory limit {memory_limit!r} is not a size such as 6GB"
-                ) from None
             con.execute("SET preserve_insertion_order = false")  # far less to hold at once
         volumes = PROFILES[profile]
         con.execute(

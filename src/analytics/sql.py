@@ -9,14 +9,18 @@ queries and builds the derived tables they read.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+
+from analytics.errors import UsageError
 
 if TYPE_CHECKING:  # a type only: period.py imports this module
     from analytics.period import Period
@@ -25,6 +29,18 @@ if TYPE_CHECKING:  # a type only: period.py imports this module
 def ident(name: str) -> str:
     """Quote an identifier for DuckDB (identifiers only: values are always bound)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def cap_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
+    """Spill to the system's temporary folder (never to a '.tmp' in the working folder),
+    and cap DuckDB's memory at ``memory_limit`` (e.g. ``"3GB"``) when one is given."""
+    con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")])
+    if not memory_limit:
+        return
+    try:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    except duckdb.Error:
+        raise UsageError(f"memory limit {memory_limit!r} is not a size such as 3GB") from None
 
 
 def literal(value: str) -> str:

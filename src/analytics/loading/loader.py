@@ -25,7 +25,6 @@ import os
 import pickle
 import re
 import shutil
-import tempfile
 from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,10 +39,10 @@ from analytics.contract import (
     Column,
     Table,
 )
-from analytics.errors import ExportError, UsageError
+from analytics.errors import ExportError
 from analytics.loading import kept as keeping
 from analytics.loading.kept import KeptTable, folder_for, read_kept, write_kept
-from analytics.sql import ident
+from analytics.sql import cap_memory, ident
 
 DUCKDB_MAGIC = b"DUCK"
 VALIDATION_FILE = "validation.duckdb"
@@ -1046,19 +1045,8 @@ def _connect(memory_limit: str | None = None, threads: int | None = None):
     try:
         con.execute("SET TimeZone = 'UTC'")
         _quiet(con)
-        # spill to the system's temporary folder, never to a '.tmp' in the working folder
-        con.execute(
-            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")]
-        )
-        memory_limit = memory_limit or os.environ.get("ANALYTICS_MEMORY_LIMIT")
+        cap_memory(con, memory_limit or os.environ.get("ANALYTICS_MEMORY_LIMIT"))
         threads = threads or int(os.environ.get("ANALYTICS_THREADS", "0") or 0)
-        if memory_limit:
-            try:
-                con.execute("SET memory_limit = ?", [memory_limit])
-            except duckdb.Error:
-                raise UsageError(
-                    f"memory limit {memory_limit!r} is not a size such as 3GB"
-                ) from None
         if threads:
             con.execute("SET threads = ?", [threads])
     except BaseException:

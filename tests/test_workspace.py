@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import subprocess
@@ -90,8 +91,12 @@ def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path
     messages = export / "messages.csv"
     messages.write_bytes(messages.read_bytes().replace(b",,C1,", b",Ren\xe9e,C1,"))
     folder = tmp_path / "ws"
+    monkeypatch.setenv("ANALYTICS_OUT", str(tmp_path / "reports"))
     done = run_cli("workspace", str(folder), "--source", str(export), "--csv-encoding", "cp1252")
+    monkeypatch.delenv("ANALYTICS_OUT")
     assert done.returncode == 0, done.stderr
+    kept = tmp_path / "reports" / ".validation"
+    assert f"validation_dir = {json.dumps(str(kept))}" in (folder / "analytics.toml").read_text()
     monkeypatch.delenv("ANALYTICS_CONFIG")  # the kernel reads the workspace's analytics.toml
     for name in ("quality.ipynb", "consent.ipynb"):
         saved = folder / name
@@ -108,6 +113,11 @@ def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path
     text = (folder / "consent.ipynb").read_text()
     assert '"application/vnd.plotly.v1+json"' in text  # the figures, as data
     assert "plotly.js v" not in text and len(text) < 500_000
+    # the first notebook validated the export and kept it; the second reused it
+    assert [p.name for p in kept.glob("*/validation.duckdb")] == ["validation.duckdb"]
+    monkeypatch.setenv("ANALYTICS_VALIDATION_DIR", str(kept))
+    again = run_cli("validate", str(export), "--csv-encoding", "cp1252")
+    assert "validated: 0 tables in full, 0 only their added rows" in again.stdout
 
 
 def test_git_add_stores_a_repository_notebook_stripped(tmp_path):

@@ -10,8 +10,9 @@ reading the data once), every metric of one month computed by the suite (validat
 included), the same metrics by a straightforward pandas implementation (where it fits in
 memory). Then, with the validation kept in a fresh folder (``open_export(keep_in=...)``):
 the first opening and month (validating every row, keeping it), a re-run on the validated
-export (the kept validation and figures), a second month of it (its figures computed),
-and the year's back-fill of metrics and overview histories (each month once). In child
+export (the kept validation and figures), a second month of it (its figures computed,
+each domain timed), and with ``--backfill-metrics`` the year's metrics and overview
+histories (each month once, no pages). In child
 processes: the full ``analytics run`` of the month afresh, the same run again (a re-run),
 and ``analytics run --from --to`` of the year afresh, each with the peak memory of all its
 processes together (sampled every half second). Times are wall-clock seconds; the
@@ -264,7 +265,12 @@ def main() -> None:
     parser.add_argument("--skip-run", action="store_true", help="no full analytics run")
     parser.add_argument("--skip-pandas", action="store_true", help="no pandas baseline")
     parser.add_argument(
-        "--skip-backfill", action="store_true", help="no year's back-fill (in process or run)"
+        "--skip-backfill", action="store_true", help="no `analytics run --from --to` of the year"
+    )
+    parser.add_argument(
+        "--backfill-metrics",
+        action="store_true",
+        help="also the year's metrics and histories in this process (no pages)",
     )
     parser.add_argument(
         "--one-run",
@@ -297,7 +303,7 @@ def main() -> None:
             ratio = f"{pd_s / duck_s:.1f}x"
         else:
             pandas_cell, ratio = "not run", "-"
-        kept = kept_phases(path, period, args.memory_limit, backfill=not args.skip_backfill)
+        kept = kept_phases(path, period, args.memory_limit, backfill=args.backfill_metrics)
         if duck_s is None or valid_s is None:  # measured by the kept validation's first run
             duck_s, duck_gb, valid_s = kept["first"]
         line = (

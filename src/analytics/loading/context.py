@@ -17,9 +17,18 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
+
 from analytics import __version__
 from analytics.errors import UsageError
-from analytics.loading.loader import Export, ReadOptions, open_export, open_validated
+from analytics.loading.loader import (
+    FIGURES_FILE,
+    Export,
+    ReadOptions,
+    open_export,
+    open_validated,
+    read_snapshot_figures,
+)
 from analytics.paths import sample_path
 from analytics.period import Period, has_ended, today
 from analytics.policy import Policy
@@ -153,10 +162,47 @@ def open_source(source: Path, options: ReadOptions | None = None) -> Export:
     if "\n" in handed:
         for_source, validated = handed.split("\n", 1)
         if Path(for_source) == source.resolve() and Path(validated).is_dir():
-            return open_validated(Path(validated))
+            return _snapshot_opened(Path(validated))
     settings = load_settings()
     keep_in = Path(settings.validation_dir) if settings.validation_dir else None
     return open_export(source, options=options or read_options(settings), keep_in=keep_in)
+
+
+# the run's snapshot as opened in this process: a kernel of the run opens it once for all
+# its notebooks and months (its views, derived tables and figures shared)
+_OPENED: dict[Path, tuple[Export, int]] = {}
+
+
+def _snapshot_opened(folder: Path) -> Export:
+    """The snapshot at ``folder``, opened once per process; the figures the run left in it
+    are read again whenever the run has written them anew (each month's, before its
+    notebooks)."""
+    written = _figures_written(folder)
+    found = _OPENED.get(folder)
+    if found is None or not _is_open(found[0]):
+        export = open_validated(folder)
+    else:
+        export, seen = found
+        if written != seen:
+            export.figures.update(read_snapshot_figures(folder))
+    _OPENED[folder] = (export, written)
+    return export
+
+
+def _is_open(export: Export) -> bool:
+    """Whether the export's connection still answers (a notebook may have closed it)."""
+    try:
+        export.con.execute("SELECT 1").fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
+def _figures_written(folder: Path) -> int:
+    try:
+        return (folder / FIGURES_FILE).stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def month_figure(ctx: ReportContext, what: str, compute: Callable[[], T]) -> T:

@@ -305,7 +305,7 @@ def open_validated(directory: Path) -> Export:
         form=form,
         tables=tables,
         options=options,
-        figures=_read_figures(directory),
+        figures=read_snapshot_figures(directory),
         snapshot=directory,
         kept_in=None if kept_in is None else Path(kept_in),
         state=state,
@@ -323,7 +323,7 @@ def write_figures(export: Export) -> None:
     os.replace(partial, export.snapshot / FIGURES_FILE)
 
 
-def _read_figures(directory: Path) -> dict:
+def read_snapshot_figures(directory: Path) -> dict:
     """The figures the run kept in its snapshot (its own owner-only folder), if any."""
     try:
         with (directory / FIGURES_FILE).open("rb") as f:

@@ -23,7 +23,9 @@ import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # rows embedded in a page: beyond this a list is a file of the monthly run, not a page
-INTERACTIVE_ROWS = 20_000
+# (a health system's lists of 20,000 rows made 12 MB pages that took longer to write and
+# render than their figures took to compute; a clinic's lists are far below this)
+INTERACTIVE_ROWS = 5_000
 PAGE_ROWS = 25  # rows per page of the interactive table
 
 

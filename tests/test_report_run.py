@@ -62,8 +62,10 @@ def test_run_writes_every_page_index_and_metrics(month):
     doc = json.loads((folder / "metrics.json").read_text())
     assert shape_problems(doc) == []
     assert doc["period"] == "2026-10"
-    # neither the staging folder nor the export's snapshot is left behind
-    assert [p.name for p in folder.parent.iterdir() if p.name.startswith((".2026", ".val"))] == []
+    # neither the staging folder nor the export's snapshot is left behind (the kept
+    # validation, .validation/, stays: it is what the next run reuses)
+    leftovers = [".2026", ".validated-"]
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(tuple(leftovers))] == []
 
 
 def test_metrics_json_counts_equal_the_export(month):
@@ -226,7 +228,9 @@ def test_failed_run_leaves_the_last_good_month_untouched(month):
     assert "raise RuntimeError" in message  # the failing cell is named by its code
     assert tree_hash(result.folder) == before
     leftovers = [
-        p.name for p in result.folder.parent.iterdir() if p.name.startswith((".2026", ".val"))
+        p.name
+        for p in result.folder.parent.iterdir()
+        if p.name.startswith((".2026", ".validated-"))
     ]
     assert leftovers == []
     assert (result.folder.parent / "failed" / "2026-10" / "broken.ipynb").is_file()

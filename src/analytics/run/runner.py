@@ -99,7 +99,9 @@ def execute_all(
             for page in future.result():
                 results[page.executed.name] = page
                 progress(f"[{len(results)}/{len(notebooks)}] {page.executed.name} done")
-                log.info("%s: %s done in %.1f s", parameters["period"], page.name, page.seconds)
+                log.info(
+                    "%s: %s done in %.1f s", parameters["period"], page.executed.name, page.seconds
+                )
     except KernelStartError as e:
         raise RunError(str(e)) from None
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop the kernels and anything below

@@ -21,8 +21,8 @@ import duckdb
 
 from analytics import __version__
 from analytics.errors import UsageError
+from analytics.loading.kept import FIGURES_FILE
 from analytics.loading.loader import (
-    FIGURES_FILE,
     Export,
     ReadOptions,
     open_export,
@@ -184,7 +184,7 @@ def _snapshot_opened(folder: Path) -> Export:
     else:
         export, seen = found
         if written != seen:
-            export.figures.update(read_snapshot_figures(folder))
+            export.figures.update(read_snapshot_figures(folder, export.state))
     _OPENED[folder] = (export, written)
     return export
 

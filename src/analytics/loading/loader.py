@@ -22,7 +22,6 @@ import csv
 import difflib
 import json
 import os
-import pickle
 import re
 import shutil
 from collections.abc import Hashable
@@ -46,7 +45,6 @@ from analytics.sql import cap_memory, ident
 
 DUCKDB_MAGIC = b"DUCK"
 VALIDATION_FILE = "validation.duckdb"
-FIGURES_FILE = "figures.pickle"  # a snapshot's figures the run computed (``write_figures``)
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ class Export:
     built: dict[str, Hashable] = field(default_factory=dict, repr=False)
     # a month's figures computed on this connection, by (what, period, policy's SHA-256)
     # (``context.per_month``): a run computes each once, for itself, the overview's history
-    # and, through the snapshot's ``FIGURES_FILE``, for its notebooks
+    # and, through the snapshot (``write_figures``), for its notebooks
     figures: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)
     snapshot: Path | None = None  # the snapshot folder this export was opened from
     # where its validation is kept, and the name of its rows as validated: the figures
@@ -305,7 +303,7 @@ def open_validated(directory: Path) -> Export:
         form=form,
         tables=tables,
         options=options,
-        figures=read_snapshot_figures(directory),
+        figures=read_snapshot_figures(directory, state),
         snapshot=directory,
         kept_in=None if kept_in is None else Path(kept_in),
         state=state,
@@ -314,22 +312,14 @@ def open_validated(directory: Path) -> Export:
 
 def write_figures(export: Export) -> None:
     """Keep the figures computed so far in the snapshot the export was opened from, for
-    the notebooks that open it next (written beside and renamed into place)."""
-    if export.snapshot is None:
-        return
-    partial = export.snapshot / f".{FIGURES_FILE}"
-    with partial.open("wb") as f:
-        pickle.dump(export.figures, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, export.snapshot / FIGURES_FILE)
+    the notebooks that open it next (as ``kept.write_figures`` keeps them)."""
+    if export.snapshot is not None:
+        keeping.write_figures(export.snapshot, export.state or "", export.figures)
 
 
-def read_snapshot_figures(directory: Path) -> dict:
-    """The figures the run kept in its snapshot (its own owner-only folder), if any."""
-    try:
-        with (directory / FIGURES_FILE).open("rb") as f:
-            return pickle.load(f)
-    except FileNotFoundError:
-        return {}
+def read_snapshot_figures(directory: Path, state: str | None) -> dict:
+    """The figures the run left in its snapshot (its own owner-only folder), if any."""
+    return keeping.read_figures(directory, state or "")
 
 
 # --------------------------------------------------------------------------- sources
@@ -795,12 +785,10 @@ def _find_repeated_hashes(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
-def _find_repeated_hashes_since(
-    con: duckdb.DuckDBPyConnection, table: Table, since: int
-) -> list[int]:
+def _find_repeated_hashes_since(con: duckdb.DuckDBPyConnection, table: Table, since: int) -> int:
     """``_repeated_hashes`` for the rows after row ``since`` (the rows before it validated
     already): the new rows' id hashes that occur twice among them or in an old row. Return
-    the old rows that share one (their id is no longer unique: they are validated again)."""
+    how many old rows share one (their id is no longer unique: they are validated again)."""
     raw, h = ident("_raw_" + table.name), _id_hash(table)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _new_hashes AS SELECT {h} AS h FROM {raw} WHERE _row > ?",
@@ -821,7 +809,7 @@ def _find_repeated_hashes_since(
         UNION SELECT h FROM _old_sharing
         """
     )
-    return [r[0] for r in con.execute("SELECT _row FROM _old_sharing ORDER BY 1").fetchall()]
+    return con.execute("SELECT count(*) FROM _old_sharing").fetchall()[0][0]
 
 
 def _store_rows(

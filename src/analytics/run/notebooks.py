@@ -350,10 +350,6 @@ class WarmKernel:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _ignore(_: dict) -> None:
-    pass
-
-
 class KernelThread:
     """One thread running the calls given to it in order: a kernel's client sockets
     belong to the thread that made them. A daemon thread, so that a run stopped while
@@ -411,18 +407,18 @@ class KernelPool:
     ) -> list[Future[list[NotebookResult]]]:
         """Build the notebooks' pages into ``folder``: one future per kernel, for the
         pages of its share."""
-        shares = [notebooks[i :: len(self.kernels)] for i in range(len(self.kernels))]
+        size = len(self.kernels)
         return [
-            thread.submit(self._build_share, warm, share, folder, parameters)
-            for thread, warm, share in zip(self.threads, self.kernels, shares, strict=True)
-            if share
+            self.threads[i].submit(self._build_share, i, notebooks[i::size], folder, parameters)
+            for i in range(size)
+            if notebooks[i::size]
         ]
 
     def _build_share(
-        self, warm: WarmKernel, share: list[Path], folder: Path, parameters: dict
+        self, i: int, share: list[Path], folder: Path, parameters: dict
     ) -> list[NotebookResult]:
-        if not warm.manager.has_kernel:
-            raise KernelStartError(f"the kernel for {share[0].name} is not running")
+        self.starting[i].result()  # done (this thread started it): its KernelStartError
+        warm = self.kernels[i]
         return [build_pages(nb, folder, parameters, self.timeouts, warm) for nb in share]
 
     def close(self, failed: bool = False) -> None:

@@ -92,7 +92,6 @@ def execute_all(
 ) -> list[NotebookResult]:
     """Run every notebook into ``folder``, each kernel of ``pool`` running its share in
     turn; raise on the first failure."""
-    (folder / "officer").mkdir(mode=0o700, exist_ok=True)
     results: dict[str, NotebookResult] = {}
     try:
         for future in as_completed(pool.build(notebooks, folder, parameters)):

@@ -4,11 +4,13 @@ in other words), each pinned by a hand-computed case. The clinic is in Los Angel
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from analytics.domains import consent as cs
+from analytics.period import Period
 from analytics.policy import PolicyError
 from analytics.registry import load_policy, open_report
 from conftest import full_export, run_cli, write_export
@@ -244,6 +246,31 @@ def test_no_confirmation_is_not_late_and_one_after_the_month_end_counts(october)
     assert late.loc["EK5", "minutes_after"] == 6.0
     assert values[("consent.late_optout_confirmations", "sms")] == 3  # EK2 EK3 EK5
     assert values[("consent.late_optout_confirmations", "all")] == 3
+
+
+def test_months_computed_in_one_pass_keep_each_rule_in_its_month(export):
+    """September to November in one pass (a back-fill, the overview's history) give each
+    month the figures it has computed alone: G4, the fourth text in 24 hours whose window
+    reaches into September, is October's; the STOP at 23:58 on 31 October confirmed six
+    minutes later, in November (EK5), is October's late confirmation, not November's."""
+    ctx = open_report(export, "2026-11")
+    months = [Period.parse(m) for m in ("2026-09", "2026-10", "2026-11")]
+    try:
+        cs.metrics.prefetch(ctx, months)
+        together = {str(p): _values(cs.metrics(replace(ctx, period=p))) for p in months}
+        ctx.export.figures.clear()
+        alone = {str(p): _values(cs.metrics(replace(ctx, period=p))) for p in months}
+    finally:
+        ctx.export.close()
+    assert together == alone
+    frequency, late = "consent.marketing_over_frequency", "consent.late_optout_confirmations"
+    assert [together[m][(frequency, "sms")] for m in ("2026-09", "2026-10", "2026-11")] == [0, 2, 0]
+    assert [together[m][(late, "sms")] for m in ("2026-09", "2026-10", "2026-11")] == [0, 3, 0]
+    assert together["2026-09"][("consent.marketing_quiet_hours", "sms")] == 0  # 10:00-12:00
+
+
+def _values(rows) -> dict:
+    return {(m["metric"], m["segment"]): m["value"] for m in rows}
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pytest
 
 from analytics.domains import consent, retention
 from analytics.period import Period
-from analytics.registry import open_report
+from analytics.registry import DOMAINS, domain, open_report
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +92,20 @@ def test_a_back_fill_computes_each_month_once_for_its_figures_and_histories(ctx,
     assert computed[12:] == ["2026-10"]  # the other eleven are September's
     assert first[("quality.rows_read", "all")][-1] == 1  # September, computed first
     ctx.export.figures.clear()
+
+
+@pytest.mark.parametrize("name", [d.name for d in DOMAINS])
+def test_a_domains_year_of_metrics_in_one_pass_equals_month_by_month(ctx, name):
+    """``prefetch`` computes a domain's twelve months in one pass (the overview's history,
+    a back-fill); each month's figures are those of the month computed alone, in the same
+    order, and the month's own tables are rebuilt for it afterwards."""
+    found = domain(name)
+    months = Period.parse("2026-10").trailing(12)
+    ctx.export.figures.clear()
+    found.metrics.prefetch(ctx, months)
+    year = {str(p): found.metrics(replace(ctx, period=p)) for p in months}
+    ctx.export.figures.clear()
+    for p in reversed(months):  # alone, each after another month's tables were built
+        assert found.metrics(replace(ctx, period=p)) == year[str(p)], str(p)
+    ctx.export.figures.clear()
+    assert any(r["value"] for r in year["2026-10"])

@@ -28,6 +28,13 @@ def rate(numerator: int, denominator: int) -> float | None:
     return None if not denominator else numerator / denominator
 
 
+def month_of(frame: pd.DataFrame, period: object) -> pd.DataFrame:
+    """The rows of a frame of many months (its ``period`` column, 'YYYY-MM') that are
+    ``period``'s, in their order: a domain computing its months in one pass builds each
+    month's metric rows from them."""
+    return frame[frame["period"] == str(period)]
+
+
 def number(value: Any) -> int | float | None:
     """A DuckDB or pandas scalar as a JSON number: an integer when it is one, None if missing."""
     if value is None or pd.isna(value):

@@ -30,7 +30,13 @@ from analytics.domains import (
 )
 from analytics.errors import UsageError
 from analytics.figures import MetricRow, Trend
-from analytics.loading.context import AUDIENCES, ReportContext, open_source, resolve_source
+from analytics.loading.context import (
+    AUDIENCES,
+    MonthFigures,
+    ReportContext,
+    open_source,
+    resolve_source,
+)
 from analytics.period import Period, check_covered, default_period
 from analytics.policy import Policy, read_policy
 from analytics.schemas import policy_problems
@@ -47,7 +53,7 @@ class Domain:
     metric_names: tuple[str, ...]  # every metric it writes to metrics.json
     tables: tuple[str, ...]  # the export tables its figures read
     policy_section: type
-    metrics: Callable[[ReportContext], list[MetricRow]]
+    metrics: MonthFigures[list[MetricRow]]  # a month's; ``prefetch`` computes many at once
     trends: Callable[[ReportContext], list[Trend]]
     work_lists: Callable[[ReportContext], dict[str, pd.DataFrame]]
     on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run

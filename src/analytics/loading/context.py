@@ -11,10 +11,10 @@ import functools
 import html
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
@@ -47,10 +47,18 @@ class ReportContext:
     period: Period
     audience: str
     generated_at: datetime
+    # the consecutive months computed together in one pass, ending with ``period``
+    # (``per_months``); empty: the period alone
+    months: tuple[Period, ...] = ()
 
     @property
     def timezone(self) -> str:
         return self.policy.timezone
+
+    @property
+    def span(self) -> list[Period]:
+        """The months the context's figures are computed for: ``months``, else the period."""
+        return list(self.months) or [self.period]
 
     @property
     def for_officer(self) -> bool:
@@ -205,12 +213,16 @@ def _figures_written(folder: Path) -> int:
         return 0
 
 
+def _figure_key(ctx: ReportContext, what: str, period: Period) -> tuple:
+    return (what, str(period), ctx.policy.sha256)
+
+
 def month_figure(ctx: ReportContext, what: str, compute: Callable[[], T]) -> T:
     """``compute()``, done once per export, month and policy: the monthly run computes a
     month's figures once, for metrics.json, the overview's history, the work lists and,
     through its snapshot, for every notebook. A copy is returned, so a caller that
     changes it changes nothing for the next."""
-    key = (what, str(ctx.period), ctx.policy.sha256)
+    key = _figure_key(ctx, what, ctx.period)
     if key not in ctx.export.figures:
         ctx.export.figures[key] = compute()
     return copy.deepcopy(ctx.export.figures[key])
@@ -218,16 +230,57 @@ def month_figure(ctx: ReportContext, what: str, compute: Callable[[], T]) -> T:
 
 def remember(ctx: ReportContext, what: str, value: object) -> None:
     """Keep a figure of the month computed otherwise, for ``month_figure`` to find."""
-    ctx.export.figures[(what, str(ctx.period), ctx.policy.sha256)] = value
+    ctx.export.figures[_figure_key(ctx, what, ctx.period)] = value
 
 
-def per_month(fn: Callable[[ReportContext], T]) -> Callable[[ReportContext], T]:
-    """A domain's figures of a month (``metrics``, ``trends``) computed once: see
-    ``month_figure``."""
-    what = f"{fn.__module__}.{fn.__qualname__}"
+class MonthFigures(Generic[T]):
+    """A domain's figures of a month (``metrics``, ``trends``), computed once per export,
+    month and policy (see ``month_figure``), and for many months in one pass: ``fn(ctx,
+    periods)`` gives each of ``periods`` (consecutive, oldest first, ``ctx.months``) its
+    figures, keyed by 'YYYY-MM'. Calling it gives the context's month; ``prefetch`` computes
+    the months a back-fill or the overview's history will ask for, in one pass."""
 
-    @functools.wraps(fn)
-    def once(ctx: ReportContext) -> T:
-        return month_figure(ctx, what, lambda: fn(ctx))
+    def __init__(self, fn: Callable[[ReportContext, list[Period]], dict[str, T]]) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.what = f"{fn.__module__}.{fn.__qualname__}"
 
-    return once
+    def __call__(self, ctx: ReportContext) -> T:
+        key = _figure_key(ctx, self.what, ctx.period)
+        if key not in ctx.export.figures:
+            self.prefetch(ctx, [ctx.period])
+        return copy.deepcopy(ctx.export.figures[key])
+
+    def prefetch(self, ctx: ReportContext, periods: list[Period]) -> None:
+        """Compute the figures of those of ``periods`` not computed yet, in one pass over
+        the consecutive months from the first of them to the last."""
+        missing = [p for p in periods if _figure_key(ctx, self.what, p) not in ctx.export.figures]
+        if not missing:
+            return
+        first, last = min(missing), max(missing)
+        span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
+        found = self.fn(replace(ctx, period=last, months=tuple(span)), span)
+        for period in span:
+            ctx.export.figures[_figure_key(ctx, self.what, period)] = found[str(period)]
+
+
+def _months_between(first: Period, last: Period) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def per_months(
+    fn: Callable[[ReportContext, list[Period]], dict[str, T]],
+) -> MonthFigures[T]:
+    """A domain's figures computed for many months in one pass: see ``MonthFigures``."""
+    return MonthFigures(fn)
+
+
+def per_month(fn: Callable[[ReportContext], T]) -> MonthFigures[T]:
+    """A domain's figures of a month computed once, a month at a time: see
+    ``MonthFigures`` (its ``prefetch`` computes the months one by one)."""
+
+    def each(ctx: ReportContext, periods: list[Period]) -> dict[str, T]:
+        return {str(p): fn(replace(ctx, period=p, months=())) for p in periods}
+
+    functools.update_wrapper(each, fn)
+    return MonthFigures(each)

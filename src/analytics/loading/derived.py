@@ -27,7 +27,8 @@ class Derived:
     ``build`` instead fills it from Python (policy values loaded as rows). ``params`` gives
     what a table's SQL binds (a view cannot bind: its values come from a one-row table it
     depends on). ``key`` adds what else it depends on to the cache key, besides the policy
-    file's hash and its dependencies' keys; ``per_period`` adds the report's period.
+    file's hash and its dependencies' keys; ``per_period`` adds the months the context
+    computes (``ReportContext.span``: the report's period, or the months of one pass).
     """
 
     name: str
@@ -58,7 +59,7 @@ def load_rows(ctx: ReportContext, table: str, columns: dict[str, str], rows: lis
 def _cache_key(ctx: ReportContext, derived: Derived) -> Hashable:
     return (
         ctx.policy.sha256,
-        str(ctx.period) if derived.per_period else None,
+        tuple(str(p) for p in ctx.span) if derived.per_period else None,
         derived.key(ctx) if derived.key else None,
         tuple(_cache_key(ctx, d) for d in derived.depends),
     )

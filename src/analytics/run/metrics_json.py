@@ -13,7 +13,7 @@ from analytics import __version__
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import ReportContext, month_figure
 from analytics.loading.loader import TableSummary
-from analytics.period import export_span
+from analytics.period import Period, export_span
 from analytics.registry import DOMAINS
 
 SCHEMA = "compliance-metrics/1"
@@ -25,6 +25,29 @@ def compute_all(ctx: ReportContext) -> list[MetricRow]:
     for domain in DOMAINS:
         rows.extend(domain.metrics(ctx))
     return rows
+
+
+def prefetch(ctx: ReportContext, periods: list[Period]) -> None:
+    """Every domain's metrics of ``periods`` (consecutive), each domain's months in one
+    pass: the overview's history and a back-fill then find each month computed."""
+    if not periods:
+        return
+    for domain in DOMAINS:
+        domain.metrics.prefetch(ctx, periods)
+
+
+def months_shown(ctx: ReportContext, periods: list[Period], months: int = 12) -> list[Period]:
+    """The months whose figures the overviews of ``periods`` show: each and the months
+    before it in its history, from the export's first dated month (a month before it has
+    no figures)."""
+    first = export_span(ctx.export.con, ctx.timezone)[0]
+    if first is None:
+        return []
+    start, end = min(periods).shift(1 - months), max(periods)
+    span = [
+        start.shift(k) for k in range((end.year - start.year) * 12 + end.month - start.month + 1)
+    ]
+    return [p for p in span if p.as_of >= first]
 
 
 def month_figures(ctx: ReportContext) -> list[MetricRow]:
@@ -41,6 +64,7 @@ def history(
     period's own figures, as the notebooks recorded them; a month before the export's first
     dated row has no figures (None), not zeros."""
     first = export_span(ctx.export.con, ctx.timezone)[0]
+    prefetch(ctx, months_shown(ctx, [ctx.period.shift(-1)], months - 1))
     series: dict[tuple[str, str], list[float | None]] = {}
     for back in range(months - 1, -1, -1):
         period = ctx.period.shift(-back)

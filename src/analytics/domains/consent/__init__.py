@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
-from analytics.loading.context import ReportContext, per_month
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -167,7 +167,7 @@ def keyword_pattern(words: list[str]) -> str:
 
 
 def _month_bounds(ctx: ReportContext) -> dict:
-    return {"tz": ctx.timezone, "first": ctx.period.first_day, "last": ctx.period.as_of}
+    return {"tz": ctx.timezone, "first": ctx.span[0].first_day, "last": ctx.span[-1].as_of}
 
 
 def _keyword_patterns(ctx: ReportContext) -> dict:
@@ -178,8 +178,10 @@ def _keyword_patterns(ctx: ReportContext) -> dict:
     }
 
 
-# Messages are checked for the report's month only (a health system sends tens of
-# millions a year); the consent changes they are checked against are the whole history.
+# Messages are checked for the months computed only (a health system sends tens of
+# millions a year): the report's month, or the months of a back-fill or of the overview's
+# history, checked in one pass; the consent changes they are checked against are the
+# whole history. A message's verdict does not depend on which months are computed.
 CONSENT_MONTH = Derived("consent_month", package=__name__, params=_month_bounds, per_period=True)
 INBOUND_SMS = Derived(
     "inbound_sms", package=__name__, depends=(CONSENT_MONTH,), params=_keyword_patterns
@@ -228,7 +230,8 @@ REVOCATION_CANDIDATES = Derived(
 
 
 def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
-    """Per channel (and 'all'): every consent figure of the context's month, in one query."""
+    """Per month of the context (``span``) and channel (and 'all'): every consent figure,
+    in one query."""
     section = policy(ctx)
     return query(
         ctx,
@@ -236,11 +239,12 @@ def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
         "consent_monthly",
         needs=(MARKETING_CHECKED, HELP_CHECKED, CONFIRMATIONS_CHECKED, CONSENT_CHANNELS),
         params={
-            "period": str(ctx.period),
             "late_hours": section.optout_processing_hours,
             "help_minutes": section.help_reply_minutes,
             "allowed": section.optout_confirmations_allowed,
         },
+        months=ctx.span,
+        grid=("consent_channels", "channel"),
     )
 
 
@@ -310,7 +314,8 @@ def metric_rows(frame: pd.DataFrame) -> list[MetricRow]:
 
 
 def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
-    """Per channel (and 'all'): the month's figures of the messaging rules, in one query."""
+    """Per month of the context (``span``) and channel (and 'all'): the figures of the
+    messaging rules, in one query."""
     section = policy(ctx)
     return query(
         ctx,
@@ -324,24 +329,29 @@ def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
             CONSENT_CHANNELS,
         ),
         params={
-            "period": str(ctx.period),
             "max_per_24h": section.max_marketing_per_24h,
             "minutes": section.confirmation_minutes,
         },
+        months=ctx.span,
+        grid=("consent_channels", "channel"),
     )
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every consent metric of metrics.md for the context's period, plus coverage and the
-    messaging rules of contract v2."""
-    rows = metric_rows(monthly_frame(ctx))
-    cov = coverage_frame(ctx, [ctx.period])
-    rows += [
-        row("consent.marketing_coverage_rate", _none(r.coverage_rate), r.segment)
-        for r in cov.itertuples()
-    ]
-    return rows + _count_rows(messaging_frame(ctx), MESSAGING_COUNTS)
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every consent metric of metrics.md for each of ``periods``, plus coverage and the
+    messaging rules of contract v2: each figure's months in one query."""
+    frame, messaging = monthly_frame(ctx), messaging_frame(ctx)
+    cov = coverage_frame(ctx, periods)
+    out = {}
+    for p in map(str, periods):
+        rows = metric_rows(frame[frame["period"] == p])
+        rows += [
+            row("consent.marketing_coverage_rate", _none(r.coverage_rate), r.segment)
+            for r in cov[cov["period"] == p].itertuples()
+        ]
+        out[p] = rows + _count_rows(messaging[messaging["period"] == p], MESSAGING_COUNTS)
+    return out
 
 
 def _none(value):

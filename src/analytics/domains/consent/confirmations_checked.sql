@@ -1,5 +1,5 @@
--- Each opt-out confirmation of the month with the consent change (any purpose) it
--- followed, numbered over all history: a confirmation last month counts.
+-- Each opt-out confirmation of the months computed with the consent change (any purpose)
+-- it followed, numbered over all history: a confirmation before the months counts.
 WITH confirmations AS (
     SELECT messages.* FROM messages, consent_month
     WHERE direction = 'outbound' AND purpose = 'optout_confirmation'

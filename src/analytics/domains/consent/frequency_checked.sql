@@ -1,7 +1,7 @@
--- Each marketing message of the month with how many marketing messages that patient got
--- on that channel in the 24 hours ending at it: sent_at in (its sent_at - 24 h, its
--- sent_at], itself and any sent at the same instant included. The window reaches back
--- into the day before the month; exactly 24 hours before is outside it.
+-- Each marketing message of the months computed with how many marketing messages that
+-- patient got on that channel in the 24 hours ending at it: sent_at in (its sent_at - 24
+-- h, its sent_at], itself and any sent at the same instant included. The window reaches
+-- back into the day before the first month; exactly 24 hours before is outside it.
 WITH marketing AS (
     SELECT message.message_id, message.patient_id, message.channel, message.campaign_id,
         message.sent_at

@@ -1,4 +1,5 @@
--- Each HELP of the month with the first help reply to that patient at or after it.
+-- Each HELP of the months computed with the first help reply to that patient at or after
+-- it.
 WITH help_requests AS (SELECT * FROM inbound_sms WHERE kind = 'help'),
 help_replies AS (
     SELECT messages.* FROM messages, consent_month

@@ -1,5 +1,6 @@
--- The month's inbound SMS, each classified by the policy's word lists ($withdraw and
--- $help: whole-word patterns); a withdrawal word wins over a help word.
+-- The inbound SMS of the months computed (`consent_month`), each classified by the
+-- policy's word lists ($withdraw and $help: whole-word patterns); a withdrawal word wins
+-- over a help word.
 SELECT message_id, patient_id, sent_at, body,
     CASE WHEN regexp_matches(lower(coalesce(body, '')), $withdraw) THEN 'withdrawal'
          WHEN regexp_matches(lower(coalesce(body, '')), $help) THEN 'help'

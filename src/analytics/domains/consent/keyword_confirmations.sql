@@ -1,6 +1,6 @@
 -- Each SMS keyword opt-out whose source message (an inbound message that was not
--- quarantined) arrived in the month, with the first opt-out confirmation SMS to that
--- patient sent at or after it, whenever it was sent (after the month's end too).
+-- quarantined) arrived in the months computed, with the first opt-out confirmation SMS
+-- to that patient sent at or after it, whenever it was sent (after their end too).
 WITH keyword_optouts AS (
     SELECT event.event_id, event.patient_id, event.channel,
         source.message_id AS source_message_id, source.body AS source_body,

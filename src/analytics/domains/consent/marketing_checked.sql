@@ -1,5 +1,5 @@
--- Each marketing message of the month with the patient's marketing consent on its
--- channel as of the instant it was sent (NULL state: no consent on record).
+-- Each marketing message of the months computed with the patient's marketing consent on
+-- its channel as of the instant it was sent (NULL state: no consent on record).
 WITH month_marketing AS (
     SELECT messages.* FROM messages, consent_month
     WHERE direction = 'outbound' AND purpose = 'marketing'

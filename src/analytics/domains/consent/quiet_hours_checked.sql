@@ -1,7 +1,8 @@
--- Each marketing text or call (sms, phone) of the month at its local time in the
--- patient's zone (else the clinic's, $tz), against the window allowed that weekday where
--- the patient is: the state's row of calling_windows when it lists the state, else the
--- federal row (state NULL). Start inclusive, end exclusive: 20:59:59 is allowed, 21:00 not.
+-- Each marketing text or call (sms, phone) of the months computed at its local time in
+-- the patient's zone (else the clinic's, $tz), against the window allowed that weekday
+-- where the patient is: the state's row of calling_windows when it lists the state, else
+-- the federal row (state NULL). Start inclusive, end exclusive: 20:59:59 is allowed,
+-- 21:00 not.
 WITH marketing AS (
     SELECT message.message_id, message.patient_id, message.channel, message.campaign_id,
         message.sent_at

@@ -1,7 +1,8 @@
--- The month's inbound SMS without a withdrawal word that hold a phrase of the policy's
--- $phrases: words are runs of letters and digits after accents are removed and case is
--- ignored (an apostrophe splits them: "don't text me" holds "don't text"), and a phrase
--- matches whole words only. Reviewed: an opt-out names the message as its source.
+-- The inbound SMS of the months computed (`consent_month`) without a withdrawal word
+-- that hold a phrase of the policy's $phrases: words are runs of letters and digits
+-- after accents are removed and case is ignored (an apostrophe splits them: "don't text
+-- me" holds "don't text"), and a phrase matches whole words only. Reviewed: an opt-out
+-- names the message as its source.
 WITH replies AS (
     SELECT inbound.message_id, inbound.patient_id, inbound.sent_at, inbound.body,
         ' ' || regexp_replace(strip_accents(lower(coalesce(inbound.body, ''))),

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.contract import DISCLOSURES
-from analytics.figures import MetricRow, Trend, row, segment_table
-from analytics.loading.context import ReportContext, per_month
+from analytics.figures import MetricRow, Trend, month_of, row, segment_table
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -95,15 +95,18 @@ COUNTS = (
 )
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every disclosure metric of metrics.md for the context's period."""
-    frame = monthly_frame(ctx, [ctx.period])
-    return [
-        row(f"disclosures.{name}", int(getattr(r, name)), r.segment)
-        for name in COUNTS
-        for r in frame.itertuples()
-    ]
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every disclosure metric of metrics.md for each of ``periods``, in one query."""
+    frame = monthly_frame(ctx, periods)
+    return {
+        str(p): [
+            row(f"disclosures.{name}", int(getattr(r, name)), r.segment)
+            for name in COUNTS
+            for r in month_of(frame, p).itertuples()
+        ]
+        for p in periods
+    }
 
 
 def recipients_by_type(ctx: ReportContext, months: int = 12) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from datetime import date
 import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
-from analytics.figures import MetricRow, Trend, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month
+from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -182,13 +182,18 @@ def incidents_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     )
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every incidents metric of the spec for the context's period; none without a log."""
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every incidents metric of the spec for each of ``periods`` (one query each for
+    incidents and notices); none without a log."""
     if not has_log(ctx):
-        return []
-    found = incidents_frame(ctx, [ctx.period])
-    notices = notices_frame(ctx, [ctx.period])
+        return {str(p): [] for p in periods}
+    found, notices = incidents_frame(ctx, periods), notices_frame(ctx, periods)
+    return {str(p): _rows(month_of(found, p), month_of(notices, p)) for p in periods}
+
+
+def _rows(found: pd.DataFrame, notices: pd.DataFrame) -> list[MetricRow]:
+    """A month's metric rows from its incidents and notices figures."""
     out = [
         row(f"incidents.{n}", int(getattr(r, n)), r.segment)
         for n in ("discovered", "breaches")

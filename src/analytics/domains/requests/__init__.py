@@ -16,15 +16,15 @@ Rules (``shared/spec/policy-defaults.md``, ``metrics.md``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
 from analytics.contract import REQUEST_TYPES
-from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month
+from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -278,11 +278,16 @@ def metric_rows(frame: pd.DataFrame, ccpa: pd.DataFrame, ack_types: list[str]) -
     return out
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every request metric of metrics.md for the context's period."""
-    frame = monthly_frame(ctx, [ctx.period])
-    return metric_rows(frame, ccpa_frame(ctx), list(policy(ctx).acknowledgment.request_types))
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every request metric of metrics.md for each of ``periods``: the monthly figures of
+    all of them in one query, the CCPA year to date (a small table) month by month."""
+    frame = monthly_frame(ctx, periods)
+    ack_types = list(policy(ctx).acknowledgment.request_types)
+    return {
+        str(p): metric_rows(month_of(frame, p), ccpa_frame(replace(ctx, period=p)), ack_types)
+        for p in periods
+    }
 
 
 def on_time_trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:

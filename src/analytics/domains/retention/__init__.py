@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.contract import RECORDS
-from analytics.figures import MetricRow, Trend, row, segment_table
-from analytics.loading.context import ReportContext, per_month
+from analytics.figures import MetricRow, Trend, month_of, row, segment_table
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -129,15 +129,18 @@ COUNTS = (
 )
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every retention metric of metrics.md for the context's period."""
-    frame = monthly_frame(ctx, [ctx.period])
-    return [
-        row(f"retention.{name}", int(getattr(r, name)), r.segment)
-        for name in COUNTS
-        for r in frame.itertuples()
-    ]
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every retention metric of metrics.md for each of ``periods``, in one pass."""
+    frame = monthly_frame(ctx, periods)
+    return {
+        str(p): [
+            row(f"retention.{name}", int(getattr(r, name)), r.segment)
+            for name in COUNTS
+            for r in month_of(frame, p).itertuples()
+        ]
+        for p in periods
+    }
 
 
 def _month(ctx: ReportContext) -> dict:

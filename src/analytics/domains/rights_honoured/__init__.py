@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.contract import DISCLOSURES
-from analytics.figures import MetricRow, Trend, number, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month
+from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -165,21 +165,35 @@ def notice_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     return _q(ctx, "notice_monthly", needs=(FIRST_SERVICES,), months=periods)
 
 
-def _restriction_rows(ctx: ReportContext) -> list[MetricRow]:
-    (r,) = restrictions_frame(ctx, [ctx.period]).itertuples()
+# Each part gives every month of ``periods`` its metric rows, from one query per figure.
+
+
+def _restriction_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    requested = restrictions_frame(ctx, periods)
+    breaks = disclosure_breaks_frame(ctx, periods)
+    return {
+        str(p): _restriction_month(month_of(requested, p), month_of(breaks, p)) for p in periods
+    }
+
+
+def _restriction_month(requested: pd.DataFrame, breaks: pd.DataFrame) -> list[MetricRow]:
+    (r,) = requested.itertuples()
     out = [
         row(f"restrictions.{n}", int(getattr(r, n)))
         for n in ("requested", "agreed", "denied", "self_pay_denied", "in_effect")
     ]
-    breaks = disclosure_breaks_frame(ctx, [ctx.period])
     return out + [
         row("restrictions.disclosures_breaking", int(b.disclosures_breaking), b.segment)
         for b in breaks.itertuples()
     ]
 
 
-def _communication_rows(ctx: ReportContext) -> list[MetricRow]:
-    frame = message_breaks_frame(ctx, [ctx.period])
+def _communication_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    frame = message_breaks_frame(ctx, periods)
+    return {str(p): _communication_month(month_of(frame, p)) for p in periods}
+
+
+def _communication_month(frame: pd.DataFrame) -> list[MetricRow]:
     in_effect = int(frame["preferences_in_effect"].iloc[0])
     return [row("communications.preferences_in_effect", in_effect)] + [
         row("communications.messages_breaking", int(m.messages_breaking), m.segment)
@@ -187,8 +201,12 @@ def _communication_rows(ctx: ReportContext) -> list[MetricRow]:
     ]
 
 
-def _complaint_rows(ctx: ReportContext) -> list[MetricRow]:
-    frame = complaints_frame(ctx, [ctx.period])
+def _complaint_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    frame = complaints_frame(ctx, periods)
+    return {str(p): _complaint_month(month_of(frame, p)) for p in periods}
+
+
+def _complaint_month(frame: pd.DataFrame) -> list[MetricRow]:
     out: list[MetricRow] = []
     for name in ("received", "resolved", "resolved_on_time", "open_overdue"):
         out += [
@@ -202,8 +220,13 @@ def _complaint_rows(ctx: ReportContext) -> list[MetricRow]:
     return out + [row("complaints.to_regulators", int(pooled["to_regulators"].iloc[0]))]
 
 
-def _notice_rows(ctx: ReportContext) -> list[MetricRow]:
-    (n,) = notice_frame(ctx, [ctx.period]).itertuples()
+def _notice_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    frame = notice_frame(ctx, periods)
+    return {str(p): _notice_month(month_of(frame, p)) for p in periods}
+
+
+def _notice_month(frame: pd.DataFrame) -> list[MetricRow]:
+    (n,) = frame.itertuples()
     return [
         row("notice.new_patients", int(n.new_patients)),
         row("notice.acknowledged", int(n.acknowledged)),
@@ -219,10 +242,11 @@ PARTS = {
 }
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every metric of the spec for the context's period, for each log the export has."""
-    return [m for prefix, part in PARTS.items() if has_log(ctx, prefix) for m in part(ctx)]
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every metric of the spec for each of ``periods``, for each log the export has."""
+    parts = [part(ctx, periods) for prefix, part in PARTS.items() if has_log(ctx, prefix)]
+    return {str(p): [m for part in parts for m in part[str(p)]] for p in periods}
 
 
 def part_rows(rows: list[MetricRow], prefix: str) -> list[MetricRow]:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.contract import ROLES
-from analytics.figures import MetricRow, Trend, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month
+from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
+from analytics.loading.context import ReportContext, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -157,8 +157,12 @@ def access_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     )
 
 
-def _training_rows(ctx: ReportContext) -> list[MetricRow]:
-    frame = training_frame(ctx, [ctx.period])
+def _training_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    frame = training_frame(ctx, periods)
+    return {str(p): _training_month(month_of(frame, p)) for p in periods}
+
+
+def _training_month(frame: pd.DataFrame) -> list[MetricRow]:
     out = [
         row("training.members_active", int(r.members_active), r.segment) for r in frame.itertuples()
     ]
@@ -177,8 +181,12 @@ def _training_rows(ctx: ReportContext) -> list[MetricRow]:
     return out
 
 
-def _access_rows(ctx: ReportContext) -> list[MetricRow]:
-    frame = access_frame(ctx, [ctx.period])
+def _access_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    frame = access_frame(ctx, periods)
+    return {str(p): _access_month(month_of(frame, p)) for p in periods}
+
+
+def _access_month(frame: pd.DataFrame) -> list[MetricRow]:
     names = {
         "events": "access.events",
         "alerts": "access.alerts",
@@ -193,15 +201,16 @@ def _access_rows(ctx: ReportContext) -> list[MetricRow]:
     return out
 
 
-@per_month
-def metrics(ctx: ReportContext) -> list[MetricRow]:
-    """Every safeguards metric of the spec for the context's period, for the logs present."""
-    out: list[MetricRow] = []
-    if has_log(ctx, "training"):
-        out += _training_rows(ctx)
-    if has_log(ctx, "access"):
-        out += _access_rows(ctx)
-    return out
+@per_months
+def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
+    """Every safeguards metric of the spec for each of ``periods`` (one query per part),
+    for the logs present."""
+    parts = [
+        rows(ctx, periods)
+        for prefix, rows in (("training", _training_rows), ("access", _access_rows))
+        if has_log(ctx, prefix)
+    ]
+    return {str(p): [m for part in parts for m in part[str(p)]] for p in periods}
 
 
 def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:

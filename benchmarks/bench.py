@@ -45,7 +45,7 @@ from analytics.loading.loader import open_export
 from analytics.paths import project_root, sample_path
 from analytics.period import Period
 from analytics.registry import DOMAINS, load_policy
-from analytics.run.metrics_json import compute_all, history, month_figures
+from analytics.run.metrics_json import compute_all, history, month_figures, months_shown, prefetch
 from analytics.run.runner import _descendants
 from analytics.sample import generate_sample
 
@@ -164,9 +164,12 @@ def kept_phases(
         return by_domain
 
     def year() -> None:
+        """As ``run --from --to`` computes them: the 23 months a year's overviews show, each
+        domain's in one pass, then each month's figures and history (found computed)."""
         export = open_export(path, memory_limit=memory_limit, keep_in=keep)
         export.figures.clear()  # the year afresh, but for the validation
         ctx = context(export, period)
+        prefetch(ctx, months_shown(ctx, period.trailing(12)))
         for month in period.trailing(12):
             month_ctx = replace(ctx, period=month)
             history(month_ctx, month_figures(month_ctx))

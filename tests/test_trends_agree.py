@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analytics.domains import consent, retention
+from analytics.loading.context import bounded_passes
 from analytics.period import Period
 from analytics.registry import DOMAINS, domain, open_report
 
@@ -109,3 +110,36 @@ def test_a_domains_year_of_metrics_in_one_pass_equals_month_by_month(ctx, name):
         assert found.metrics(replace(ctx, period=p)) == year[str(p)], str(p)
     ctx.export.figures.clear()
     assert any(r["value"] for r in year["2026-10"])
+
+
+def test_consent_passes_are_bounded_by_the_messages_they_hold(ctx, monkeypatch):
+    """A pass holds at most ``PASS_MESSAGES`` messages: with a bound below any month's, a
+    year is computed a month per pass, with the same figures as in one pass."""
+    months = Period.parse("2026-10").trailing(12)
+    ctx.export.figures.clear()
+    consent.metrics.prefetch(ctx, months)
+    year = {str(p): consent.metrics(replace(ctx, period=p)) for p in months}
+    ctx.export.figures.clear()
+    monkeypatch.setattr(consent, "PASS_MESSAGES", 1)
+    passes: list[list[str]] = []
+    fn = consent.metrics.fn
+    monkeypatch.setattr(
+        consent.metrics,
+        "fn",
+        lambda c, months: passes.append(list(map(str, months))) or fn(c, months),
+    )
+    consent.metrics.prefetch(ctx, months)
+    assert passes == [[str(p)] for p in months]
+    assert {str(p): consent.metrics(replace(ctx, period=p)) for p in months} == year
+    ctx.export.figures.clear()
+
+
+def test_passes_hold_consecutive_months_up_to_the_bound():
+    months = Period.parse("2026-06").trailing(6)  # 2026-01 .. 2026-06
+    sizes = {"2026-01": 4, "2026-02": 5, "2026-03": 12, "2026-04": 1, "2026-05": 9}
+    passes = bounded_passes(sizes, months, 10)
+    assert [[str(p) for p in run] for run in passes] == [
+        ["2026-01", "2026-02"],  # 9
+        ["2026-03"],  # 12: bigger than the bound, alone
+        ["2026-04", "2026-05", "2026-06"],  # 1 + 9 + 0
+    ]

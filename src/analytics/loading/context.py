@@ -240,9 +240,14 @@ class MonthFigures(Generic[T]):
     figures, keyed by 'YYYY-MM'. Calling it gives the context's month; ``prefetch`` computes
     the months a back-fill or the overview's history will ask for, in one pass."""
 
-    def __init__(self, fn: Callable[[ReportContext, list[Period]], dict[str, T]]) -> None:
+    def __init__(
+        self,
+        fn: Callable[[ReportContext, list[Period]], dict[str, T]],
+        passes: Callable[[ReportContext, list[Period]], list[list[Period]]] | None = None,
+    ) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
+        self.passes = passes  # how a domain reading big logs splits months into passes
         self.what = f"{fn.__module__}.{fn.__qualname__}"
 
     def __call__(self, ctx: ReportContext) -> T:
@@ -259,9 +264,10 @@ class MonthFigures(Generic[T]):
             return
         first, last = min(missing), max(missing)
         span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
-        found = self.fn(replace(ctx, period=last, months=tuple(span)), span)
-        for period in span:
-            ctx.export.figures[_figure_key(ctx, self.what, period)] = found[str(period)]
+        for months in self.passes(ctx, span) if self.passes else [span]:
+            found = self.fn(replace(ctx, period=months[-1], months=tuple(months)), months)
+            for period in months:
+                ctx.export.figures[_figure_key(ctx, self.what, period)] = found[str(period)]
 
 
 def _months_between(first: Period, last: Period) -> int:
@@ -269,10 +275,32 @@ def _months_between(first: Period, last: Period) -> int:
 
 
 def per_months(
-    fn: Callable[[ReportContext, list[Period]], dict[str, T]],
-) -> MonthFigures[T]:
-    """A domain's figures computed for many months in one pass: see ``MonthFigures``."""
-    return MonthFigures(fn)
+    fn: Callable[[ReportContext, list[Period]], dict[str, T]] | None = None,
+    *,
+    passes: Callable[[ReportContext, list[Period]], list[list[Period]]] | None = None,
+):
+    """A domain's figures computed for many months in one pass: see ``MonthFigures``.
+    ``passes(ctx, months)``: the months split into consecutive runs, one pass each (a
+    domain whose pass holds a big log's rows bounds them)."""
+    if fn is None:
+        return lambda f: MonthFigures(f, passes)
+    return MonthFigures(fn, passes)
+
+
+def bounded_passes(sizes: dict[str, int], months: list[Period], most: int) -> list[list[Period]]:
+    """``months`` split into consecutive runs whose ``sizes`` (rows by 'YYYY-MM') add up to
+    at most ``most`` (a month bigger than that alone), oldest first."""
+    out: list[list[Period]] = []
+    held = 0
+    for month in months:
+        size = sizes.get(str(month), 0)
+        if out and held + size <= most:
+            out[-1].append(month)
+            held += size
+        else:
+            out.append([month])
+            held = size
+    return out
 
 
 def per_month(fn: Callable[[ReportContext], T]) -> MonthFigures[T]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, bounded_passes, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -183,15 +183,18 @@ def _keyword_patterns(ctx: ReportContext) -> dict:
 # history, checked in one pass; the consent changes they are checked against are the
 # whole history. A message's verdict does not depend on which months are computed.
 CONSENT_MONTH = Derived("consent_month", package=__name__, params=_month_bounds, per_period=True)
+CONSENT_MESSAGES = Derived("consent_messages", package=__name__, depends=(CONSENT_MONTH,))
 INBOUND_SMS = Derived(
-    "inbound_sms", package=__name__, depends=(CONSENT_MONTH,), params=_keyword_patterns
+    "inbound_sms", package=__name__, depends=(CONSENT_MESSAGES,), params=_keyword_patterns
 )
 MARKETING_STATE_CHANGES = Derived("marketing_state_changes", package=__name__)
 MARKETING_CHECKED = Derived(
-    "marketing_checked", package=__name__, depends=(MARKETING_STATE_CHANGES, CONSENT_MONTH)
+    "marketing_checked", package=__name__, depends=(MARKETING_STATE_CHANGES, CONSENT_MESSAGES)
 )
-HELP_CHECKED = Derived("help_checked", package=__name__, depends=(INBOUND_SMS, CONSENT_MONTH))
-CONFIRMATIONS_CHECKED = Derived("confirmations_checked", package=__name__, depends=(CONSENT_MONTH,))
+HELP_CHECKED = Derived("help_checked", package=__name__, depends=(INBOUND_SMS, CONSENT_MESSAGES))
+CONFIRMATIONS_CHECKED = Derived(
+    "confirmations_checked", package=__name__, depends=(CONSENT_MESSAGES,)
+)
 CONSENT_CHANNELS = Derived("consent_channels", package=__name__)
 PATIENT_FIRST_SEEN = Derived("patient_first_seen", package=__name__)
 
@@ -216,11 +219,13 @@ CALLING_WINDOWS = Derived("calling_windows", build=_load_calling_windows)
 QUIET_HOURS_CHECKED = Derived(
     "quiet_hours_checked",
     package=__name__,
-    depends=(CONSENT_MONTH, PATIENT_PLACES, CALLING_WINDOWS),
+    depends=(CONSENT_MESSAGES, PATIENT_PLACES, CALLING_WINDOWS),
     params=_messaging_params,
 )
-FREQUENCY_CHECKED = Derived("frequency_checked", package=__name__, depends=(CONSENT_MONTH,))
-KEYWORD_CONFIRMATIONS = Derived("keyword_confirmations", package=__name__, depends=(CONSENT_MONTH,))
+FREQUENCY_CHECKED = Derived("frequency_checked", package=__name__, depends=(CONSENT_MESSAGES,))
+KEYWORD_CONFIRMATIONS = Derived(
+    "keyword_confirmations", package=__name__, depends=(CONSENT_MESSAGES,)
+)
 REVOCATION_CANDIDATES = Derived(
     "revocation_candidates",
     package=__name__,
@@ -337,7 +342,20 @@ def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-@per_months
+# One pass over months holds their messages in temporary tables (spilled to disk past the
+# memory limit): a pass takes as many months as hold at most this many messages (a
+# clinic's years at once; a health system of ten million patients, about two months).
+PASS_MESSAGES = 25_000_000
+
+
+def _passes(ctx: ReportContext, months: list[Period]) -> list[list[Period]]:
+    """The months in passes of at most ``PASS_MESSAGES`` messages (counted by month)."""
+    sizes = query(ctx, __name__, "messages_by_month", months=months)
+    counted = dict(zip(sizes["period"], sizes["messages"], strict=True))
+    return bounded_passes(counted, months, PASS_MESSAGES)
+
+
+@per_months(passes=_passes)
 def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
     """Every consent metric of metrics.md for each of ``periods``, plus coverage and the
     messaging rules of contract v2: each figure's months in one query."""

@@ -1,7 +1,7 @@
 -- Each opt-out confirmation of the months computed with the consent change (any purpose)
 -- it followed, numbered over all history: a confirmation before the months counts.
 WITH confirmations AS (
-    SELECT messages.* FROM messages, consent_month
+    SELECT messages.* FROM consent_messages messages, consent_month
     WHERE direction = 'outbound' AND purpose = 'optout_confirmation'
       AND sent_at < end_ts
 ),

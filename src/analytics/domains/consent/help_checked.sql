@@ -2,7 +2,7 @@
 -- it.
 WITH help_requests AS (SELECT * FROM inbound_sms WHERE kind = 'help'),
 help_replies AS (
-    SELECT messages.* FROM messages, consent_month
+    SELECT messages.* FROM consent_messages messages, consent_month
     WHERE direction = 'outbound' AND channel = 'sms'
       AND purpose = 'help_reply' AND sent_at >= start_ts
 )

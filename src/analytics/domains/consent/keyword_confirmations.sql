@@ -6,14 +6,14 @@ WITH keyword_optouts AS (
         source.message_id AS source_message_id, source.body AS source_body,
         source.sent_at AS requested_at
     FROM consent_events event
-    JOIN messages source
+    JOIN consent_messages source
       ON source.message_id = event.source_message_id AND source.direction = 'inbound',
         consent_month
     WHERE event.action = 'opt_out' AND event.method = 'sms_keyword'
       AND source.sent_at >= start_ts AND source.sent_at < end_ts
 ),
 confirmations AS (
-    SELECT message_id, patient_id, sent_at FROM messages
+    SELECT message_id, patient_id, sent_at FROM consent_messages
     WHERE direction = 'outbound' AND channel = 'sms' AND purpose = 'optout_confirmation'
 )
 SELECT optout.*, confirmation.message_id AS confirmation_id,

@@ -1,7 +1,7 @@
 -- Each marketing message of the months computed with the patient's marketing consent on
 -- its channel as of the instant it was sent (NULL state: no consent on record).
 WITH month_marketing AS (
-    SELECT messages.* FROM messages, consent_month
+    SELECT messages.* FROM consent_messages messages, consent_month
     WHERE direction = 'outbound' AND purpose = 'marketing'
       AND sent_at >= start_ts AND sent_at < end_ts
 )

@@ -6,7 +6,7 @@
 WITH marketing AS (
     SELECT message.message_id, message.patient_id, message.channel, message.campaign_id,
         message.sent_at
-    FROM messages message, consent_month
+    FROM consent_messages message, consent_month
     WHERE message.direction = 'outbound' AND message.purpose = 'marketing'
       AND message.channel IN ('sms', 'phone')
       AND message.sent_at >= start_ts AND message.sent_at < end_ts

@@ -205,10 +205,15 @@ def tree_memory_gb(pid: int) -> float:
 
 
 def full_run(
-    path: Path, periods: list[str], memory_limit: str | None, out: Path | None = None
+    path: Path,
+    periods: list[str],
+    memory_limit: str | None,
+    out: Path | None = None,
+    log: Path | None = None,
 ) -> tuple[float, float]:
     """``analytics run`` in a child process: seconds, and the peak memory of all its
-    processes together (kernels and chromium included), sampled every half second."""
+    processes together (kernels and chromium included), sampled every half second; with
+    ``log``, the run's phases (its log at level info) are written there."""
     out = out or Path(tempfile.mkdtemp(prefix="bench-run-"))
     which = (
         ["--period", periods[0]]
@@ -219,6 +224,8 @@ def full_run(
     cmd += ["--out", str(out)]
     if memory_limit:
         cmd += ["--memory-limit", memory_limit]
+    if log:
+        cmd[3:3] = ["--log-level", "info"]
     start = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
@@ -233,6 +240,9 @@ def full_run(
     _, err = child.communicate()
     took = time.perf_counter() - start
     sampler.join()
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(err)
     if child.returncode != 0:
         raise SystemExit(f"analytics run failed on {path}: {err}")
     return took, peak[0]
@@ -324,12 +334,23 @@ def main() -> None:
         run_cells = ["not run"] * 4
         if not args.skip_run:
             out = Path(tempfile.mkdtemp(prefix="bench-run-"))
-            run_s, run_gb = full_run(path, [str(period)], args.memory_limit, out)
+            logs = Path(args.out).with_suffix("")
+            run_s, run_gb = full_run(
+                path,
+                [str(period)],
+                args.memory_limit,
+                out,
+                Path(f"{logs}.last-run-{size}-month.log"),
+            )
             run_cells = [cell(run_s, run_gb), f"{run_s / first_s:.1f}x", "not run", "not run"]
             if not args.one_run:
                 run_cells[2] = cell(*full_run(path, [str(period)], args.memory_limit, out))
             if not args.skip_backfill:
-                run_cells[3] = cell(*full_run(path, year, args.memory_limit))
+                run_cells[3] = cell(
+                    *full_run(
+                        path, year, args.memory_limit, log=Path(f"{logs}.last-run-{size}-year.log")
+                    )
+                )
         kept_line = (
             f"| {size:,} | {cell(first_s, first_gb)} ({first_valid:.1f} s validating) | "
             f"{first_s / scan_s:.1f}x | {cell(rerun_s, rerun_gb)} | {rerun_s / scan_s:.1f}x | "

@@ -26,8 +26,19 @@ def ctx():
     context.export.close()
 
 
+@pytest.fixture(autouse=True)
+def afresh(ctx):
+    """Each test computes its figures afresh: none kept from another test's months."""
+    ctx.export.figures.clear()
+
+
 def _by_month(ctx, months, compute) -> pd.DataFrame:
-    frames = [compute(replace(ctx, period=p)) for p in months]
+    """Each month computed alone (nothing kept from the others)."""
+    frames = []
+    for p in months:
+        ctx.export.figures.clear()
+        frames.append(compute(replace(ctx, period=p)))
+    ctx.export.figures.clear()
     return pd.concat(frames, ignore_index=True)
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analytics.presentation.worklist import neutralise, to_csv
+from analytics.presentation.worklist import neutralise, shown_part, to_csv
 
 
 @pytest.mark.parametrize(
@@ -82,8 +82,9 @@ def test_a_work_list_holds_every_row_and_its_csv():
 
 def test_a_list_longer_than_a_page_can_hold_says_where_the_rest_is(monkeypatch):
     from analytics.presentation import page as page_module
+    from analytics.presentation import worklist
 
-    monkeypatch.setattr(page_module, "INTERACTIVE_ROWS", 5)
+    monkeypatch.setattr(worklist, "INTERACTIVE_ROWS", 5)
     frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(8)]})
     page = page_module.work_list(officer(), lambda ctx: frame, "Due", "q").data
     assert "8 rows, the first 5 shown here and in the download" in page
@@ -110,5 +111,32 @@ def test_a_work_list_the_run_computed_is_shown_not_computed_again():
         raise AssertionError("the run's list was computed again")
 
     ctx = officer()
-    remember(ctx, "work list q", pd.DataFrame({"record_id": ["R-FROM-THE-RUN"]}))
+    remember(ctx, "work list q", shown_part(pd.DataFrame({"record_id": ["R-FROM-THE-RUN"]})))
     assert "R-FROM-THE-RUN<" in work_list(ctx, must_not_run, "Due", "q").data
+
+
+def test_the_run_keeps_of_a_long_list_what_a_page_shows_and_its_length(tmp_path, monkeypatch):
+    """A health system's destruction queue holds hundreds of thousands of records: the run
+    writes it whole to its CSV file and keeps for the notebooks only the rows a page shows
+    and the count, which the page states."""
+    from analytics.loading.context import month_figure
+    from analytics.presentation.page import work_list
+    from analytics.presentation.worklist import INTERACTIVE_ROWS
+    from analytics.run import worklists
+
+    long = pd.DataFrame({"record_id": [f"R{i}" for i in range(INTERACTIVE_ROWS + 7)]})
+    ctx = officer()
+
+    class Listing:
+        @staticmethod
+        def work_lists(_):
+            return {"q": long}
+
+    monkeypatch.setattr(worklists, "DOMAINS", (Listing,))
+    (path,) = worklists.write_work_lists(ctx, tmp_path / "lists")
+    assert path.read_text().count("\n") == INTERACTIVE_ROWS + 8  # header and every row
+    kept, rows = month_figure(ctx, "work list q", lambda: None)
+    assert (len(kept), rows) == (INTERACTIVE_ROWS, INTERACTIVE_ROWS + 7)
+    page = work_list(ctx, lambda c: None, "Due", "q").data
+    assert f"{INTERACTIVE_ROWS + 7:,} rows" in page
+    assert f"R{INTERACTIVE_ROWS - 1}<" in page and f"R{INTERACTIVE_ROWS}<" not in page

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import html
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
+import pandas as pd
 
 from analytics import __version__
 from analytics.errors import UsageError
@@ -301,6 +303,34 @@ def bounded_passes(sizes: dict[str, int], months: list[Period], most: int) -> li
             out.append([month])
             held = size
     return out
+
+
+def by_month(
+    fn: Callable[[ReportContext, list[Period]], pd.DataFrame],
+) -> Callable[[ReportContext, list[Period]], pd.DataFrame]:
+    """A domain's frame over consecutive months (its rows carry their ``period``), kept
+    month by month, per export and policy: the months asked before are taken as they
+    were, the others computed in one query. A month's metrics, its trend's twelve months
+    and the overview's history then read each month's figures once."""
+    what = f"frame {fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def kept(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
+        periods = list(periods)
+        if not periods or any(b != a.shift(1) for a, b in itertools.pairwise(periods)):
+            raise ValueError("months are read consecutive, oldest first")
+        figures = ctx.export.figures
+        missing = [p for p in periods if _figure_key(ctx, what, p) not in figures]
+        if missing:
+            first, last = missing[0], missing[-1]
+            span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
+            frame = fn(ctx, span)
+            for p in span:
+                month = frame[frame["period"] == str(p)].reset_index(drop=True)
+                figures[_figure_key(ctx, what, p)] = month
+        return pd.concat([figures[_figure_key(ctx, what, p)] for p in periods], ignore_index=True)
+
+    return kept
 
 
 def per_month(fn: Callable[[ReportContext], T]) -> MonthFigures[T]:

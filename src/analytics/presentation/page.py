@@ -11,7 +11,7 @@ from IPython.display import HTML, display
 from analytics.errors import AnalyticsError
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext, month_figure
-from analytics.presentation.worklist import INTERACTIVE_ROWS, worklist_html
+from analytics.presentation.worklist import shown_part, worklist_html
 
 # inline styles: the message must read the same in JupyterLab and in any saved page
 ERROR_STYLE = (
@@ -105,13 +105,14 @@ def work_list(
     """
     if not ctx.for_officer:
         return HTML("")
-    frame = month_figure(ctx, f"work list {name}", lambda: make(ctx))  # the run's, if it ran
-    if frame.empty:
+    # the run's, if it ran
+    frame, rows = month_figure(ctx, f"work list {name}", lambda: shown_part(make(ctx)))
+    if not rows:
         return note(f"{caption}: none.")
-    if len(frame) <= INTERACTIVE_ROWS:
+    if rows == len(frame):
         return HTML(worklist_html(frame, caption, name))
     longer = note(
-        f"{caption}: {len(frame):,} rows, the first {INTERACTIVE_ROWS:,} shown here and in "
+        f"{caption}: {rows:,} rows, the first {len(frame):,} shown here and in "
         f"the download; the whole list is officer/worklists/{name}.csv of the monthly run."
     )
-    return HTML(longer.data + worklist_html(frame.head(INTERACTIVE_ROWS), caption, name))
+    return HTML(longer.data + worklist_html(frame, caption, name))

@@ -26,6 +26,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # (a health system's lists of 20,000 rows made 12 MB pages that took longer to write and
 # render than their figures took to compute; a clinic's lists are far below this)
 INTERACTIVE_ROWS = 5_000
+
+
+def shown_part(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """What a page shows of a work list: its first ``INTERACTIVE_ROWS`` rows, and how many
+    it has (the run keeps only this for its notebooks: a whole list is its CSV file)."""
+    return frame.head(INTERACTIVE_ROWS).reset_index(drop=True), len(frame)
+
+
 PAGE_ROWS = 25  # rows per page of the interactive table
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from analytics.files import write_private
 from analytics.loading.context import ReportContext, remember
-from analytics.presentation.worklist import to_csv
+from analytics.presentation.worklist import shown_part, to_csv
 from analytics.registry import DOMAINS
 
 
@@ -21,7 +21,8 @@ def write_work_lists(ctx: ReportContext, folder: Path) -> list[Path]:
     written = []
     for domain in DOMAINS:
         for name, frame in domain.work_lists(ctx).items():
-            remember(ctx, f"work list {name}", frame)  # for page.work_list in the notebooks
+            # for page.work_list in the notebooks: what a page shows, not the whole list
+            remember(ctx, f"work list {name}", shown_part(frame))
             path = folder / f"{name}.csv"
             write_private(path, to_csv(frame))
             written.append(path)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
-from analytics.loading.context import ReportContext, bounded_passes, per_month, per_months
+from analytics.loading.context import ReportContext, bounded_passes, by_month, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -253,6 +253,7 @@ def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
+@by_month
 def changes_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Opt-ins and opt-outs per period and channel (and 'all'), in one pass."""
     return query(
@@ -376,6 +377,7 @@ def _none(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
+@by_month
 def coverage_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Share of known patients with a live marketing opt-in, per channel, at each month end.
 

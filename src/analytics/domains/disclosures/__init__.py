@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.contract import DISCLOSURES
 from analytics.figures import MetricRow, Trend, month_of, row, segment_table
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -78,6 +78,7 @@ def checked_query(ctx: ReportContext, name: str, params: dict | None = None, **k
     return query(ctx, __name__, name, params, needs=(DISCLOSURE_CHECKS,), **kw)
 
 
+@by_month
 def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and purpose (and 'all'): every disclosure figure, in one pass."""
     return checked_query(

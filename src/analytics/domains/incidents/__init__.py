@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
 from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -164,12 +164,14 @@ OWED_NOTICES = Derived(
 )
 
 
+@by_month
 def notices_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and notice kind owed then (and 'all'): notices sent, on time, overdue
     and due within 30 days."""
     return query(ctx, __name__, "notices_monthly", needs=(OWED_NOTICES,), months=periods)
 
 
+@by_month
 def incidents_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and category (and 'all'): discovered, breaches, unassessed past target."""
     return query(

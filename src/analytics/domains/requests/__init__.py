@@ -24,7 +24,7 @@ import pandas as pd
 from analytics.business_days import build_calendar, calendar_span
 from analytics.contract import REQUEST_TYPES
 from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -160,6 +160,7 @@ def _month(ctx: ReportContext) -> dict:
     return {"first": ctx.period.first_day, "as_of": ctx.period.as_of}
 
 
+@by_month
 def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and segment (request type or 'all'): every monthly request figure."""
     ack = policy(ctx).acknowledgment

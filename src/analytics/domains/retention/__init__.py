@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.contract import RECORDS
 from analytics.figures import MetricRow, Trend, month_of, row, segment_table
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -99,6 +99,7 @@ RECORD_RETENTION = Derived(
 RETENTION_RUNS = Derived("retention_runs", package=__name__, depends=(RECORD_RETENTION,))
 
 
+@by_month
 def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and record class (and 'all'): every retention figure, in one pass.
 

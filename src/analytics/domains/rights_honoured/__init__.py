@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics.contract import DISCLOSURES
 from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target
@@ -121,11 +121,13 @@ def _q(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.Da
     return query(ctx, __name__, name, params, **kw)
 
 
+@by_month
 def restrictions_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period: restrictions requested, agreed, denied, self-pay denied, in effect."""
     return _q(ctx, "restrictions_monthly", months=periods)
 
 
+@by_month
 def disclosure_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and purpose (and 'all'): disclosures breaking a restriction."""
     return _q(
@@ -137,6 +139,7 @@ def disclosure_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.Dat
     )
 
 
+@by_month
 def message_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and channel (and 'all'): messages breaking a preference, and the
     preferences in effect."""
@@ -149,6 +152,7 @@ def message_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFr
     )
 
 
+@by_month
 def complaints_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and topic (and 'all'): every complaint figure."""
     return _q(
@@ -160,6 +164,7 @@ def complaints_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     )
 
 
+@by_month
 def notice_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period: new patients and those with an acknowledgment of the notice."""
     return _q(ctx, "notice_monthly", needs=(FIRST_SERVICES,), months=periods)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from analytics.contract import ROLES
 from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
-from analytics.loading.context import ReportContext, per_month, per_months
+from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -126,6 +126,7 @@ ACCESS_REVIEW = Derived("access_review", kind="view", package=__name__, depends=
 ACCESS_ALERTS = Derived("access_alerts", kind="view", package=__name__, depends=(ACCESS_REVIEW,))
 
 
+@by_month
 def training_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period and role (and 'all'): members active and members overdue."""
     frame = query(
@@ -143,6 +144,7 @@ def training_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     return frame
 
 
+@by_month
 def access_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period: events by action, alerts by rule, members and patients alerted (long:
     figure, period, segment, value)."""

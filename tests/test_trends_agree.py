@@ -154,3 +154,26 @@ def test_passes_hold_consecutive_months_up_to_the_bound():
         ["2026-03"],  # 12: bigger than the bound, alone
         ["2026-04", "2026-05", "2026-06"],  # 1 + 9 + 0
     ]
+
+
+def test_big_frames_in_passes_of_one_month_equal_one_pass(ctx, monkeypatch):
+    """Safeguards' access review and consent's coverage (whose queries hold a big log's
+    rows for every month they compute) give the same year in passes of one month."""
+    from analytics.domains import safeguards
+
+    months = Period.parse("2026-10").trailing(12)
+    whole = (safeguards.access_frame(ctx, months), consent.coverage_frame(ctx, months))
+    ctx.export.figures.clear()
+    monkeypatch.setattr(safeguards, "PASS_EVENTS", 1)
+    monkeypatch.setattr(consent, "PASS_COVERAGE", 1)
+    assert len(safeguards._access_passes(ctx, months)) == 12
+    assert len(consent._coverage_passes(ctx, months)) == 12
+    apart = (safeguards.access_frame(ctx, months), consent.coverage_frame(ctx, months))
+    for a, b in zip(whole, apart, strict=True):  # the access frame's rows come in any order
+        key = [c for c in ("figure", "period", "segment") if c in a.columns]
+        pd.testing.assert_frame_equal(
+            a.sort_values(key, ignore_index=True),
+            b.sort_values(key, ignore_index=True),
+            check_dtype=False,
+        )
+    assert whole[0]["value"].sum() > 0

@@ -306,12 +306,17 @@ def bounded_passes(sizes: dict[str, int], months: list[Period], most: int) -> li
 
 
 def by_month(
-    fn: Callable[[ReportContext, list[Period]], pd.DataFrame],
-) -> Callable[[ReportContext, list[Period]], pd.DataFrame]:
+    fn: Callable[[ReportContext, list[Period]], pd.DataFrame] | None = None,
+    *,
+    passes: Callable[[ReportContext, list[Period]], list[list[Period]]] | None = None,
+):
     """A domain's frame over consecutive months (its rows carry their ``period``), kept
     month by month, per export and policy: the months asked before are taken as they
-    were, the others computed in one query. A month's metrics, its trend's twelve months
-    and the overview's history then read each month's figures once."""
+    were, the others computed in one query (or in ``passes``, for a frame whose query
+    holds a big log's rows of every month it computes). A month's metrics, its trend's
+    twelve months and the overview's history then read each month's figures once."""
+    if fn is None:
+        return lambda f: by_month(f, passes=passes)
     what = f"frame {fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
@@ -324,10 +329,11 @@ def by_month(
         if missing:
             first, last = missing[0], missing[-1]
             span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
-            frame = fn(ctx, span)
-            for p in span:
-                month = frame[frame["period"] == str(p)].reset_index(drop=True)
-                figures[_figure_key(ctx, what, p)] = month
+            for months in passes(ctx, span) if passes else [span]:
+                frame = fn(ctx, months)
+                for p in months:
+                    month = frame[frame["period"] == str(p)].reset_index(drop=True)
+                    figures[_figure_key(ctx, what, p)] = month
         return pd.concat([figures[_figure_key(ctx, what, p)] for p in periods], ignore_index=True)
 
     return kept

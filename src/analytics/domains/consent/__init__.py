@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.figures import MetricRow, Trend, row
-from analytics.loading.context import ReportContext, bounded_passes, by_month, per_month, per_months
+from analytics.loading.context import (
+    ReportContext,
+    bounded_passes,
+    by_month,
+    per_month,
+    per_months,
+)
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -377,7 +383,17 @@ def _none(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-@by_month
+# Coverage joins every month's end with the whole consent history: a pass holds as many
+# months as keep months x consent changes within this (a clinic's year at once).
+PASS_COVERAGE = 50_000_000
+
+
+def _coverage_passes(ctx: ReportContext, months: list[Period]) -> list[list[Period]]:
+    changes = ctx.export.tables["consent_events"].rows_used
+    return bounded_passes({str(p): changes for p in months}, months, PASS_COVERAGE)
+
+
+@by_month(passes=_coverage_passes)
 def coverage_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Share of known patients with a live marketing opt-in, per channel, at each month end.
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from analytics.contract import ROLES
 from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
-from analytics.loading.context import ReportContext, by_month, per_month, per_months
+from analytics.loading.context import ReportContext, bounded_passes, by_month, per_month, per_months
 from analytics.loading.derived import Derived, query
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -144,7 +144,19 @@ def training_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     return frame
 
 
-@by_month
+# The access review holds every event of the months it computes (with local times, the
+# member and the rules): a pass holds at most this many events, counted by month.
+PASS_EVENTS = 25_000_000
+
+
+def _access_passes(ctx: ReportContext, months: list[Period]) -> list[list[Period]]:
+    sizes = query(ctx, __name__, "events_by_month", months=months)
+    return bounded_passes(
+        dict(zip(sizes["period"], sizes["events"], strict=True)), months, PASS_EVENTS
+    )
+
+
+@by_month(passes=_access_passes)
 def access_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     """Per period: events by action, alerts by rule, members and patients alerted (long:
     figure, period, segment, value)."""

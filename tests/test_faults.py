@@ -259,3 +259,49 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path):
         fcntl.flock(held, fcntl.LOCK_EX)  # a run of another month is reading it
         remove_leftovers(out, Period.parse("2026-10"))
     assert sorted(p.name for p in out.iterdir()) == [".2026-09-other", ".validated-busy"]
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [("SIGTERM", 143, "stopped (SIGTERM)"), ("SIGINT", 130, "interrupted")],
+)
+def test_a_signal_during_a_query_stops_the_command_not_a_bug(monkeypatch, signum, code, said):
+    """DuckDB reports a signal that arrives while one of its queries runs as the query
+    interrupted (a RuntimeError), not as the handler's exception: the command still says
+    it was stopped, with the signal's exit code, not that the suite has a bug."""
+    import signal
+
+    import duckdb
+
+    from analytics import cli
+
+    def a_query_when_the_signal_comes(args):
+        con = duckdb.connect()
+        try:
+            signal.getsignal(getattr(signal, signum))(getattr(signal, signum), None)
+        except KeyboardInterrupt:
+            pass  # what DuckDB does with the handler's exception
+        con.interrupt()
+        raise RuntimeError("Query interrupted")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(
+        cli, "build_parser", lambda: _with_func(parser, a_query_when_the_signal_comes)
+    )
+    result = run_cli("validate", "nowhere")
+    assert result.returncode == code
+    assert result.stderr.strip().splitlines()[-1] == f"analytics: {said}; nothing was replaced"
+    assert "internal error" not in result.stderr
+
+
+def _with_func(parser, func):
+    """The command's parser, with every subcommand running ``func``."""
+    original = parser.parse_args
+
+    def parse(argv=None):
+        args = original(argv)
+        args.func = func
+        return args
+
+    parser.parse_args = parse
+    return parser

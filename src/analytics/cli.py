@@ -501,9 +501,31 @@ def _quiet_teardown() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+# the stop a signal asked for: DuckDB reports a signal that arrives during one of its
+# queries as the query interrupted (RuntimeError), not as the handler's exception
+_STOPS: list[KeyboardInterrupt] = []
+
+
 def _terminate(signum: int, frame: object) -> None:
     _quiet_teardown()
-    raise Terminated
+    _STOPS.append(Terminated())
+    raise _STOPS[-1]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    _STOPS.append(KeyboardInterrupt())
+    raise _STOPS[-1]
+
+
+def _stopped(e: KeyboardInterrupt) -> int:
+    """One line and the exit code of a command stopped by SIGTERM or Ctrl-C."""
+    _quiet_teardown()
+    stopped = isinstance(e, Terminated)
+    print(
+        f"analytics: {'stopped (SIGTERM)' if stopped else 'interrupted'}; nothing was replaced",
+        file=sys.stderr,
+    )
+    return 143 if stopped else 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,10 +537,13 @@ def main(argv: list[str] | None = None) -> int:
         force=True,
     )
     previous = signal.signal(signal.SIGTERM, _terminate)
+    previous_int = signal.signal(signal.SIGINT, _interrupt)
+    _STOPS.clear()
     try:
         return _main(args)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -532,13 +557,7 @@ def _main(args: argparse.Namespace) -> int:
         print(f"analytics: {prefix}{e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:  # workers, kernels and temporary folders are gone
-        _quiet_teardown()
-        stopped = isinstance(e, Terminated)
-        print(
-            f"analytics: {'stopped (SIGTERM)' if stopped else 'interrupted'}; nothing was replaced",
-            file=sys.stderr,
-        )
-        return 143 if stopped else 130
+        return _stopped(e)
     except BrokenPipeError:  # `analytics validate | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -547,8 +566,8 @@ def _main(args: argparse.Namespace) -> int:
             print(f"analytics: {OutputError.describe(e)}", file=sys.stderr)
             return OutputError.exit_code
         return internal_error(e)
-    except Exception as e:  # a bug, never a user's mistake
-        return internal_error(e)
+    except Exception as e:  # a bug, never a user's mistake, unless a signal stopped a query
+        return _stopped(_STOPS[-1]) if _STOPS else internal_error(e)
 
 
 if __name__ == "__main__":

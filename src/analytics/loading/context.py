@@ -11,7 +11,7 @@ import functools
 import html
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -261,15 +261,33 @@ class MonthFigures(Generic[T]):
     def prefetch(self, ctx: ReportContext, periods: list[Period]) -> None:
         """Compute the figures of those of ``periods`` not computed yet, in one pass over
         the consecutive months from the first of them to the last."""
-        missing = [p for p in periods if _figure_key(ctx, self.what, p) not in ctx.export.figures]
-        if not missing:
-            return
-        first, last = min(missing), max(missing)
-        span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
-        for months in self.passes(ctx, span) if self.passes else [span]:
-            found = self.fn(replace(ctx, period=months[-1], months=tuple(months)), months)
-            for period in months:
-                ctx.export.figures[_figure_key(ctx, self.what, period)] = found[str(period)]
+        _compute_missing(
+            ctx,
+            self.what,
+            periods,
+            self.passes,
+            lambda months: self.fn(replace(ctx, period=months[-1], months=tuple(months)), months),
+        )
+
+
+def _compute_missing(
+    ctx: ReportContext,
+    what: str,
+    periods: list[Period],
+    passes: Callable[[ReportContext, list[Period]], list[list[Period]]] | None,
+    compute: Callable[[list[Period]], Mapping[str, object]],
+) -> None:
+    """Keep ``what`` for those of ``periods`` not kept yet: the consecutive months from the
+    first of them to the last, computed in one pass (or in ``passes``)."""
+    missing = [p for p in periods if _figure_key(ctx, what, p) not in ctx.export.figures]
+    if not missing:
+        return
+    first, last = min(missing), max(missing)
+    span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
+    for months in passes(ctx, span) if passes else [span]:
+        found = compute(months)
+        for period in months:
+            ctx.export.figures[_figure_key(ctx, what, period)] = found[str(period)]
 
 
 def _months_between(first: Period, last: Period) -> int:
@@ -324,19 +342,16 @@ def by_month(
         periods = list(periods)
         if not periods or any(b != a.shift(1) for a, b in itertools.pairwise(periods)):
             raise ValueError("months are read consecutive, oldest first")
+        _compute_missing(ctx, what, periods, passes, lambda months: _split(fn(ctx, months), months))
         figures = ctx.export.figures
-        missing = [p for p in periods if _figure_key(ctx, what, p) not in figures]
-        if missing:
-            first, last = missing[0], missing[-1]
-            span = [first.shift(k) for k in range(_months_between(first, last) + 1)]
-            for months in passes(ctx, span) if passes else [span]:
-                frame = fn(ctx, months)
-                for p in months:
-                    month = frame[frame["period"] == str(p)].reset_index(drop=True)
-                    figures[_figure_key(ctx, what, p)] = month
         return pd.concat([figures[_figure_key(ctx, what, p)] for p in periods], ignore_index=True)
 
     return kept
+
+
+def _split(frame: pd.DataFrame, months: list[Period]) -> dict[str, pd.DataFrame]:
+    """A frame of many months as each month's rows, in their order."""
+    return {str(p): frame[frame["period"] == str(p)].reset_index(drop=True) for p in months}
 
 
 def per_month(fn: Callable[[ReportContext], T]) -> MonthFigures[T]:

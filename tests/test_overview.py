@@ -145,6 +145,24 @@ def test_every_chart_carries_its_text_alternative(sample):
     assert "last 83.3 %." in on_time  # a rate reads as a percentage
 
 
+def test_a_histograms_text_alternative_says_how_many_lie_past_the_policy_limit():
+    """The opt-out histogram has no y values (Plotly counts the bars); its caption must
+    describe the values, not say there is nothing to draw. Hand-counted: five opt-outs,
+    median 24 h, two past 24 h (24 h itself is on time: late means over the limit)."""
+    import pandas as pd
+
+    from analytics.presentation.charts import hours_histogram, text_alternative
+
+    hours = pd.DataFrame({"hours": [1.0, 2.0, 30.0, 50.5, 24.0]})
+    fig = hours_histogram(hours, 24, "Hours to process an opt-out, opt-outs of 2026-10")
+    assert text_alternative(fig) == (
+        "Hours to process an opt-out, opt-outs of 2026-10. 5 opt-outs; hours from opt-out"
+        " to processing: from 1 to 50.5, median 24; 2 past the policy limit: 24 h."
+    )
+    empty = hours_histogram(pd.DataFrame({"hours": []}), 24, "None")
+    assert text_alternative(empty) == "None: no values to draw."
+
+
 def test_every_section_a_figure_links_to_is_a_heading_of_its_page(sample):
     """The overview's links land on the heading that explains the figure, on the page that
     leadership reads (not an officer-only section)."""

@@ -62,6 +62,9 @@ def text_alternative(fig: go.Figure) -> str:
     for trace in fig.data:
         if getattr(trace, "visible", True) == "legendonly":
             continue
+        if trace.type == "histogram":
+            parts += _histogram_sentence(fig, trace)
+            continue
         xs, ys = _values(getattr(trace, "x", None)), _values(getattr(trace, "y", None))
         points = [(x, y) for x, y in zip(xs, ys, strict=False) if y is not None]
         if not points:
@@ -75,6 +78,30 @@ def text_alternative(fig: go.Figure) -> str:
         return f"{title}: no values to draw."
     shown = "; ".join(parts[:6]) + ("; and more series" if len(parts) > 6 else "")
     return f"{title}. {shown}."
+
+
+def _histogram_sentence(fig: go.Figure, trace) -> list[str]:
+    """A histogram in words: how many values, their range and median, and how many lie
+    past each marked line (a policy limit), which is what the bars are drawn to show."""
+    values = sorted(float(v) for v in _values(trace.x) if v is not None and v == v)
+    if not values:
+        return []
+    n = len(values)
+    middle = (values[(n - 1) // 2] + values[n // 2]) / 2
+    measure = fig.layout.xaxis.title.text or "values"
+    sentence = (
+        f"{n:,} {trace.name or 'values'}; {measure}: from {_short(values[0])} "
+        f"to {_short(values[-1])}, median {_short(middle)}"
+    )
+    for shape in fig.layout.shapes:
+        if shape.type == "line" and shape.x0 is not None and shape.x0 == shape.x1:
+            label = next(
+                (a.text for a in fig.layout.annotations if a.x == shape.x0 and a.text),
+                f"line at {_short(shape.x0)}",
+            )
+            past = sum(v > float(shape.x0) for v in values)
+            sentence += f"; {past:,} past the {label}"
+    return [sentence]
 
 
 def _values(data) -> list:

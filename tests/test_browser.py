@@ -62,6 +62,22 @@ def test_pages_draw_every_chart_offline_without_outside_requests(pages, browser,
         context.close()
 
 
+def test_no_banner_is_wider_than_a_phone(pages, browser):
+    """At 390 px every report's banner (period, rule, source, policy path) wraps inside
+    the screen: a long path must not push the page sideways."""
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    wide = []
+    for page_path in pages:
+        page.goto(page_path.as_uri())
+        for banner in page.locator(".report-banner").all():
+            sizes = banner.evaluate("b => [b.scrollWidth, b.clientWidth]")
+            if sizes[0] > sizes[1]:
+                wide.append((page_path.name, sizes))
+    context.close()
+    assert wide == []
+
+
 def test_index_shows_every_tile(pages, browser):
     index = pages[0]
     context = browser.new_context(offline=True)

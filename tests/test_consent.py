@@ -210,6 +210,39 @@ def test_processing_hours_median_and_p95(got):
     assert ("consent.optout_hours_median", "phone") not in values  # no phone data at all
 
 
+def test_opt_out_histogram_bins_close_on_the_right_so_the_limit_itself_is_on_time(tmp_path):
+    """Bins of one hour for the 24-hour limit, counted in SQL: processed at the instant
+    it occurred -> bin 1; exactly 1 h -> bin 1; exactly 24 h -> bin 24 (on time); 24 h
+    and 36 s -> bin 25; 100 h -> the bin past 48 h (49, no upper edge). The never
+    processed opt-out and September's are not drawn."""
+    events = [
+        event(
+            "B1", "A", "sms", "marketing", "opt_out", "2026-10-01 10:00:00", "2026-10-01 10:00:00"
+        ),
+        event(
+            "B2", "B", "sms", "marketing", "opt_out", "2026-10-02 10:00:00", "2026-10-02 11:00:00"
+        ),
+        event(
+            "B3", "C", "sms", "marketing", "opt_out", "2026-10-03 10:00:00", "2026-10-04 10:00:00"
+        ),
+        event(
+            "B4", "D", "sms", "marketing", "opt_out", "2026-10-05 10:00:00", "2026-10-06 10:00:36"
+        ),
+        event("B5", "E", "email", "all", "opt_out", "2026-10-07 10:00:00", "2026-10-11 14:00:00"),
+        event("B6", "F", "sms", "all", "opt_out", "2026-10-08 10:00:00", None),
+        event("B7", "G", "sms", "all", "opt_out", "2026-09-08 10:00:00", "2026-09-30 10:00:00"),
+    ]
+    path = write_export(full_export(consent_events=events, messages=[]), "files_parquet", tmp_path)
+    ctx = open_report(path, "2026-10")
+    bins, width = cs.optout_hours_bins(ctx)
+    ctx.export.close()
+    assert width == 1.0
+    assert list(bins["bin"]) == [1, 24, 25, 49]
+    assert list(bins["opt_outs"]) == [2, 1, 1, 1]
+    assert list(bins["up_to_hours"].fillna(-1)) == [1.0, 24.0, 25.0, -1]
+    assert list(bins["longest_hours"]) == pytest.approx([1.0, 24.0, 24.01, 100.0])
+
+
 def test_opt_out_never_processed_and_one_processed_late_are_late(got):
     values, lists = got
     assert values[("consent.optouts_late", "all")] == 2

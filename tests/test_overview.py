@@ -145,22 +145,37 @@ def test_every_chart_carries_its_text_alternative(sample):
     assert "last 83.3 %." in on_time  # a rate reads as a percentage
 
 
-def test_a_histograms_text_alternative_says_how_many_lie_past_the_policy_limit():
-    """The opt-out histogram has no y values (Plotly counts the bars); its caption must
-    describe the values, not say there is nothing to draw. Hand-counted: five opt-outs,
-    median 24 h, two past 24 h (24 h itself is on time: late means over the limit)."""
+def test_the_opt_out_histograms_text_alternative_says_how_many_waited_past_the_limit():
+    """The opt-out histogram is drawn from counts per bin; its caption must describe the
+    waits, not say there is nothing to draw. Hand-made bins of one hour: 3 opt-outs up to
+    1 h, 2 in (23, 24] (24 h itself is on time: late means over the limit), 1 in
+    (24, 25] and 1 past 48 h, so 7 processed and 2 past 24 h."""
     import pandas as pd
 
     from analytics.presentation.charts import hours_histogram, text_alternative
 
-    hours = pd.DataFrame({"hours": [1.0, 2.0, 30.0, 50.5, 24.0]})
-    fig = hours_histogram(hours, 24, "Hours to process an opt-out, opt-outs of 2026-10")
-    assert text_alternative(fig) == (
-        "Hours to process an opt-out, opt-outs of 2026-10. 5 opt-outs; hours from opt-out"
-        " to processing: from 1 to 50.5, median 24; 2 past the policy limit: 24 h."
+    bins = pd.DataFrame(
+        {
+            "bin": [1, 24, 25, 49],
+            "up_to_hours": [1.0, 24.0, 25.0, None],
+            "opt_outs": [3, 2, 1, 1],
+            "shortest_hours": [0.0, 23.5, 24.01, 100.0],
+            "longest_hours": [1.0, 24.0, 24.01, 100.0],
+        }
     )
-    empty = hours_histogram(pd.DataFrame({"hours": []}), 24, "None")
-    assert text_alternative(empty) == "None: no values to draw."
+    fig = hours_histogram(bins, 1.0, 24, "Hours to process an opt-out, opt-outs of 2026-10")
+    assert text_alternative(fig) == (
+        "Hours to process an opt-out, opt-outs of 2026-10. 7 opt-outs processed, waiting"
+        " from 0 to 100 h; 2 processed past the policy limit of 24 h."
+    )
+    assert list(fig.data[0].customdata) == [
+        "more than 0 h, up to 1 h",
+        "more than 23 h, up to 24 h",
+        "more than 24 h, up to 25 h",
+        "more than 48 h",
+    ]
+    assert list(fig.data[0].x) == [0.5, 23.5, 24.5, 48.5]
+    assert list(fig.layout.xaxis.range) == [0, 49.0]
 
 
 def test_every_section_a_figure_links_to_is_a_heading_of_its_page(sample):

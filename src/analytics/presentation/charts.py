@@ -14,6 +14,7 @@ import html
 import json
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
 from plotly.offline import get_plotlyjs
@@ -58,12 +59,12 @@ def text_alternative(fig: go.Figure) -> str:
     """The chart in one or two sentences: its title, and for each series shown its span
     and latest value."""
     title = fig.layout.title.text or "Chart"
+    own = (fig.layout.meta or {}) if isinstance(fig.layout.meta, dict) else {}
+    if own.get("text_alternative"):  # a chart whose bars need their own words
+        return own["text_alternative"]
     parts = []
     for trace in fig.data:
         if getattr(trace, "visible", True) == "legendonly":
-            continue
-        if trace.type == "histogram":
-            parts += _histogram_sentence(fig, trace)
             continue
         xs, ys = _values(getattr(trace, "x", None)), _values(getattr(trace, "y", None))
         points = [(x, y) for x, y in zip(xs, ys, strict=False) if y is not None]
@@ -78,30 +79,6 @@ def text_alternative(fig: go.Figure) -> str:
         return f"{title}: no values to draw."
     shown = "; ".join(parts[:6]) + ("; and more series" if len(parts) > 6 else "")
     return f"{title}. {shown}."
-
-
-def _histogram_sentence(fig: go.Figure, trace) -> list[str]:
-    """A histogram in words: how many values, their range and median, and how many lie
-    past each marked line (a policy limit), which is what the bars are drawn to show."""
-    values = sorted(float(v) for v in _values(trace.x) if v is not None and v == v)
-    if not values:
-        return []
-    n = len(values)
-    middle = (values[(n - 1) // 2] + values[n // 2]) / 2
-    measure = fig.layout.xaxis.title.text or "values"
-    sentence = (
-        f"{n:,} {trace.name or 'values'}; {measure}: from {_short(values[0])} "
-        f"to {_short(values[-1])}, median {_short(middle)}"
-    )
-    for shape in fig.layout.shapes:
-        if shape.type == "line" and shape.x0 is not None and shape.x0 == shape.x1:
-            label = next(
-                (a.text for a in fig.layout.annotations if a.x == shape.x0 and a.text),
-                f"line at {_short(shape.x0)}",
-            )
-            past = sum(v > float(shape.x0) for v in values)
-            sentence += f"; {past:,} past the {label}"
-    return [sentence]
 
 
 def _values(data) -> list:
@@ -277,10 +254,24 @@ def consent_trend(frame, title: str) -> go.Figure:
     return fig
 
 
-def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
-    """Histogram of hours from opt-out to processing, with the policy's limit marked."""
+def hours_histogram(bins, width: float, limit_hours: float, title: str) -> go.Figure:
+    """Histogram of hours from opt-out to processing, drawn from counts per bin (``bin``
+    n covers ((n-1)w, nw]; a bin up to no limit, every longer wait), with the policy's limit
+    marked and said in words in the chart's text alternative."""
+    labels = [
+        f"more than {(n - 1) * width:g} h" + ("" if pd.isna(up) else f", up to {up:g} h")
+        for n, up in zip(bins["bin"], bins["up_to_hours"], strict=True)
+    ]
     fig = go.Figure(
-        go.Histogram(x=frame["hours"], nbinsx=40, name="opt-outs", marker_color="#2b6cb0")
+        go.Bar(
+            x=[(n - 0.5) * width for n in bins["bin"]],
+            y=bins["opt_outs"],
+            width=width,
+            name="opt-outs",
+            marker_color="#2b6cb0",
+            customdata=labels,
+            hovertemplate="%{customdata}: %{y:,} opt-outs<extra></extra>",
+        )
     )
     fig.add_vline(
         x=limit_hours,
@@ -292,9 +283,26 @@ def hours_histogram(frame, limit_hours: float, title: str) -> go.Figure:
         title=title,
         xaxis_title="hours from opt-out to processing",
         yaxis_title="opt-outs (count)",
+        bargap=0.05,
+        xaxis_range=[0, max(2 * limit_hours, float(bins["bin"].max()) * width)],
+        meta={"text_alternative": _hours_sentence(bins, limit_hours, title)},
         **_style(360),
     )
     return fig
+
+
+def _hours_sentence(bins, limit_hours: float, title: str) -> str:
+    """The histogram in words: how many opt-outs, the range of their waits, and how many
+    were processed past the limit (which is what the bars are drawn to show)."""
+    total = int(bins["opt_outs"].sum())
+    if total == 0:
+        return f"{title}: no values to draw."
+    past = int(bins.loc[bins["shortest_hours"] > limit_hours, "opt_outs"].sum())
+    return (
+        f"{title}. {total:,} opt-outs processed, waiting from "
+        f"{_short(bins['shortest_hours'].min())} to {_short(bins['longest_hours'].max())} h; "
+        f"{past:,} processed past the policy limit of {limit_hours:g} h."
+    )
 
 
 def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:

@@ -409,9 +409,24 @@ def coverage_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
     )
 
 
-def optout_hours(ctx: ReportContext) -> pd.DataFrame:
-    """Hours from opt-out to processing, per opt-out occurring in the period (for a histogram)."""
-    return query(ctx, __name__, "optout_hours", months=[ctx.period])
+# the histogram of processing hours spans twice the policy's limit in this many bins
+# (one hour each for a 24-hour limit), with one more for every longer wait
+HISTOGRAM_BINS = 48
+
+
+def optout_hours_bins(ctx: ReportContext) -> tuple[pd.DataFrame, float]:
+    """Processed opt-outs of the period counted by hours to processing, and the bin
+    width in hours: bins closed on the right, so the policy's limit is a bin edge and
+    every opt-out past it is in a bin of its own side."""
+    width = policy(ctx).optout_processing_hours * 2 / HISTOGRAM_BINS
+    bins = query(
+        ctx,
+        __name__,
+        "optout_hours_bins",
+        params={"width": width, "bins": HISTOGRAM_BINS},
+        months=[ctx.period],
+    )
+    return bins, width
 
 
 def forbidden_marketing(ctx: ReportContext) -> pd.DataFrame:

@@ -169,7 +169,7 @@ def test_the_opt_out_histograms_text_alternative_says_how_many_waited_past_the_l
         " from 0 to 100 h; 2 processed past the policy limit of 24 h."
     )
     assert list(fig.data[0].customdata) == [
-        "more than 0 h, up to 1 h",
+        "up to 1 h",
         "more than 23 h, up to 24 h",
         "more than 24 h, up to 25 h",
         "more than 48 h",

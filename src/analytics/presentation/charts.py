@@ -259,8 +259,7 @@ def hours_histogram(bins, width: float, limit_hours: float, title: str) -> go.Fi
     n covers ((n-1)w, nw]; a bin up to no limit, every longer wait), with the policy's limit
     marked and said in words in the chart's text alternative."""
     labels = [
-        f"more than {(n - 1) * width:g} h" + ("" if pd.isna(up) else f", up to {up:g} h")
-        for n, up in zip(bins["bin"], bins["up_to_hours"], strict=True)
+        _bin_label(n, up, width) for n, up in zip(bins["bin"], bins["up_to_hours"], strict=True)
     ]
     fig = go.Figure(
         go.Bar(
@@ -289,6 +288,14 @@ def hours_histogram(bins, width: float, limit_hours: float, title: str) -> go.Fi
         **_style(360),
     )
     return fig
+
+
+def _bin_label(n: int, up_to: float, width: float) -> str:
+    """A bar's span in words: the first includes a wait of no time at all, the last
+    (no upper edge) every longer wait."""
+    if pd.isna(up_to):
+        return f"more than {(n - 1) * width:g} h"
+    return f"up to {up_to:g} h" if n == 1 else f"more than {(n - 1) * width:g} h, up to {up_to:g} h"
 
 
 def _hours_sentence(bins, limit_hours: float, title: str) -> str:

@@ -62,20 +62,26 @@ def test_pages_draw_every_chart_offline_without_outside_requests(pages, browser,
         context.close()
 
 
-def test_no_banner_is_wider_than_a_phone(pages, browser):
-    """At 390 px every report's banner (period, rule, source, policy path) wraps inside
-    the screen: a long path must not push the page sideways."""
+def test_no_banner_or_chart_title_is_wider_than_a_phone(pages, browser):
+    """At 390 px every report's banner (period, rule, source, policy path) and every
+    chart's title wrap inside the screen. A chart's title is page text above it: Plotly's
+    own title (``.gtitle``) does not wrap and was cut off at a phone's edge."""
     context = browser.new_context(offline=True, viewport={"width": 390, "height": 800})
     page = context.new_page()
-    wide = []
+    wide, plotly_titles, titles = [], [], 0
     for page_path in pages:
         page.goto(page_path.as_uri())
-        for banner in page.locator(".report-banner").all():
-            sizes = banner.evaluate("b => [b.scrollWidth, b.clientWidth]")
+        for box in page.locator(".report-banner, .chart-title").all():
+            sizes = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
             if sizes[0] > sizes[1]:
                 wide.append((page_path.name, sizes))
+        titles += page.locator(".chart-title").count()
+        plotly_titles += [
+            (page_path.name, t) for t in page.locator(".gtitle").all_inner_texts() if t.strip()
+        ]
     context.close()
-    assert wide == []
+    assert wide == [] and plotly_titles == []
+    assert titles >= 3
 
 
 def test_index_shows_every_tile(pages, browser):

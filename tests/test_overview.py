@@ -140,6 +140,8 @@ def test_every_chart_carries_its_text_alternative(sample):
     figures = [trend_figure(t) for t in all_trends(ctx)]
     page = render_index(ctx, rows, figures, REPORTS, datetime.now(UTC), past)
     assert page.count('class="plotly-graph-div"') == len(figures) == page.count("<figcaption")
+    assert page.count('<p class="chart-title"') == len(figures)  # titles as page text
+    assert figures[1].layout.title.text  # the figure itself (JupyterLab's) keeps its title
     on_time = figure_html(figures[1])
     assert "<figcaption" in on_time and "all types: 12 points from 2025-11 to 2026-10" in on_time
     assert "last 83.3 %." in on_time  # a rate reads as a percentage

@@ -40,16 +40,26 @@ def _style(height: int) -> dict:
 
 def figure_html(fig: go.Figure) -> str:
     """The figure as an HTML fragment that relies on the page's copy of plotly.js, with
-    its text alternative as a caption (what a screen reader, and a reader without the
-    chart, gets)."""
-    chart = fig.to_html(
+    its title as page text above it (Plotly's own title does not wrap: on a phone it was
+    cut off at the screen's edge) and its text alternative as a caption (what a screen
+    reader, and a reader without the chart, gets)."""
+    title = fig.layout.title.text or ""
+    drawn = go.Figure(fig)  # a copy: the figure shown in JupyterLab keeps its title
+    if title:
+        drawn.update_layout(title_text="", margin_t=36)
+    chart = drawn.to_html(
         full_html=False,
         include_plotlyjs=False,
         include_mathjax=False,
         config={"displaylogo": False, "responsive": True},
     )
+    heading = (
+        f'<p class="chart-title" style="font-weight:600;margin:.8rem 0 0">{html.escape(title)}</p>'
+        if title
+        else ""
+    )
     return (
-        f'<figure class="chart-figure" style="margin:0">{chart}'
+        f'<figure class="chart-figure" style="margin:0">{heading}{chart}'
         f'<figcaption class="chart-alt" style="font-size:.8rem;color:#4a5568">'
         f"{html.escape(text_alternative(fig))}</figcaption></figure>"
     )

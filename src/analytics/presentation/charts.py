@@ -69,9 +69,9 @@ def text_alternative(fig: go.Figure) -> str:
     """The chart in one or two sentences: its title, and for each series shown its span
     and latest value."""
     title = fig.layout.title.text or "Chart"
-    own = (fig.layout.meta or {}) if isinstance(fig.layout.meta, dict) else {}
-    if own.get("text_alternative"):  # a chart whose bars need their own words
-        return own["text_alternative"]
+    meta = fig.layout.meta
+    if isinstance(meta, dict) and meta.get("text_alternative"):  # a chart's own words
+        return meta["text_alternative"]
     parts = []
     for trace in fig.data:
         if getattr(trace, "visible", True) == "legendonly":

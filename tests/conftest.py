@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 
 from analytics.contract import TABLES, TABLES_BY_NAME
+from analytics.loading.manifest import manifest_path
 from analytics.sql import ident, literal
 
 # No configuration of the developer's (./analytics.toml, $ANALYTICS_*) reaches a test: a
@@ -204,10 +206,29 @@ def build_db(tables: dict[str, list[dict]], *, typed: bool = True) -> duckdb.Duc
     return con
 
 
+# When the hand-made exports say they were extracted (export-manifest.json): after
+# October 2026, the month their base rows are in, so that October is covered.
+EXTRACTED_AT = "2026-11-02T12:00:00Z"
+
+
 def write_export(
-    tables: dict[str, list[dict]], form: str, where: Path, *, typed: bool = True
+    tables: dict[str, list[dict]],
+    form: str,
+    where: Path,
+    *,
+    typed: bool = True,
+    extracted_at: str | None = EXTRACTED_AT,
 ) -> Path:
-    """Write ``tables`` as an export of the given form under ``where``; return its path."""
+    """Write ``tables`` as an export of the given form under ``where``; return its path.
+    With ``extracted_at`` it says so in its manifest (None: no manifest, its logs' dates
+    tell how far it reaches)."""
+    path = _write_tables(tables, form, where, typed)
+    if extracted_at is not None:
+        manifest_path(path).write_text(json.dumps({"extracted_at": extracted_at}))
+    return path
+
+
+def _write_tables(tables: dict[str, list[dict]], form: str, where: Path, typed: bool) -> Path:
     con = build_db(tables, typed=typed)
     where.mkdir(parents=True, exist_ok=True)
     try:

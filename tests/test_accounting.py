@@ -215,7 +215,7 @@ def test_a_window_starting_before_the_records_says_so_in_plain_words(tmp_path):
     ("as_of", "words"),
     [
         ("2019-01-01", "is before the export's disclosure records begin (2020-10-30)"),
-        ("2026-11-02", "is after the export's last record (2026-11-01)"),
+        ("2026-11-02", "is after the last day the export covers (2026-11-01)"),
     ],
 )
 def test_an_as_of_date_outside_the_export_is_refused(export, tmp_path, as_of, words):

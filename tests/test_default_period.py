@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from analytics.domains import quality
+from analytics.loading.coverage import default_period
 from analytics.loading.loader import open_export
-from analytics.period import Period, default_period, has_ended, last_ended, today
+from analytics.period import Period, has_ended, last_ended, today
 from conftest import full_export, rows
 from conftest import run_cli as cli
 
@@ -17,19 +18,34 @@ TZ = "America/Los_Angeles"
 
 @pytest.fixture(scope="module")
 def export_with_a_row_in_2062(tmp_path_factory):
-    """The base rows, a consent event on the evening of 31 October 2026 (the export covers
-    October), and one consent event mistyped as 2062."""
+    """The base rows, a row of every continuous log on the evening of 31 October 2026 (the
+    export covers October; it has no manifest), and one consent event mistyped as 2062."""
     from conftest import write_export
 
-    tables = full_export(
-        consent_events=rows(
-            "consent_events",
-            {},
-            {"event_id": "E2", "occurred_at": "2026-11-01 02:00:00+00", "processed_at": None},
-            {"event_id": "E2062", "occurred_at": "2062-09-15 17:00:00+00", "processed_at": None},
-        ),
+    tables = full_export(**on_the_evening_of_31_october())
+    tables["consent_events"].append(
+        {
+            **tables["consent_events"][0],
+            "event_id": "E2062",
+            "occurred_at": "2062-09-15 17:00:00+00",
+            "processed_at": None,
+        }
     )
-    return write_export(tables, "files_parquet", tmp_path_factory.mktemp("2062"))
+    return write_export(tables, "files_parquet", tmp_path_factory.mktemp("2062"), extracted_at=None)
+
+
+def on_the_evening_of_31_october() -> dict[str, list[dict]]:
+    """Each continuous log: its base row, and one more on 31 October, 19:00 local."""
+    evening = "2026-11-01 02:00:00+00"
+    return {
+        "consent_events": rows(
+            "consent_events", {}, {"event_id": "E2", "occurred_at": evening, "processed_at": None}
+        ),
+        "messages": rows("messages", {}, {"message_id": "M2", "sent_at": evening}),
+        "disclosures": rows("disclosures", {}, {"disclosure_id": "D2", "disclosed_at": evening}),
+        "access_log": rows("access_log", {}, {"access_id": "AC2", "accessed_at": evening}),
+        "encounters": rows("encounters", {}, {"encounter_id": "EN2", "started_at": evening}),
+    }
 
 
 @pytest.mark.parametrize(
@@ -50,9 +66,9 @@ def test_last_ended_month_in_the_clinic_zone(on, expected):
 def test_a_row_dated_2062_does_not_choose_the_period(export_with_a_row_in_2062):
     export = open_export(export_with_a_row_in_2062)
     try:
-        assert str(default_period(export.con, TZ, on=date(2026, 11, 26))) == "2026-10"
+        assert str(default_period(export, TZ, on=date(2026, 11, 26))) == "2026-10"
         # before October ended, the last month that ended is September
-        assert str(default_period(export.con, TZ, on=date(2026, 10, 20))) == "2026-09"
+        assert str(default_period(export, TZ, on=date(2026, 10, 20))) == "2026-09"
         later = quality.future_rows(export, TZ, date(2026, 11, 26))
         assert later.to_dict("records") == [
             {

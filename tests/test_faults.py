@@ -171,7 +171,10 @@ def test_duckdb_source_bytes_are_identical_after_every_command(tmp_path, command
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     assert tree_hash(source.parent) == before
-    assert sorted(p.name for p in source.parent.iterdir()) == ["export.duckdb"]
+    assert sorted(p.name for p in source.parent.iterdir()) == [
+        "export.duckdb",
+        "export.export-manifest.json",
+    ]
 
 
 def test_sigterm_stops_workers_and_kernels_and_leaves_no_folder(tmp_path):

@@ -93,7 +93,7 @@ def open_october(source) -> ReportContext:
     try:
         return open_report(source, "2026-10")
     except PeriodError as e:
-        assert "is outside the export" in str(e) or "holds no dated rows" in str(e)
+        assert "before the export's first record" in str(e) or "holds no dated rows" in str(e)
     policy = load_policy(None)
     export = open_export(source)
     return ReportContext(export, policy, Period(2026, 10), "leadership", datetime.now(UTC))

@@ -374,7 +374,7 @@ def test_the_breach_log_lists_the_years_small_breaches_and_its_due_date(export):
         # MEDIA_*, AG_* (500 or more), nor LOW_PROB; LATE_ASSESSMENT is presumed a breach
         assert ids == ["CA_2026", "HHS_499", "HOLD", "UNASSESSED", "ON_DUE_DATE", "LATE_ASSESSMENT"]
         assert not this_year.year_over
-        with pytest.raises(BreachLogError, match="after the export's last record"):
+        with pytest.raises(BreachLogError, match="after the last day the export covers"):
             breach_log(c, 2026, date(2027, 1, 5))
     finally:
         c.export.close()
@@ -417,7 +417,7 @@ def test_breach_log_command_writes_owner_only_html_stating_its_due_date(export, 
     "args, code, words",
     [
         (["--year", "2026", "--as-of", "2026-13-01"], 2, "not a date"),
-        (["--year", "2026", "--as-of", "2027-06-01"], 2, "after the export's last record"),
+        (["--year", "2026", "--as-of", "2027-06-01"], 2, "after the last day the export covers"),
         (["--year", "26"], 2, "not a year"),
     ],
 )

@@ -266,7 +266,7 @@ def test_run_cli_makes_the_default_month_from_a_source(tmp_path):
     [
         (["--period", "2026-13"], 2, "not a month written YYYY-MM"),
         (["--period", "Oct 2026"], 2, "not a month written YYYY-MM"),
-        (["--period", "1990-01"], 2, "outside the export"),
+        (["--period", "1990-01"], 2, "before the export's first record"),
         (["--from", "2026-09"], 2, "give --from and --to together"),
         (["--source", "/nonexistent/export"], 3, "does not exist"),
         (["--policy", "/nonexistent/policy.toml"], 2, "cannot read policy file"),

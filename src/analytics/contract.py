@@ -44,6 +44,12 @@ class Table:
     order_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # The timestamp that places a row in a month (None: the table is not dated).
     time_column: str | None = None
+    # A log of the clinic's daily activity (texts, consent changes, disclosures, record
+    # access, visits): its last row shows how far the export reaches, so an export that
+    # does not say when it was extracted covers a month only when every such log reaches
+    # the month's last day (``analytics.loading.coverage``). Sparse logs (requests, incidents,
+    # complaints) can go weeks without a row: they never prove or shorten coverage.
+    continuous: bool = False
     # The contract version that added it: an absent table of v2 or later is a log the
     # export does not have (its figures are omitted, never zero), not a data problem.
     added_in: int = 1
@@ -125,6 +131,7 @@ CONSENT_EVENTS = Table(
     id_column="event_id",
     meaning="recorded consent changes",
     time_column="occurred_at",
+    continuous=True,
     order_rules=(("processed_at", "occurred_at"),),
 )
 
@@ -149,6 +156,7 @@ MESSAGES = Table(
     id_column="message_id",
     meaning="every text, e-mail and call, both directions",
     time_column="sent_at",
+    continuous=True,
     rules=(("missing_required", "(direction = 'outbound' AND purpose IS NULL)"),),
 )
 
@@ -300,6 +308,7 @@ DISCLOSURES = Table(
     id_column="disclosure_id",
     meaning="PHI or personal information given to anyone outside the clinic",
     time_column="disclosed_at",
+    continuous=True,
 )
 
 VENDORS = Table(
@@ -614,6 +623,7 @@ ACCESS_LOG = Table(
     added_in=2,
     meaning="the EHR's audit trail of record access",
     time_column="accessed_at",
+    continuous=True,
 )
 
 ENCOUNTERS = Table(
@@ -628,6 +638,7 @@ ENCOUNTERS = Table(
     added_in=2,
     meaning="visits, for the treatment-relationship rule",
     time_column="started_at",
+    continuous=True,
 )
 
 # A time-zone name the export gives (trimmed) that is not one of the IANA zones DuckDB

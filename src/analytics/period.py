@@ -102,34 +102,3 @@ def export_span(
         params,
     ).fetchall()
     return row[0][0], row[0][1]
-
-
-def default_period(con: duckdb.DuckDBPyConnection, timezone: str, on: date | None = None) -> Period:
-    """The last calendar month that has ended (as of ``on``, default today, in the clinic's
-    zone) and that the export covers to its last day.
-
-    Rows dated after ``on`` are left out of the choice: one row dated decades ahead must
-    not make a run report a month that has not happened.
-    """
-    day = on or today(timezone)
-    latest = export_span(con, timezone, until=day)[1]
-    if latest is None:
-        raise PeriodError(
-            f"the export holds no row dated on or before {day}, so no period can be chosen"
-        )
-    p = Period(latest.year, latest.month)
-    covered = p if latest == p.as_of else p.shift(-1)
-    return min(covered, last_ended(timezone, day))
-
-
-def check_covered(con: duckdb.DuckDBPyConnection, period: Period, timezone: str) -> None:
-    """Refuse a month that lies wholly outside the export's dates: its figures would be
-    zeros that mean "no data", not "nothing happened"."""
-    first, last = export_span(con, timezone)
-    if first is None or last is None:
-        raise PeriodError("the export holds no dated rows")
-    if period.as_of < first or period.first_day > last:
-        raise PeriodError(
-            f"period {period} is outside the export, which covers {first} to {last}: "
-            "choose a month in that range"
-        )

@@ -37,7 +37,8 @@ from analytics.loading.context import (
     open_source,
     resolve_source,
 )
-from analytics.period import Period, check_covered, default_period
+from analytics.loading.coverage import check_period, default_period
+from analytics.period import Period
 from analytics.policy import Policy, read_policy
 from analytics.schemas import policy_problems
 from analytics.settings import load_settings
@@ -164,9 +165,11 @@ def open_report(
     try:
         if period:
             per = Period.parse(period)
-            check_covered(export.con, per, pol.timezone)
+            # a month chosen by name may be under way or cut short by the export: its
+            # pages then say which logs end when (``ReportContext.incomplete``)
+            check_period(export, per, pol.timezone, partial=True)
         else:
-            per = default_period(export.con, pol.timezone)
+            per = default_period(export, pol.timezone)
     except Exception:
         export.close()
         raise

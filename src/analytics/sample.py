@@ -13,6 +13,7 @@ whatever the thread count, and no Python loop runs per row.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,10 +22,14 @@ import duckdb
 
 from analytics.contract import TABLES
 from analytics.errors import UsageError
+from analytics.loading.manifest import MANIFEST_FILE
 from analytics.sql import cap_memory, ident, literal
 
 WINDOW_START = "2025-01-01"
 WINDOW_END = "2026-10-31"
+# when the sample says it was extracted (its export-manifest.json): the morning of 6
+# November, after the last access-log rows, so October is covered and November is not
+EXTRACTED_AT = "2026-11-06T16:00:00Z"
 
 # Rows that break the contract on purpose, by table and reason: the quarantine must
 # show exactly these.
@@ -970,6 +975,7 @@ def generate_sample(
     try:
         target = _generate(tmp, patients, seed, timezone, fmt, profile, memory_limit)
         _relative_load_sql(target)
+        _write_manifest(target)
         if out.exists():
             shutil.rmtree(out)
         target.rename(out)
@@ -1051,6 +1057,12 @@ def _relative_load_sql(directory: Path) -> None:
     quoted = str(directory).replace("'", "''") + "/"  # as it stands inside a SQL literal
     text = load.read_text(encoding="utf-8").replace(quoted, "")
     load.write_text(text, encoding="utf-8")
+
+
+def _write_manifest(directory: Path) -> None:
+    """Say when the sample was extracted, as a clinic's export system would."""
+    text = json.dumps({"extracted_at": EXTRACTED_AT, "written_by": "analytics sample"}, indent=2)
+    (directory / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 def _quiet(con: duckdb.DuckDBPyConnection) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from analytics import __version__
 from analytics.errors import UsageError
+from analytics.loading.coverage import Coverage, coverage
 from analytics.loading.kept import FIGURES_FILE
 from analytics.loading.loader import (
     Export,
@@ -32,7 +33,7 @@ from analytics.loading.loader import (
     read_snapshot_figures,
 )
 from analytics.paths import sample_path
-from analytics.period import Period, has_ended, today
+from analytics.period import Period, has_ended
 from analytics.policy import Policy
 from analytics.settings import Settings, load_settings
 
@@ -68,9 +69,36 @@ class ReportContext:
         return self.audience == "officer"
 
     @property
+    def coverage(self) -> Coverage:
+        """How far the export reaches (``analytics.loading.coverage``), as of today."""
+        return coverage(self.export, self.timezone)
+
+    @property
     def incomplete(self) -> bool:
-        """Whether the month has not ended yet (its figures cover only part of it)."""
-        return not has_ended(self.period, self.timezone)
+        """Whether the export does not cover the month to its last day (the month is
+        under way, or the export's logs end before it does): its figures count only what
+        the logs hold, and none is shown on target."""
+        return not self.coverage.covers(self.period)
+
+    def incomplete_text(self) -> str:
+        """Why the month is incomplete, in words; empty when it is not."""
+        if not self.incomplete:
+            return ""
+        cov = self.coverage
+        if not has_ended(self.period, self.timezone):
+            if cov.through is not None and cov.through >= self.period.first_day:
+                return (
+                    f"{self.period} has not ended; these figures cover it only up to "
+                    f"{cov.through} and will change; none is shown on target."
+                )
+            return (
+                f"{self.period} has not ended, and the export does not reach it: "
+                f"{cov.gap(self.period)}. None of these figures is shown on target."
+            )
+        return (
+            f"the export does not cover {self.period} to its end: {cov.gap(self.period)}. "
+            "These figures count only what those logs hold; none is shown on target."
+        )
 
     def missing_logs(self, logs: tuple[str, ...]) -> list[str]:
         """The optional (v2) logs among ``logs`` that the export does not have: figures
@@ -87,12 +115,11 @@ class ReportContext:
 
     def incomplete_html(self) -> str:
         """A warning that the month is incomplete, or nothing."""
-        if not self.incomplete:
+        text = self.incomplete_text()
+        if not text:
             return ""
         return (
-            '<p class="incomplete" role="alert"><b>Incomplete month:</b> '
-            f"{html.escape(str(self.period))} has not ended; these figures cover it only up "
-            f"to {html.escape(today(self.timezone).isoformat())} and will change.</p>"
+            f'<p class="incomplete" role="alert"><b>Incomplete month:</b> {html.escape(text)}</p>'
         )
 
     def banner_html(self, title: str, rule: str) -> str:

@@ -26,6 +26,7 @@ import re
 import shutil
 from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from analytics.contract import (
 from analytics.errors import ExportError
 from analytics.loading import kept as keeping
 from analytics.loading.kept import KeptTable, folder_for, read_kept, write_kept
+from analytics.loading.manifest import read_extracted_at
 from analytics.sql import cap_memory, ident
 
 DUCKDB_MAGIC = b"DUCK"
@@ -162,6 +164,11 @@ class Export:
     # computed over it are kept there too (``keep_figures``), for the next opening
     kept_in: Path | None = None
     state: str | None = None
+    # when the export was extracted, as its manifest says (``loading.manifest``); None:
+    # it does not say, and its logs' own dates tell how far it reaches
+    extracted_at: datetime | None = None
+    # how far the export reaches, by time zone and day (``analytics.loading.coverage``)
+    coverage: dict[tuple[str, date], Any] = field(default_factory=dict, repr=False)
 
     def keep_figures(self) -> None:
         """Keep the figures computed over this export beside its kept validation."""
@@ -250,10 +257,11 @@ class Export:
             self.con.execute("CREATE TABLE validated.quarantine AS SELECT * FROM quarantine")
             self.con.execute(
                 "CREATE TABLE validated._summary (source VARCHAR, form VARCHAR, "
-                "summaries JSON, files JSON, options JSON, kept_in VARCHAR, state VARCHAR)"
+                "summaries JSON, files JSON, options JSON, kept_in VARCHAR, state VARCHAR, "
+                "extracted_at VARCHAR)"
             )
             self.con.execute(
-                "INSERT INTO validated._summary VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO validated._summary VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     str(self.source),
                     self.form,
@@ -262,6 +270,7 @@ class Export:
                     json.dumps(asdict(self.options)),
                     None if self.kept_in is None else str(self.kept_in),
                     self.state,
+                    None if self.extracted_at is None else self.extracted_at.isoformat(),
                 ],
             )
         finally:
@@ -273,8 +282,9 @@ def open_validated(directory: Path) -> Export:
     con = _connect()
     try:
         con.execute("ATTACH ? AS validated (READ_ONLY)", [str(directory / VALIDATION_FILE)])
-        source, form, summaries, copied, read, kept_in, state = con.execute(
-            "SELECT source, form, summaries, files, options, kept_in, state FROM validated._summary"
+        source, form, summaries, copied, read, kept_in, state, extracted = con.execute(
+            "SELECT source, form, summaries, files, options, kept_in, state, extracted_at "
+            "FROM validated._summary"
         ).fetchall()[0]
         copied = json.loads(copied)
         read = json.loads(read)
@@ -307,6 +317,7 @@ def open_validated(directory: Path) -> Export:
         snapshot=directory,
         kept_in=None if kept_in is None else Path(kept_in),
         state=state,
+        extracted_at=None if extracted is None else datetime.fromisoformat(extracted),
     )
 
 
@@ -1163,6 +1174,7 @@ def open_export(
     con = _connect(memory_limit, threads)
     try:
         files = _locate(path)
+        extracted_at = read_extracted_at(path)
         fingerprint = files.fingerprint()
         relations = _relations(con, files, options)
         for table in TABLES:
@@ -1212,6 +1224,7 @@ def open_export(
         figures=keeping.read_figures(keep_in, state) if keep_in and state else {},
         kept_in=keep_in if state is not None else None,
         state=state,
+        extracted_at=extracted_at,
     )
 
 

@@ -15,7 +15,6 @@ from analytics import __version__
 from analytics.domains.quality import data_problems
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
-from analytics.period import today
 from analytics.policy import Policy, Target
 from analytics.presentation.charts import PLOTLY_FILE, figure_html
 from analytics.presentation.templates import environment
@@ -27,6 +26,7 @@ STATUS_TEXT = {
     "red": "off target",
     "grey": "no data",
     "problem": "data problem",
+    "partial": "month incomplete",
 }
 
 
@@ -82,6 +82,14 @@ def status(value: float | None, target: Target) -> str:
     return "green" if value >= target.green else "amber" if value >= target.amber else "red"
 
 
+def partial_status(state: str, target: Target) -> str:
+    """A figure's status in a month the export does not cover to its end: the days it
+    lacks could only add violations, so a count past its limit stays off target; every
+    other figure is not judged."""
+    certain = state == "red" and target.unit == "count" and target.better == "lower"
+    return "red" if certain else "partial"
+
+
 def target_text(target: Target) -> str:
     """The target in words: the policy's own wording if it gives one."""
     if target.target_text:
@@ -115,6 +123,7 @@ def tiles(
     problems: dict[str, str] | None = None,
     history: dict[tuple[str, str], list[float | None]] | None = None,
     absent_logs: tuple[str, ...] = (),
+    incomplete: bool = False,
 ) -> list[Tile]:
     """A tile for each policy target (and segment) of each domain whose report ran.
 
@@ -122,7 +131,9 @@ def tiles(
     "data problem": never green on data that did not arrive. ``history`` (each figure's
     twelve months, oldest first) gives last month, the change and the sparkline. A domain
     that reads an optional log the export does not have (``absent_logs``) shows "no data",
-    saying which log is missing: never zero, never green.
+    saying which log is missing: never zero, never green. In an ``incomplete`` month
+    (the export does not cover it to its end) no figure is on target or watch: only a
+    count of violations past its limit, a certain lower bound, stays off target.
     """
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     problems = problems or {}
@@ -147,6 +158,8 @@ def tiles(
                 past = history.get((t.metric, t.segment), [])
                 previous = past[-2] if len(past) >= 2 else None
                 state = "grey" if missing else "problem" if problem else status(value, t)
+                if incomplete and state in ("green", "amber", "red"):
+                    state = partial_status(state, t)
                 out.append(
                     Tile(
                         metric=t.metric,
@@ -303,6 +316,7 @@ def render_index(
         problems,
         history,
         tuple(ctx.export.absent_logs()),
+        ctx.incomplete,
     )
     previous = ctx.period.shift(-1)
     return (
@@ -330,8 +344,7 @@ def render_index(
             sparkline=sparkline,
             problems=problems,
             quality_page=_page_of_metric("quality", reports),
-            incomplete=ctx.incomplete,
-            today=today(ctx.timezone).isoformat(),
+            incomplete=ctx.incomplete_text(),
             charts=[figure_html(f) for f in charts],
             reports=reports,
             plotly_src=PLOTLY_FILE,

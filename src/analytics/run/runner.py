@@ -27,9 +27,10 @@ from pathlib import Path
 
 from analytics.errors import OutputError, RunError, RunLocked, UsageError
 from analytics.loading.context import VALIDATED_ENV, ReportContext
+from analytics.loading.coverage import check_period as check_coverage
 from analytics.loading.loader import open_validated, write_figures
 from analytics.paths import notebooks_dir
-from analytics.period import Period, PeriodError, check_covered, has_ended
+from analytics.period import Period
 from analytics.presentation import charts, index
 from analytics.registry import open_report
 from analytics.run import metrics_json
@@ -386,14 +387,10 @@ def check_out(out: Path) -> None:
 
 
 def check_period(ctx: ReportContext, partial: bool = False) -> None:
-    """Refuse a month that lies wholly outside the export's dates, or that has not ended
-    yet unless ``partial`` asks for it."""
-    if not partial and not has_ended(ctx.period, ctx.timezone):
-        raise PeriodError(
-            f"period {ctx.period} has not ended yet in {ctx.timezone}: pass --partial to "
-            "report it anyway (every page then says the month is incomplete)"
-        )
-    check_covered(ctx.export.con, ctx.period, ctx.timezone)
+    """Refuse a month that has not begun or lies before the export, and unless
+    ``partial`` asks for it, one that has not ended or that the export does not cover to
+    its last day (``analytics.loading.coverage``)."""
+    check_coverage(ctx.export, ctx.period, ctx.timezone, partial=partial)
 
 
 def run_months(

@@ -16,8 +16,8 @@ import pandas as pd
 from analytics.domains.disclosures import checked_query, policy
 from analytics.errors import ExportError, UsageError
 from analytics.loading.context import ReportContext
+from analytics.loading.coverage import day_gap
 from analytics.loading.derived import query
-from analytics.period import export_span, today
 
 PACKAGE = "analytics.domains.disclosures"  # where this domain's SQL files are
 PURPOSE_WORDS = {
@@ -124,25 +124,27 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
 
 def _check_covered(ctx: ReportContext, as_of: date) -> date:
     """Refuse an as-of date the export cannot speak for: before its disclosure log begins,
-    or after its last record of any kind (rows dated after today are mistakes, not its
-    end). Return the first local date of the disclosure log."""
-    last = export_span(ctx.export.con, ctx.timezone, until=today(ctx.timezone))[1]
+    or after the last day it covers (``analytics.loading.coverage``: the day it was extracted, or
+    the day its continuous logs all reach). Return the first local date of the
+    disclosure log."""
     log = query(ctx, PACKAGE, "disclosure_log_span", {"tz": ctx.timezone})
-    if last is None or pd.isna(log["first_day"].iloc[0]):
+    if pd.isna(log["first_day"].iloc[0]):
         raise AccountingError(
             "the export holds no disclosure records: an accounting made from it would "
             "claim there were none"
         )
     begin = pd.Timestamp(log["first_day"].iloc[0]).date()
+    through = ctx.coverage.through
     if as_of < begin:
         raise AccountingError(
             f"as-of date {as_of} is before the export's disclosure records begin ({begin}): "
-            f"an accounting from it would show nothing; choose a date from {begin} to {last}"
+            "an accounting from it would show nothing; choose a date from "
+            f"{begin}" + (f" to {through}" if through and through >= begin else "")
         )
-    if as_of > last:
+    gap = day_gap(ctx.export, ctx.timezone, as_of)
+    if gap:
         raise AccountingError(
-            f"as-of date {as_of} is after the export's last record ({last}): the accounting "
-            f"would claim days the export does not hold; use {last} or a newer export"
+            f"no accounting written, it would claim days the export does not hold: as-of date {gap}"
         )
     return begin
 

@@ -27,8 +27,8 @@ from analytics.domains.incidents import (
 )
 from analytics.errors import ExportError, UsageError
 from analytics.loading.context import ReportContext
+from analytics.loading.coverage import day_gap
 from analytics.loading.derived import ensure, query
-from analytics.period import export_span, today
 from analytics.sql import use_span
 
 PACKAGE = "analytics.domains.incidents"
@@ -76,11 +76,12 @@ class BreachLog:
 
 
 def last_record(ctx: ReportContext) -> date:
-    """The export's last local date (rows dated after today are mistakes, not its end)."""
-    last = export_span(ctx.export.con, ctx.timezone, until=today(ctx.timezone))[1]
-    if last is None:
-        raise BreachLogError("the export holds no dated rows")
-    return last
+    """The last day the export covers (``analytics.loading.coverage``): the log is judged as of
+    it when no as-of date is given."""
+    through = ctx.coverage.through
+    if through is None:
+        raise BreachLogError(f"no log written: {ctx.coverage.gap(ctx.period)}")
+    return through
 
 
 def _check(ctx: ReportContext, year: int, as_of: date) -> None:
@@ -89,14 +90,19 @@ def _check(ctx: ReportContext, year: int, as_of: date) -> None:
             "the export has no incident log (no incidents table): a breach log made from it "
             "would claim there were no breaches"
         )
-    last = last_record(ctx)
-    if as_of > last:
+    first = ctx.coverage.first
+    if first is None or year < first.year:
         raise BreachLogError(
-            f"as-of date {as_of} is after the export's last record ({last}): the log would "
-            f"speak for days the export does not hold; use {last} or a newer export"
+            f"no log written: {year} is before the export's first record "
+            f"({first or 'none'}); a log from it would claim there were no breaches"
         )
     if as_of < date(year, 1, 1):
         raise BreachLogError(f"as-of date {as_of} is before {year} begins")
+    gap = day_gap(ctx.export, ctx.timezone, as_of)
+    if gap:
+        raise BreachLogError(
+            f"no log written, it would speak for days the export does not hold: as-of date {gap}"
+        )
 
 
 def _notice_text(notices: list[dict], as_of: date) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pandas as pd
@@ -18,8 +19,13 @@ from analytics.presentation.worklist import neutralise, shown_part, to_csv
         ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
         ("-2+3", "'-2+3"),
         ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\r=1", "'\r'=1"),
         ("STOP", "STOP"),
+        ("  =1+1", "'  =1+1"),  # after leading spaces
+        ("STOP\r=cmd|' /C calc'!A0", "STOP\r'=cmd|' /C calc'!A0"),  # after a bare CR
+        ("ok\n+A1\r\n@x", "ok\n'+A1\r\n'@x"),
+        ("-3", "-3"),  # a number written as text stays a number
+        (" +2.5e3", " +2.5e3"),
         ("a=b", "a=b"),
         (-5, -5),
         (None, None),
@@ -27,6 +33,29 @@ from analytics.presentation.worklist import neutralise, shown_part, to_csv
 )
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
+
+
+def test_a_bare_carriage_return_in_an_sms_body_starts_no_formula_row():
+    """Anyone who can text the clinic writes this cell: read back as Python's csv reads
+    it, and as a reader that ends a row at every bare CR (as spreadsheets do with an
+    unquoted field), no cell is a formula."""
+    import csv
+    import io
+
+    body = "STOP\r=cmd|' /C calc'!A0"
+    frame = pd.DataFrame({"body": [body, "=1+1", "x\n@SUM(A1)"], "n": [1, -2, 3]})
+    text = to_csv(frame)
+    assert "\"STOP\r'=cmd|' /C calc'!A0\"" in text  # quoted: the CR stays inside the cell
+    parsed = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[0] for row in parsed[1:]] == [
+        "STOP\r'=cmd|' /C calc'!A0",
+        "'=1+1",
+        "x\n'@SUM(A1)",
+    ]
+    naive = [cell for line in re.split(r"\r\n|\r|\n", text) for cell in line.split(",")]
+    formulas = [c for c in naive if c.lstrip(' "').startswith(("=", "+", "@"))]
+    assert formulas == []
+    assert [row[1] for row in parsed[1:]] == ["1", "-2", "3"]  # numbers stay numbers
 
 
 def test_to_csv_neutralises_headers_and_cells_and_keeps_numbers():

@@ -8,8 +8,11 @@ is left-aligned and numbers right-aligned; a wide list scrolls sideways instead 
 cut off. The list also comes as a CSV download inside the page itself.
 
 CSV text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
-``@``, tab or carriage return) is prefixed with an apostrophe, so an inbound SMS body like
-``=HYPERLINK(...)`` stays text.
+``@``, tab or carriage return, after any leading spaces) is prefixed with an apostrophe,
+so an inbound SMS body like ``=HYPERLINK(...)`` stays text; so is every line of a cell
+after a line break (``STOP\r=cmd|...``: a reader that ends a row at a bare carriage
+return, as spreadsheets do, still finds no formula). The CSV is RFC 4180: rows end in
+CRLF, and every field holding a carriage return, line feed, quote or comma is quoted.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import base64
 import csv
 import html
 import io
+import re
 
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 # rows embedded in a page: beyond this a list is a file of the monthly run, not a page
 # (a health system's lists of 20,000 rows made 12 MB pages that took longer to write and
 # render than their figures took to compute; a clinic's lists are far below this)
@@ -38,16 +44,28 @@ PAGE_ROWS = 25  # rows per page of the interactive table
 
 
 def neutralise(value):
-    """A cell value that no spreadsheet will evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A cell value that no spreadsheet will evaluate as a formula: text whose first
+    character, or first after leading spaces, or first on any line after a line break,
+    starts a formula gets an apostrophe there. A number written as text stays a number."""
+    if not isinstance(value, str):
+        return value
+    parts = _LINE_BREAK.split(value)  # text, break, text, break, ...
+    lead = "'" if value.startswith(("\r", "\n")) else ""  # a cell that opens with a break
+    return lead + "".join(part if i % 2 else _neutral_line(part) for i, part in enumerate(parts))
+
+
+def _neutral_line(line: str) -> str:
+    stripped = line.lstrip(" \u00a0")
+    if line.startswith(FORMULA_START) or stripped.startswith(FORMULA_START):
+        if not _NUMBER.match(stripped):
+            return "'" + line
+    return line
 
 
 def to_csv(frame: pd.DataFrame) -> str:
     """The frame as CSV text with every text cell neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CR or LF means quoted
     writer.writerow([neutralise(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow([_csv_cell(v) for v in row])

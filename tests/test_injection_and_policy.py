@@ -76,6 +76,39 @@ def test_bad_policy_values_are_refused_naming_the_key(tmp_path, old, new, words)
         load_policy(edited_policy(tmp_path, old, new))
 
 
+ACCESS = 'regime = "hipaa"\nrequest_type = "access"'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        # a reader of "default 1 %" writes 1: the data-problem guard would be off
+        ("data_problem_rate = 0.01", "data_problem_rate = 1", "data_problem_rate 1 must be"),
+        ("data_problem_rate = 0.01", "data_problem_rate = 2.0", "data_problem_rate 2.0 must be"),
+        ("data_problem_rate = 0.01", "data_problem_rate = nan", "must be a finite number"),
+        ("data_problem_rate = 0.01", "data_problem_rate = -1", "data_problem_rate -1 must be"),
+        ("data_problem_rate = 0.01", "data_problem_rate = inf", "must be a finite number"),
+        # the access deadline made a second one for amendments: every HIPAA access request
+        # would count as late, and one of the two amendment deadlines silently unused
+        (ACCESS, ACCESS.replace("access", "amend"), "hipaa access has no deadline"),
+        (ACCESS, ACCESS.replace("access", "amend"), "hipaa amend has 2 deadlines"),
+        (ACCESS, ACCESS.replace("hipaa", "ccpa"), "ccpa has no request type 'access'"),
+        ("days = 15", "days = 9223372036854775807", "it may be at most 3,650"),
+        ("days = 15", "days = 3651", "it may be at most 3,650"),
+        ("keep_years = 7", "keep_years = 1000", "it may be at most 100"),
+        ('revocation_phrases = ["no more"', 'revocation_phrases = ["%", "no more"', "'%' holds no"),
+        ('help_words = ["', 'help_words = ["*", "', "'*' holds no letter or digit"),
+        ("green = 1.0", "green = 95", "shares from 0 to 1"),
+    ],
+)
+def test_a_setting_that_would_change_a_figure_silently_is_refused(tmp_path, old, new, words):
+    path = edited_policy(tmp_path, old, new)
+    with pytest.raises(PolicyError, match=re.escape(words)):
+        load_policy(path)
+    done = cli("validate", "--policy", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+
+
 def test_bad_policy_gives_exit_2_without_traceback(tmp_path):
     path = edited_policy(tmp_path, "days = 15", "days = -1")
     done = cli("run", "--policy", str(path), "--out", str(tmp_path / "out"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import math
 import re
 import tomllib
 import types
@@ -36,6 +37,31 @@ class PolicyError(UsageError):
 
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+# The largest whole number a key may hold, by what it counts (the end of its name): a
+# deadline of more than ten years is a typing mistake, and one of 9223372036854775807
+# days overflows every date it is added to.
+INT_LIMITS = (
+    ("_minutes", 60 * 24 * 3650),
+    ("_hours", 24 * 3650),
+    ("days", 3650),
+    ("extension", 3650),
+    ("_months", 120),
+    ("_years", 100),
+    ("_age", 150),
+)
+INT_LIMIT = 1_000_000_000  # any other count (individuals, patients a day)
+
+
+def int_limit(name: str) -> int:
+    """The largest value the whole-number key ``name`` may hold."""
+    return next((limit for end, limit in INT_LIMITS if name.endswith(end)), INT_LIMIT)
+
+
+def has_word(text: str) -> bool:
+    """Whether a keyword or phrase holds a letter or a digit (``%`` or ``*`` alone would
+    match every reply)."""
+    return re.search(r"[^\W_]", text) is not None
 
 
 def check_clocks(section: object, *names: str) -> None:
@@ -72,6 +98,17 @@ class Target:
     # how urgent a figure off target is against the others: the overview ranks what needs
     # action by how far past its amber limit each figure is, times this weight
     weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.unit == "rate" and not (0 <= self.green <= 1 and 0 <= self.amber <= 1):
+            raise ValueError(
+                f"target {self.metric}: green and amber of a rate are shares from 0 to 1 "
+                f"(0.95 is 95 %), not {self.green} and {self.amber}"
+            )
+        if self.green < 0 or self.amber < 0:
+            raise ValueError(f"target {self.metric}: green and amber may not be negative")
+        if self.weight <= 0:
+            raise ValueError(f"target {self.metric}: weight must be more than 0")
 
 
 @dataclass(frozen=True)
@@ -219,7 +256,11 @@ def read_section(data: Any, kind: type[T], where: str) -> T:
                 raise PolicyError(f"{where} lacks {name!r}")
             continue
         values[name] = _value(
-            data[name], hints[name], f"{where} {name}", tuple(f.metadata.get("choices", ()))
+            data[name],
+            hints[name],
+            f"{where} {name}",
+            tuple(f.metadata.get("choices", ())),
+            int_limit(name),
         )
     try:
         return kind(**values)
@@ -227,9 +268,9 @@ def read_section(data: Any, kind: type[T], where: str) -> T:
         raise PolicyError(f"{where}: {e}") from None
 
 
-def _value(value: Any, hint: Any, where: str, choices: tuple = ()) -> Any:
+def _value(value: Any, hint: Any, where: str, choices: tuple = (), limit: int = INT_LIMIT) -> Any:
     """One value checked against its type hint (see ``read_section``); ``choices``: the
-    values a text (or each text of a list) may take."""
+    values a text (or each text of a list) may take; ``limit``: the largest whole number."""
     origin = typing.get_origin(hint)
     if origin is Literal:
         allowed = typing.get_args(hint)
@@ -243,7 +284,8 @@ def _value(value: Any, hint: Any, where: str, choices: tuple = ()) -> Any:
         if not isinstance(value, list):
             raise PolicyError(f"{where} must be a list")
         return [
-            _value(v, item, f"{where} entry {i}", choices) for i, v in enumerate(value, start=1)
+            _value(v, item, f"{where} entry {i}", choices, limit)
+            for i, v in enumerate(value, start=1)
         ]
     if origin is dict:
         _, item = typing.get_args(hint)
@@ -253,10 +295,14 @@ def _value(value: Any, hint: Any, where: str, choices: tuple = ()) -> Any:
     if hint is int:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise PolicyError(f"{where} must be a whole number, 0 or more")
+        if value > limit:
+            raise PolicyError(f"{where} is {value}: it may be at most {limit:,}")
         return value
     if hint is float:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise PolicyError(f"{where} must be a number")
+        if not math.isfinite(value):
+            raise PolicyError(f"{where} is {value}: it must be a finite number")
         return value
     if hint is str:
         if not isinstance(value, str):
@@ -280,7 +326,10 @@ def json_schema(kind: type) -> dict:
         "type": "object",
         "description": (kind.__doc__ or "").strip().split("\n")[0],
         "properties": {
-            f.name: _schema_of(hints[f.name], tuple(f.metadata.get("choices", ()))) for f in fields
+            f.name: _schema_of(
+                hints[f.name], tuple(f.metadata.get("choices", ())), int_limit(f.name)
+            )
+            for f in fields
         },
         "required": [
             f.name
@@ -291,18 +340,18 @@ def json_schema(kind: type) -> dict:
     }
 
 
-def _schema_of(hint: Any, choices: tuple = ()) -> dict:
+def _schema_of(hint: Any, choices: tuple = (), limit: int = INT_LIMIT) -> dict:
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
         return json_schema(hint)  # type: ignore[arg-type]
     if origin is Literal:
         return {"enum": list(typing.get_args(hint))}
     if origin is list:
-        return {"type": "array", "items": _schema_of(typing.get_args(hint)[0], choices)}
+        return {"type": "array", "items": _schema_of(typing.get_args(hint)[0], choices, limit)}
     if origin is dict:
         return {"type": "object", "additionalProperties": _schema_of(typing.get_args(hint)[1])}
     if hint is int:
-        return {"type": "integer", "minimum": 0}
+        return {"type": "integer", "minimum": 0, "maximum": limit}
     if hint is float:
         return {"type": "number"}
     if hint is bool:

@@ -95,6 +95,8 @@ def _words(error: ValidationError) -> list[str]:
         return [f"{where} must be {' or '.join(words)}"]
     if kind == "minimum":
         return [f"{where} must be {error.validator_value} or more"]
+    if kind == "maximum":
+        return [f"{where} is {error.instance}: it may be at most {error.validator_value:,}"]
     return [f"{where}: {error.message}"]
 
 

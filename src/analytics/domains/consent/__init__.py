@@ -33,7 +33,7 @@ from analytics.loading.context import (
 )
 from analytics.loading.derived import Derived, load_rows, query
 from analytics.period import Period
-from analytics.policy import Target, check_clocks
+from analytics.policy import Target, check_clocks, has_word
 
 NAME = "consent"
 # the export tables its figures read: a tile of this domain is no better than they are
@@ -117,6 +117,11 @@ class ConsentPolicy:
             words = getattr(self, name)
             if not words or not all(w.strip() for w in words):
                 raise ValueError(f"{name} must be a list of words")
+            for w in words:
+                if not has_word(w):
+                    raise ValueError(
+                        f"{name}: {w!r} holds no letter or digit (it would match every reply)"
+                    )
         federal = [day for w in self.calling_windows if not w.states for day in w.days]
         if sorted(federal, key=WEEKDAYS.index) != list(WEEKDAYS):
             raise ValueError(

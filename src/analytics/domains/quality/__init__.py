@@ -41,6 +41,15 @@ class QualityPolicy:
     data_problem_source: str = ""
     targets: list[Target] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # 1 would switch the guard off (no table is ever past it): a reader of "1 %" writes
+        # 0.01; 1 or more, or less than 0, is refused rather than silently changing figures
+        if not 0 <= self.data_problem_rate < 1:
+            raise ValueError(
+                f"data_problem_rate {self.data_problem_rate} must be a share from 0 up to, "
+                "not including, 1 (0.01 is 1 %)"
+            )
+
 
 REASON_MEANINGS = {
     "bad_value": "a value that cannot be read as its column's type",

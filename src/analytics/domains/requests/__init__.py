@@ -22,7 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
-from analytics.contract import REQUEST_TYPES
+from analytics.contract import REQUEST_TYPES, REQUEST_TYPES_BY_REGIME
 from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
 from analytics.loading.context import ReportContext, by_month, per_month, per_months
 from analytics.loading.derived import Derived, load_rows, query
@@ -88,6 +88,43 @@ class RequestsPolicy:
     def __post_init__(self) -> None:
         if not self.deadlines:
             raise ValueError("[[requests.deadlines]] is empty")
+        problems = deadline_problems(self.deadlines)
+        if problems:
+            raise ValueError("; ".join(problems))
+        wrong = [
+            t
+            for t in self.acknowledgment.request_types
+            if t not in _types(self.acknowledgment.regime)
+        ]
+        if wrong:
+            raise ValueError(
+                f"acknowledgment: {self.acknowledgment.regime} has no request type "
+                + ", ".join(wrong)
+            )
+
+
+def _types(regime: str) -> tuple[str, ...]:
+    return REQUEST_TYPES_BY_REGIME[regime]
+
+
+def deadline_problems(deadlines: list[Deadline]) -> list[str]:
+    """Every request type of both regimes needs exactly one deadline (its regime's own or
+    one for either, '*'): none would count every such request late, two would leave one
+    silently unused. A deadline for a type its regime does not have is refused too."""
+    found = []
+    for d in deadlines:
+        if d.regime != "*" and d.request_type not in _types(d.regime):
+            found.append(f"deadlines: {d.regime} has no request type {d.request_type!r}")
+    for regime, types in REQUEST_TYPES_BY_REGIME.items():
+        for t in types:
+            n = sum(1 for d in deadlines if d.request_type == t and d.regime in (regime, "*"))
+            if n != 1:
+                found.append(
+                    f"deadlines: {regime} {t} has {'no' if not n else n} deadline"
+                    + ("s" if n != 1 else "")
+                    + " (each request type of each regime needs exactly one)"
+                )
+    return found
 
 
 def policy(ctx: ReportContext) -> RequestsPolicy:

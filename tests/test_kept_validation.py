@@ -18,7 +18,13 @@ import duckdb
 import pytest
 
 from analytics.loading.context import ReportContext
-from analytics.loading.kept import KEPT_FILE
+from analytics.loading.kept import (
+    FIGURES_FILE,
+    KEPT_FILE,
+    SUM_SUFFIX,
+    read_figures,
+    write_figures,
+)
 from analytics.loading.loader import Export, open_export
 from analytics.paths import sample_path
 from analytics.period import Period
@@ -276,3 +282,61 @@ def test_a_notebook_of_the_run_reads_the_figures_the_run_computed(tmp_path):
         assert {r["metric"] for r in september} == {r["metric"] for r in computed}
     finally:
         kernel.close()
+
+
+def test_a_damaged_kept_file_is_treated_as_absent_never_loaded(exports, tmp_path, caplog):
+    """A bit flipped in the kept validation: its checksum no longer matches, so it is
+    validated again in full (one log line), never attached."""
+    tmp, _, _ = exports
+    kept = tmp_path / "kept"
+    open_export(tmp / "old", keep_in=kept).close()
+    (folder,) = kept.iterdir()
+    path = folder / KEPT_FILE
+    assert (folder / (KEPT_FILE + SUM_SUFFIX)).is_file()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with caplog.at_level("WARNING", logger="analytics.loading.kept"):
+        export = open_export(tmp / "old", keep_in=kept)
+    try:
+        assert {s.validated for s in export.tables.values() if s.present} == {"full"}
+    finally:
+        export.close()
+    assert [r.message for r in caplog.records if "checksum" in r.message] == [
+        f"{path} does not match its checksum: not used (made again)"
+    ]
+
+
+FIGURES = {("consent.marketing_after_optout", "2026-10", "p"): [{"value": 6}]}
+
+
+def test_damaged_kept_figures_are_never_loaded(tmp_path):
+    """Every single-byte damage and every truncation of figures.pickle: nothing loaded,
+    nothing raised (a flipped bit once put 4 for 6 on the overview)."""
+    folder = tmp_path / "kept"
+    folder.mkdir(mode=0o700)
+    write_figures(folder, "state", FIGURES)
+    assert read_figures(folder, "state") == FIGURES
+    good = (folder / FIGURES_FILE).read_bytes()
+    damages = [
+        good[:i] + bytes([good[i] ^ (1 << (i % 8))]) + good[i + 1 :] for i in range(len(good))
+    ]
+    damages += [good[:n] for n in range(0, len(good), 7)]
+    for damaged in damages:
+        (folder / FIGURES_FILE).write_bytes(damaged)
+        assert read_figures(folder, "state") == {}
+    (folder / FIGURES_FILE).write_bytes(good)
+    assert read_figures(folder, "state") == FIGURES
+    (folder / (FIGURES_FILE + SUM_SUFFIX)).unlink()  # no checksum: not trusted either
+    assert read_figures(folder, "state") == {}
+
+
+def test_figures_a_second_account_could_write_are_never_loaded(tmp_path):
+    folder = tmp_path / "kept"
+    folder.mkdir(mode=0o700)
+    write_figures(folder, "state", FIGURES)
+    os.chmod(folder / FIGURES_FILE, 0o666)
+    assert read_figures(folder, "state") == {}
+    os.chmod(folder / FIGURES_FILE, 0o600)
+    os.chmod(folder, 0o777)
+    assert read_figures(folder, "state") == {}

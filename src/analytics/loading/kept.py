@@ -13,6 +13,12 @@ JupyterLab) reuses it:
 - any other table (history rewritten, columns changed) is validated again in full;
 - anything else (another version of the suite, a kept file that cannot be read) means a
   full validation: the kept state is a cache, never a source of truth.
+
+Every kept file has a checksum (``NAME.sha256`` beside it), written after the file is in
+place and checked before the file is opened: a file that does not match it (damaged on
+disk, half written, changed by hand) is treated as absent, with one log line, and never
+loaded. Figures are read only from an owner-only file in an owner-only folder of this
+account (a pickle runs what it holds).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -34,6 +41,52 @@ from analytics.sql import ident
 KEPT_FILE = "validation.duckdb"
 FIGURES_FILE = "figures.pickle"  # the figures computed over the export as validated
 SOURCE_FILE = "source.txt"  # the export's path, so that a folder whose export is gone goes
+SUM_SUFFIX = ".sha256"  # a kept file's checksum, beside it
+
+log = logging.getLogger(__name__)
+
+
+def _sum_path(path: Path) -> Path:
+    return path.with_name(path.name + SUM_SUFFIX)
+
+
+def _digest(data: bytes | Path) -> str:
+    if isinstance(data, Path):
+        with data.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_checksum(path: Path, data: bytes | None = None) -> None:
+    """Write ``path``'s checksum beside it (after ``path`` is in place): the file's last
+    step, so that a reader never trusts a file whose writing did not finish."""
+    digest = _digest(path if data is None else data)
+    partial = _sum_path(path).with_name(f".{_sum_path(path).name}.{os.getpid()}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(digest + "\n")
+    os.replace(partial, _sum_path(path))
+
+
+def verified(path: Path, data: bytes | None = None) -> bool:
+    """Whether ``path`` (or ``data``, its bytes as read) matches the checksum kept beside
+    it. A file without one, or that does not match, is not to be used: said once in the
+    log, and treated as absent."""
+    try:
+        kept = _sum_path(path).read_text(encoding="ascii").strip()
+        actual = _digest(path if data is None else data)
+    except (OSError, UnicodeDecodeError, ValueError):
+        kept, actual = "", "?"
+    if kept != actual:
+        log.warning("%s does not match its checksum: not used (made again)", path)
+        return False
+    return True
+
+
+def _private(path: Path) -> bool:
+    """Whether ``path`` is this account's and no one else can write it."""
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 @dataclass(frozen=True)
@@ -80,15 +133,17 @@ def export_state(reading: str, tables: list[tuple]) -> str:
 def read_figures(folder: Path, state: str) -> dict:
     """The figures kept for the export in ``state``, or none. Read only from a folder of
     this account that no one else can write (a pickle runs what it holds)."""
+    path = folder / FIGURES_FILE
     try:
-        st = folder.stat()
-        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        if not path.is_file() or not (_private(folder) and _private(path)):
             return {}
-        with (folder / FIGURES_FILE).open("rb") as f:
-            kept_state, figures = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+        data = path.read_bytes()
+        if not verified(path, data):
+            return {}
+        kept_state, figures = pickle.loads(data)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
         return {}
-    return figures if kept_state == state else {}
+    return figures if kept_state == state and isinstance(figures, dict) else {}
 
 
 def write_figures(folder: Path, state: str, figures: dict) -> None:
@@ -97,10 +152,12 @@ def write_figures(folder: Path, state: str, figures: dict) -> None:
         return
     partial = folder / f".{FIGURES_FILE}.{os.getpid()}"
     try:
+        data = pickle.dumps((state, figures), protocol=pickle.HIGHEST_PROTOCOL)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((state, figures), f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(data)
         os.replace(partial, folder / FIGURES_FILE)
+        write_checksum(folder / FIGURES_FILE, data)
     except (OSError, pickle.PicklingError):
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
@@ -140,7 +197,7 @@ def read_kept(
 def _read_one(
     con: duckdb.DuckDBPyConnection, path: Path, reading: str, files: dict[str, list]
 ) -> dict[str, KeptTable]:
-    if not path.is_file():
+    if not path.is_file() or not verified(path):
         return {}
     try:
         con.execute("ATTACH ? AS kept (READ_ONLY)", [str(path)])
@@ -206,6 +263,7 @@ def write_kept(
         os.chmod(partial, 0o600)
         (folder / SOURCE_FILE).write_text(str(source.resolve()) + "\n", encoding="utf-8")
         os.replace(partial, folder / KEPT_FILE)
+        write_checksum(folder / KEPT_FILE)
     except (duckdb.Error, OSError):
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ month untouched, no partial output and no stray kernel."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,10 +22,49 @@ from reports import tiny_month_export
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def descendants(root: int) -> set[int]:
+    """PIDs of the running processes below ``root`` (children, their children, ...), from
+    ``/proc``: what this test started, never another user's or another test's."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] not in ("Z", "X"):  # a zombie or a dead process runs nothing
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def kernels() -> set[int]:
-    """PIDs of running ipykernel processes."""
-    done = subprocess.run(["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True)
-    return {int(x) for x in done.stdout.split()}
+    """PIDs of running ipykernel processes that this test process started (an officer's
+    JupyterLab, or another test worker, may run kernels of its own beside it)."""
+    return {pid for pid in descendants(os.getpid()) if b"ipykernel_launcher" in _cmdline(pid)}
+
+
+def test_kernels_counts_only_this_processes_own_descendants():
+    """A kernel that this test process did not start (here one detached from it, as an
+    officer's JupyterLab kernel is) is not counted: the checks below never depend on what
+    else runs on the machine."""
+    import signal
+    import time
+
+    script = f"{sys.executable} -c 'import time; time.sleep(60)' ipykernel_launcher"
+    started = subprocess.run(
+        ["sh", "-c", f"({script} >/dev/null 2>&1 & echo $!)"], capture_output=True, text=True
+    )
+    other = int(started.stdout.strip())
+    try:
+        time.sleep(0.2)
+        assert b"ipykernel_launcher" in _cmdline(other)  # it runs, and pgrep -f would count it
+        assert other not in kernels()
+    finally:
+        os.kill(other, signal.SIGKILL)
 
 
 pytestmark = pytest.mark.slow

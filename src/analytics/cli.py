@@ -213,8 +213,21 @@ def _write_document(out: Path, page: str, summary: str) -> None:
     from analytics.files import write_private
     from analytics.run.pdf import print_pdf
 
-    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(out, page)
+    if out.is_dir():
+        raise OutputError(
+            f"--out {out} is a folder: name the file to write in it (e.g. {out / 'letter.html'})"
+            "; nothing was written"
+        )
+    probe = out.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"--out {out}: {probe} is a file, not a folder; nothing was written")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_private(out, page)
+    except OSError as e:
+        raise OutputError(OutputError.describe(e).replace("the reports", "the document")) from None
     print(f"wrote {out}: {summary}")
     pdf = out.with_suffix(".pdf")
     if print_pdf(out, pdf, 0o600):  # owner-only, as the HTML
@@ -567,7 +580,17 @@ def _main(args: argparse.Namespace) -> int:
             return OutputError.exit_code
         return internal_error(e)
     except Exception as e:  # a bug, never a user's mistake, unless a signal stopped a query
-        return _stopped(_STOPS[-1]) if _STOPS else internal_error(e)
+        if _STOPS:
+            return _stopped(_STOPS[-1])
+        if type(e).__name__ == "OutOfMemoryException":  # DuckDB, within --memory-limit
+            print(
+                "analytics: DuckDB ran out of memory within the memory limit set "
+                "(memory_limit or --memory-limit): raise it, or leave it unset; nothing was "
+                "replaced",
+                file=sys.stderr,
+            )
+            return UsageError.exit_code
+        return internal_error(e)
 
 
 if __name__ == "__main__":

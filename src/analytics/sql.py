@@ -9,6 +9,7 @@ queries and builds the derived tables they read.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,10 +38,32 @@ def cap_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None
     con.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "analytics-duckdb")])
     if not memory_limit:
         return
+    size = memory_bytes(memory_limit)
+    if size is None:
+        raise UsageError(f"memory limit {memory_limit!r} is not a size such as 3GB")
+    if size < MIN_MEMORY:
+        raise UsageError(
+            f"memory limit {memory_limit!r} is too small: DuckDB needs at least 256MB to read "
+            "an export (3GB suits a clinic's month)"
+        )
     try:
         con.execute("SET memory_limit = ?", [memory_limit])
     except duckdb.Error:
         raise UsageError(f"memory limit {memory_limit!r} is not a size such as 3GB") from None
+
+
+MIN_MEMORY = 256 * 1000**2  # bytes: below it DuckDB fails to read even the sample
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+_UNITS.update({"kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4})
+
+
+def memory_bytes(text: str) -> float | None:
+    """A size written as DuckDB reads it ('3GB', '512 MiB', '2.5gb') in bytes; None if it
+    is not one."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*", text.lower())
+    if not m:
+        return None
+    return float(m.group(1)) * _UNITS[m.group(2) or ""]
 
 
 def literal(value: str) -> str:

@@ -74,9 +74,13 @@ def verified(path: Path, data: bytes | None = None) -> bool:
     log, and treated as absent."""
     try:
         kept = _sum_path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):  # kept by an earlier version, or half written
+        log.info("%s has no checksum: not used (made again)", path)
+        return False
+    try:
         actual = _digest(path if data is None else data)
-    except (OSError, UnicodeDecodeError, ValueError):
-        kept, actual = "", "?"
+    except OSError:
+        actual = "?"
     if kept != actual:
         log.warning("%s does not match its checksum: not used (made again)", path)
         return False

@@ -614,6 +614,9 @@ def _clean_expr(col: Column, raw: str) -> str:
     return f"{raw}::VARCHAR" if col.type == "VARCHAR" else f"TRY_CAST({raw} AS {col.type})"
 
 
+FIRST_YEAR, LAST_YEAR = 1800, 2999  # the years a date of the export may hold
+
+
 def _reason_expr(table: Table) -> str:
     """SQL CASE giving each row the first contract reason that applies, or NULL."""
     cols = table.columns
@@ -627,6 +630,13 @@ def _reason_expr(table: Table) -> str:
         ]
     )
     bad_value += "".join(f" OR {q[name]} < 0" for name in table.non_negative)
+    # a date no clinic's log can hold (a year typed 20261): readable by DuckDB, but every
+    # figure over it would fail; it is a bad value, quarantined with the row
+    bad_value += "".join(
+        f" OR NOT (year({q[c.name]}) BETWEEN {FIRST_YEAR} AND {LAST_YEAR})"
+        for c in cols
+        if c.type in ("TIMESTAMPTZ", "DATE")
+    )
     missing = [f"{q[c.name]} IS NULL" for c in cols if c.required]
     missing += table.rules_for("missing_required")
     unknown = []
@@ -1069,8 +1079,21 @@ def _schema_hint(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 def read_hints(export: Export) -> list[str]:
     """What setting or fix would read what could not be read, in words for whoever
-    configures the export: CSV lines that are not rows, then timestamps."""
-    return line_hints(export) + timestamp_hints(export)
+    configures the export: empty files, CSV lines that are not rows, then timestamps."""
+    return empty_file_hints(export) + line_hints(export) + timestamp_hints(export)
+
+
+def empty_file_hints(export: Export) -> list[str]:
+    """A 0-byte CSV is read as a table with no rows (a spreadsheet's "nothing"), but it
+    may be an export that failed half-way: say so, never in silence."""
+    if export.files is None:
+        return []
+    return [
+        f"table {name!r}: {file.name} is empty (0 bytes, not even a header): read as a table "
+        "with no rows; if the system that writes it failed, export it again"
+        for name, file in export.files.files.items()
+        if file.suffix.lower() == ".csv" and file.stat().st_size == 0
+    ]
 
 
 # what each kind of unreadable CSV line (DuckDB's error type) usually means, and the fix

@@ -312,14 +312,21 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_month(tmp_path_factory):
     """One run of every report notebook over the tiny export, for 2026-10, shared by the
-    run, fault and browser tests (a test that rewrites it leaves an equivalent month)."""
+    run, fault and browser tests (a test that rewrites it leaves an equivalent month).
+
+    It runs under umask 000, as a careless service might: every file's mode must be the
+    suite's own choice (leadership's 0644, the officer's 0600), never the umask's."""
     from analytics.registry import open_report
     from analytics.run.runner import run_month
     from reports import tiny_month_export
 
     tmp = tmp_path_factory.mktemp("tiny-month")
     ctx = open_report(tiny_month_export(tmp / "export"), "2026-10")
-    result = run_month(ctx, tmp / "reports", jobs=2)
+    previous = os.umask(0)
+    try:
+        result = run_month(ctx, tmp / "reports", jobs=2)
+    finally:
+        os.umask(previous)
     yield result, ctx
     ctx.export.close()
 

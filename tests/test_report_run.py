@@ -59,6 +59,13 @@ def test_run_writes_every_page_index_and_metrics(month):
         assert stat.S_IMODE(os.stat(p.executed).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(folder / "officer").st_mode) == 0o700
     assert (folder / "index.html").is_file()
+    # made under umask 000: leadership's files are 0644 and the officer's 0600 all the same
+    for name in ("index.html", "metrics.json", "manifest.json", "plotly.min.js"):
+        assert stat.S_IMODE(os.stat(folder / name).st_mode) == 0o644, name
+    assert {stat.S_IMODE(os.stat(p.html).st_mode) for p in result.pages} == {0o644}
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o755
+    officer = [p for p in (folder / "officer").rglob("*") if p.is_file()]
+    assert officer and {stat.S_IMODE(os.stat(p).st_mode) for p in officer} == {0o600}
     doc = json.loads((folder / "metrics.json").read_text())
     assert shape_problems(doc) == []
     assert doc["period"] == "2026-10"

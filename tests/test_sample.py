@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -143,3 +144,24 @@ def test_health_system_profile_has_more_of_everything_and_the_same_planted_rows(
     assert health.tables["disclosures"].rows_read == 600 * 5 + 2
     clinic.close()
     health.close()
+
+
+def test_sample_out_refuses_a_folder_it_did_not_write(tmp_path):
+    """`sample --out` replaces its own earlier sample, and never someone's folder of files
+    without --force."""
+    from conftest import run_cli
+
+    theirs = tmp_path / "documents"
+    theirs.mkdir()
+    (theirs / "minutes.docx").write_text("x")
+    done = run_cli("sample", "--out", str(theirs), "--patients", "60")
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert [p.name for p in theirs.iterdir()] == ["minutes.docx"]
+    mine = tmp_path / "mine"
+    assert run_cli("sample", "--out", str(mine), "--patients", "60").returncode == 0
+    assert json.loads((mine / "export-manifest.json").read_text())["written_by"] == (
+        "analytics sample"
+    )
+    assert run_cli("sample", "--out", str(mine), "--patients", "60").returncode == 0  # its own
+    forced = run_cli("sample", "--out", str(theirs), "--patients", "60", "--force")
+    assert forced.returncode == 0 and not (theirs / "minutes.docx").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -44,8 +45,9 @@ def test_a_workspace_is_owner_only_with_the_clinics_parameters(export, tmp_path)
     assert f"workspace {folder}: {shipped} notebooks written" in done.stdout
     assert mode(folder) == 0o700
     expected = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} | {"analytics.toml"}
-    assert {p.name for p in folder.iterdir()} == expected
-    assert {mode(p) for p in folder.iterdir()} == {0o600}
+    assert {p.name for p in folder.iterdir()} == expected | {".validation"}
+    assert {mode(p) for p in folder.iterdir() if p.is_file()} == {0o600}
+    assert mode(folder / ".validation") == 0o700
     for notebook in folder.glob("*.ipynb"):
         text = parameters(notebook)
         assert f"source = {str(export)!r}  # the clinic's" in text
@@ -64,6 +66,29 @@ def test_the_officers_notebooks_are_kept_unless_replaced(export, tmp_path):
     assert "My consent notes" in mine.read_text()
     run_cli("workspace", str(folder), "--source", str(export), "--replace")
     assert "My consent notes" not in mine.read_text()
+
+
+def test_a_folder_the_command_did_not_make_is_refused_unless_empty(export, tmp_path):
+    """Someone's folder of files is not silently made owner-only and filled."""
+    theirs = tmp_path / "shared-folder"
+    theirs.mkdir(mode=0o755)
+    (theirs / "budget.xlsx").write_text("x")
+    os.chmod(theirs, 0o755)
+    done = run_cli("workspace", str(theirs), "--source", str(export))
+    assert done.returncode == 2 and "is not a workspace made by" in done.stderr
+    assert mode(theirs) == 0o755 and sorted(p.name for p in theirs.iterdir()) == ["budget.xlsx"]
+    empty = tmp_path / "empty"
+    empty.mkdir(mode=0o755)
+    assert run_cli("workspace", str(empty), "--source", str(export)).returncode == 0
+    assert mode(empty) == 0o700
+
+
+def test_a_kept_notebook_readable_by_others_is_made_owner_only(export, tmp_path):
+    folder = tmp_path / "ws"
+    assert run_cli("workspace", str(folder), "--source", str(export)).returncode == 0
+    os.chmod(folder / "consent.ipynb", 0o644)
+    assert run_cli("workspace", str(folder), "--source", str(export)).returncode == 0
+    assert mode(folder / "consent.ipynb") == 0o600
 
 
 def test_a_workspace_inside_a_git_checkout_is_refused(tmp_path):
@@ -95,8 +120,9 @@ def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path
     done = run_cli("workspace", str(folder), "--source", str(export), "--csv-encoding", "cp1252")
     monkeypatch.delenv("ANALYTICS_OUT")
     assert done.returncode == 0, done.stderr
-    kept = tmp_path / "reports" / ".validation"
+    kept = folder / ".validation"  # inside the workspace, never the checkout's reports/
     assert f"validation_dir = {json.dumps(str(kept))}" in (folder / "analytics.toml").read_text()
+    assert kept.stat().st_mode & 0o077 == 0
     monkeypatch.delenv("ANALYTICS_CONFIG")  # the kernel reads the workspace's analytics.toml
     for name in ("quality.ipynb", "consent.ipynb"):
         saved = folder / name

@@ -61,6 +61,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         fmt=args.format,
         profile=args.profile,
         memory_limit=args.memory_limit,
+        force=args.force,
     )
     print(
         f"sample export written to {out} ({args.patients} patients, {args.profile} profile, "
@@ -356,7 +357,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="write the deterministic sample export")
-    p.add_argument("--out", required=True, help="directory to write (replaced if present)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="directory to write (an earlier sample there is replaced; any other folder "
+        "that holds files is refused without --force)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="replace --out even if it is not a sample's"
+    )
     p.add_argument("--patients", type=int, default=3000, help="clinic size (default 3000)")
     p.add_argument("--seed", type=int, default=20261026, help="random seed")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet")

@@ -956,6 +956,7 @@ def generate_sample(
     fmt: str = "parquet",
     profile: str = "clinic",
     memory_limit: str | None = None,
+    force: bool = False,
 ) -> Path:
     """Write a sample export as a DuckDB ``EXPORT DATABASE`` directory at ``out``.
 
@@ -963,13 +964,19 @@ def generate_sample(
     generation never leaves half an export. ``memory_limit`` (e.g. ``"6GB"``) caps
     DuckDB's memory: what does not fit is spilled to the system's temporary folder, so a
     health system of ten million patients is generated on a machine with less memory
-    than its tables.
+    than its tables. A folder at ``out`` that holds anything but an earlier sample is
+    refused unless ``force``: it is replaced whole.
     """
+    out = Path(out)
+    if not force and not _replaceable(out):
+        raise UsageError(
+            f"--out {out} holds files that are not a sample this command wrote: they would "
+            "be deleted. Choose a new or empty folder, or pass --force to replace it"
+        )
     if patients < 50:
         raise UsageError("the sample needs at least 50 patients")
     if profile not in PROFILES:
         raise UsageError(f"profile {profile!r} is not one of {', '.join(PROFILES)}")
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
     try:
@@ -1057,6 +1064,21 @@ def _relative_load_sql(directory: Path) -> None:
     quoted = str(directory).replace("'", "''") + "/"  # as it stands inside a SQL literal
     text = load.read_text(encoding="utf-8").replace(quoted, "")
     load.write_text(text, encoding="utf-8")
+
+
+def _replaceable(out: Path) -> bool:
+    """Whether ``out`` may be replaced: absent, an empty folder, or a sample written here."""
+    if not out.exists():
+        return True
+    if not out.is_dir():
+        return False
+    try:
+        manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if isinstance(manifest, dict) and manifest.get("written_by") == "analytics sample":
+        return True
+    return not any(out.iterdir())
 
 
 def _write_manifest(directory: Path) -> None:

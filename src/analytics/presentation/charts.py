@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from analytics.contract import QUARANTINE_REASONS
 from analytics.figures import Trend
+from analytics.files import write_private
 
 # the month's one copy of plotly.js, beside its pages (officer pages load it from ../)
 PLOTLY_FILE = "plotly.min.js"
@@ -29,7 +30,7 @@ PLOTLY_FILE = "plotly.min.js"
 def write_plotly_js(folder: Path) -> Path:
     """Write plotly.js into a month's folder, for every page of it that has charts."""
     path = folder / PLOTLY_FILE
-    path.write_text(get_plotlyjs(), encoding="utf-8")
+    write_private(path, get_plotlyjs(), 0o644)  # leadership's, whatever the umask
     return path
 
 

@@ -112,7 +112,7 @@ def write_page_css(folder: Path) -> Path:
     """Write the notebook pages' style sheet into a month's folder (``render_html``'s
     ``css_href`` links to it)."""
     path = folder / PAGE_CSS
-    path.write_text(page_css(), encoding="utf-8")
+    write_private(path, page_css(), 0o644)  # leadership's, whatever the umask
     return path
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics.errors import OutputError, RunError, RunLocked, UsageError
+from analytics.files import write_private
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.coverage import check_period as check_coverage
 from analytics.loading.loader import open_validated, write_figures
@@ -338,17 +339,18 @@ def _build_month(
     page = index.render_index(ctx, rows, figures, reports, generated_at, history)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
     write_page_css(staging)  # and the one copy of their style sheet
-    (staging / "index.html").write_text(page, encoding="utf-8")
+    # leadership's files are 0644 whatever the umask (as every page is); the officer's 0600
+    write_private(staging / "index.html", page, 0o644)
     # the board pack's page, for US Letter and for A4, printed at once
     with ThreadPoolExecutor(2) as printing:
         printing.submit(print_pdf, staging / "index.html", staging / "index.pdf")
         printing.submit(print_pdf, staging / "index.html", staging / "index-a4.pdf", paper="A4")
-    (staging / "metrics.json").write_text(
-        json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    write_private(
+        staging / "metrics.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n", 0o644
     )
     record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
-    (staging / "manifest.json").write_text(
-        json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    write_private(
+        staging / "manifest.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n", 0o644
     )
     log.info("%s: overview, PDFs and files in %.1f s", ctx.period, _since(started))
     return pages

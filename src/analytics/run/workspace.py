@@ -57,16 +57,40 @@ def fill_parameters(nb: nbformat.NotebookNode, values: dict[str, str]) -> None:
             cell.source = cell.source.rstrip("\n") + f"\n{line}"
 
 
-def _toml(settings: Settings) -> str:
-    """The read settings in force, as TOML (JSON strings are TOML basic strings)."""
-    lines = ["# how this workspace's notebooks read the export (written by analytics workspace)"]
+MARK = "# how this workspace's notebooks read the export (written by analytics workspace)"
+KEPT = ".validation"  # the workspace's kept validation (quarantined rows name patients)
+
+
+def _toml(settings: Settings, folder: Path) -> str:
+    """The read settings in force, as TOML (JSON strings are TOML basic strings); the
+    validation is kept inside the workspace, owner-only like everything in it."""
+    lines = [MARK]
     for name in READ_SETTINGS:
         value = settings.values.get(name)
         if value:
             lines.append(f"{name} = {json.dumps(str(value))}")
-    if settings.validation_dir:  # the run's kept validation: a notebook opens at once
-        lines.append(f"validation_dir = {json.dumps(str(Path(settings.validation_dir)))}")
+    lines.append(f"validation_dir = {json.dumps(str(folder / KEPT))}")
     return "\n".join(lines) + "\n"
+
+
+def _check_folder(folder: Path) -> None:
+    """Refuse a folder this command did not make: another account's, or one that holds
+    anything but an earlier workspace (its files would be made owner-only behind the
+    back of whoever keeps them there)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder for the workspace")
+    if folder.stat().st_uid != os.getuid():
+        raise UsageError(f"{folder} belongs to another account: choose a folder of your own")
+    made_here = (folder / "analytics.toml").is_file() and (folder / "analytics.toml").read_text(
+        encoding="utf-8", errors="replace"
+    ).startswith(MARK)
+    if not made_here and any(folder.iterdir()):
+        raise UsageError(
+            f"{folder} holds files and is not a workspace made by `analytics workspace`: "
+            "choose a new or empty folder"
+        )
 
 
 def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -> Workspace:
@@ -82,8 +106,7 @@ def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -
             "data would be one `git add` away; choose a folder outside it (make lab uses "
             "~/.local/share/medspa-compliance-analytics/workspace)"
         )
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder} is a file, not a folder for the workspace")
+    _check_folder(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     values = {}
@@ -95,11 +118,13 @@ def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -
     for source in sorted(notebooks_dir().glob("*.ipynb")):
         target = folder / source.name
         if target.exists() and not replace:
+            os.chmod(target, 0o600)  # the officer's, with patients' data: owner-only
             done.kept.append(source.name)
             continue
         nb = nbformat.read(source, as_version=4)
         fill_parameters(nb, values)
         write_private(target, nbformat.writes(nb) + "\n")
         done.written.append(source.name)
-    write_private(folder / "analytics.toml", _toml(settings))
+    (folder / KEPT).mkdir(mode=0o700, exist_ok=True)
+    write_private(folder / "analytics.toml", _toml(settings, folder))
     return done

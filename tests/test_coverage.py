@@ -254,3 +254,43 @@ def test_a_manifest_is_carried_into_the_runs_snapshot(tmp_path):
     finally:
         snap.close()
     assert json.loads((path / "export-manifest.json").read_text())["extracted_at"]
+
+
+# --------------------------------------------------------------- data problems per figure
+
+
+def test_an_empty_complaints_or_restrictions_log_is_zero_not_a_data_problem(tmp_path):
+    from analytics.domains.quality import data_problems
+
+    path = write_export(full_export(complaints=[], restrictions=[]), "files_csv", tmp_path)
+    ctx = open_report(path, "2026-10")
+    try:
+        assert ctx.export.tables["complaints"].present
+        problems = data_problems(ctx)
+        assert "complaints" not in problems and "restrictions" not in problems
+    finally:
+        ctx.export.close()
+
+
+def test_a_certain_violation_stays_on_the_action_list_as_a_lower_bound():
+    """Six marketing texts to opted-out patients are certain even when the messages table
+    has a data problem: the data that arrived holds at least six."""
+    from analytics.presentation.index import needs_action
+
+    policy = load_policy()
+    metric_rows = [
+        {"metric": "consent.marketing_after_optout", "segment": "all", "value": 6},
+        {"metric": "consent.optouts_late", "segment": "all", "value": 0},
+    ]
+    problems = {"messages": "40 of 900 messages rows quarantined (more than 1%)"}
+    shown = {t.metric: t for t in tiles(metric_rows, policy, NAMES, problems)}
+    late = shown["consent.marketing_after_optout"]
+    assert late.status == "problem"
+    assert late.sentence == (
+        "At least: 6 marketing messages went to patients who had opted out (counted from "
+        "data that is not whole)."
+    )
+    assert late in needs_action(list(shown.values()))
+    assert shown["consent.optouts_late"].sentence == ""  # zero is not judged, not green
+    incomplete = {t.metric: t for t in tiles(metric_rows, policy, NAMES, incomplete=True)}
+    assert incomplete["consent.marketing_after_optout"].sentence.startswith("At least: 6")

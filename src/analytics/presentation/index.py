@@ -86,8 +86,7 @@ def partial_status(state: str, target: Target) -> str:
     """A figure's status in a month the export does not cover to its end: the days it
     lacks could only add violations, so a count past its limit stays off target; every
     other figure is not judged."""
-    certain = state == "red" and target.unit == "count" and target.better == "lower"
-    return "red" if certain else "partial"
+    return "red" if state == "red" and counts_violations(target) else "partial"
 
 
 def target_text(target: Target) -> str:
@@ -160,6 +159,11 @@ def tiles(
                 state = "grey" if missing else "problem" if problem else status(value, t)
                 if incomplete and state in ("green", "amber", "red"):
                     state = partial_status(state, t)
+                # a count of violations past its limit is certain even when the data is
+                # not whole (a problem, an incomplete month): what arrived holds at least
+                # that many, so it stays on the action list, said as a lower bound
+                certain = not missing and is_certain(value, t)
+                lower_bound = certain and (bool(problem) or incomplete)
                 out.append(
                     Tile(
                         metric=t.metric,
@@ -175,7 +179,11 @@ def tiles(
                         previous_text=format_value(previous, t.unit) if past else "",
                         change_text=change_text(value, previous, t.unit),
                         history=tuple(past),
-                        sentence=sentence(t, value) if state == "red" else "",
+                        sentence=(
+                            sentence(t, value, at_least=lower_bound)
+                            if state == "red" or lower_bound
+                            else ""
+                        ),
                         severity=severity(value, t),
                         href=f"{domain.name}.html" + (f"#{anchor(t.section)}" if t.section else ""),
                         unit=t.unit,
@@ -185,14 +193,28 @@ def tiles(
     return out
 
 
-def sentence(target: Target, value: float | None) -> str:
-    """The overview's plain sentence for a figure off target, with its number."""
+def counts_violations(target: Target) -> bool:
+    """Whether a target's figure counts violations: more data could only add to it."""
+    return target.unit == "count" and target.better == "lower"
+
+
+def is_certain(value: float | None, target: Target) -> bool:
+    """Whether a figure is a count of violations past its limit: certain whatever data did
+    not arrive (what arrived holds at least that many)."""
+    return value is not None and counts_violations(target) and status(value, target) == "red"
+
+
+def sentence(target: Target, value: float | None, at_least: bool = False) -> str:
+    """The overview's plain sentence for a figure off target, with its number; with
+    ``at_least``, said as a lower bound (the data it is counted from is not whole)."""
     shown = format_value(value, target.unit)
     if target.unit == "count" and value == 1 and target.sentence_one:
         text = target.sentence_one
     else:
         text = target.sentence or f"{target.label}: {{value}} (target {target_text(target)})"
     text = text.format(value=shown, segment=target.segment.replace("_", " "))
+    if at_least:
+        return f"At least: {text} (counted from data that is not whole)."
     return text[:1].upper() + text[1:] + "."
 
 

@@ -56,8 +56,9 @@ EXIT_CODES = {
     EXIT_OK: "success",
     EXIT_INTERNAL: "internal error: a bug in the suite; the traceback is written to a file "
     "named on stderr",
-    UsageError.exit_code: "bad arguments: a period that is not YYYY-MM or lies outside the "
-    "export, an unreadable policy file, a bad option",
+    UsageError.exit_code: "bad arguments: a period that is not YYYY-MM or that the export "
+    "does not cover, a policy file that cannot be read or would change a figure silently, a "
+    "bad option",
     ExportError.exit_code: "the export cannot be read: missing path, not an export, a "
     "required table or column missing, a file that is not what its name says",
     RunError.exit_code: "a report notebook failed: nothing was replaced, the failed "

@@ -22,7 +22,7 @@ _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class PeriodError(UsageError):
-    """A period that is not YYYY-MM or lies outside the export."""
+    """A period that is not YYYY-MM, has not begun, or that the export does not cover."""
 
 
 @dataclass(frozen=True, order=True)

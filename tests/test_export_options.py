@@ -299,3 +299,87 @@ def test_rows_read_are_rows_used_plus_rows_quarantined_in_every_case(fixture, se
     for s in tables:
         assert s.rows_read == s.rows_used + s.rows_quarantined, s.table
         assert (used[s.table], quarantined.get(s.table, 0)) == (s.rows_used, s.rows_quarantined)
+
+
+@pytest.fixture
+def one_latin1_file(tmp_path):
+    """messages.csv saved on a Windows machine (Latin-1, "no más" in a reply) beside UTF-8
+    files; vendors.csv (UTF-8) names a "Clínica"."""
+    path = write_export(full_export(), "files_csv", tmp_path / "mixed")
+    messages = path / "messages.csv"
+    text = messages.read_text(encoding="utf-8").rstrip("\n")
+    reply = text.splitlines()[1].replace("M1", "M2").replace("outbound", "inbound", 1)
+    reply = reply.replace("marketing", "", 1).replace(",,C1", ",no m\u00e1s,C1", 1)
+    messages.write_bytes((text + "\n" + reply + "\n").encode("latin-1"))
+    vendors = path / "vendors.csv"
+    vendors.write_text(
+        vendors.read_text(encoding="utf-8").replace("Secure EHR", "Cl\u00ednica Segura"), "utf-8"
+    )
+    return path
+
+
+def test_one_tables_encoding_leaves_every_other_file_as_it_is(one_latin1_file, tmp_path):
+    """Following the hint for one Latin-1 file must not garble the UTF-8 text of the rest
+    (an export-wide latin-1 lost a revocation "no más" elsewhere)."""
+    from analytics.loading.loader import open_validated, read_hints
+
+    plain = open_export(one_latin1_file)
+    try:
+        (hint,) = read_hints(plain)
+    finally:
+        plain.close()
+    assert "for messages alone: [tables.messages] csv_encoding" in hint
+    options = _options(tables={"messages": {"csv_encoding": "cp1252"}})
+    assert options.for_table("messages").csv_encoding == "latin-1"
+    assert options.for_table("vendors").csv_encoding == "utf-8"
+    export = open_export(one_latin1_file, options=options)
+    try:
+        assert export.tables["messages"].by_reason == {}
+        body = "SELECT body FROM messages WHERE body IS NOT NULL"
+        assert export.con.execute(body).fetchall() == [("no m\u00e1s",)]
+        assert export.con.execute("SELECT name FROM vendors").fetchall() == [
+            ("Cl\u00ednica Segura",)
+        ]
+        export.write_validated(tmp_path / "snap")
+    finally:
+        export.close()
+    snapshot = open_validated(tmp_path / "snap")  # the run's snapshot reads it so too
+    try:
+        assert snapshot.options.for_table("messages").csv_encoding == "latin-1"
+        assert snapshot.con.execute("SELECT count(*) FROM messages").fetchall() == [(2,)]
+    finally:
+        snapshot.close()
+
+
+def test_a_tables_own_setting_comes_from_the_file_the_option_or_the_environment(
+    one_latin1_file, tmp_path, monkeypatch
+):
+    from conftest import run_cli
+
+    config = tmp_path / "analytics.toml"
+    config.write_text('[tables.messages]\ncsv_encoding = "latin-1"\n')
+    by_file = run_cli("--config", str(config), "validate", str(one_latin1_file))
+    by_option = run_cli(
+        "validate", str(one_latin1_file), "--table-option", "messages.csv_encoding=latin-1"
+    )
+    monkeypatch.setenv("ANALYTICS_TABLES", '{"messages": {"csv_encoding": "latin-1"}}')
+    by_env = run_cli("validate", str(one_latin1_file))
+    for done in (by_file, by_option, by_env):
+        assert done.returncode == 0, done.stderr
+        assert "hint:" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--table-option", "mesages.csv_encoding=latin-1"], "did you mean 'messages'"),
+        (["--table-option", "messages.encoding=latin-1"], "'encoding' is not one of"),
+        (["--table-option", "messages=latin-1"], "is not TABLE.SETTING=VALUE"),
+        (["--table-option", "messages.csv_encoding=ebcdic"], "[tables.messages] csv_encoding"),
+    ],
+)
+def test_a_tables_own_setting_that_cannot_be_used_is_refused(one_latin1_file, args, words):
+    from conftest import run_cli
+
+    done = run_cli("validate", str(one_latin1_file), *args)
+    assert done.returncode == 2 and words in done.stderr, done.stderr

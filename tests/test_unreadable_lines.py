@@ -145,13 +145,17 @@ def test_validate_prints_the_counts_and_what_to_fix(mixed):
     line = next(x for x in done.stdout.splitlines() if x.startswith("requests"))
     assert line.split()[1:4] == ["7", "3", "4"]
     hints = [x for x in done.stdout.splitlines() if x.startswith("hint:")]
+    alone = (
+        " (for requests alone: [tables.requests] csv_delimiter = ... in analytics.toml, or "
+        "--table-option requests.csv_delimiter=...; set export-wide it applies to every file)"
+    )
     assert hints == [
         "hint: 2 lines of requests could not be read as rows (missing columns; first at line "
         "3): fewer fields than the header: a line cut short, or not ',' as delimiter "
-        "(set csv_delimiter)",
+        "(set csv_delimiter)" + alone,
         "hint: 1 line of requests could not be read as rows (too many columns; first at line "
         "5): more fields than the header: a delimiter inside an unquoted value, or not ',' as "
-        "delimiter (set csv_delimiter)",
+        "delimiter (set csv_delimiter)" + alone,
     ]
 
 
@@ -161,7 +165,8 @@ def test_a_header_not_in_the_encoding_stops_with_the_setting_to_use(tmp_path):
         open_export(path)
     message = str(info.value)
     assert "table 'requests'" in message and "requests.csv" in message
-    assert "not utf-8 text: set csv_encoding" in message and '"utf-16"' in message
+    assert "not utf-8 text: set this table's encoding" in message and '"utf-16"' in message
+    assert "[tables.requests] csv_encoding" in message
 
 
 def test_a_utf16_file_is_read_with_its_encoding(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
 import os
 import signal
@@ -43,6 +44,7 @@ from analytics.settings import (
     VALIDATION_FOLDER,
     Settings,
     load_settings,
+    parse_table_options,
 )
 
 EPILOG = "exit codes:\n" + "\n".join(
@@ -137,6 +139,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     configuration file and the defaults. Those the notebooks' kernels must see too (memory
     limit, notebooks, how to read timestamps) are put in the environment they inherit."""
     given = {name: getattr(args, name, None) for name in SETTINGS}
+    if getattr(args, "table_option", None):
+        given["tables"] = parse_table_options(args.table_option)
     settings = load_settings(given, args.config)
     if not settings.validation_dir:  # kept beside the reports, for every command and kernel
         out = Path(settings.out) if settings.out else reports_dir()
@@ -144,7 +148,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = replace(settings, values=values)
     for name, setting in SETTINGS.items():
         if setting.inherited and settings.values[name]:
-            os.environ[SETTINGS[name].env(name)] = str(settings.values[name])
+            value = settings.values[name]
+            text = json.dumps(value) if isinstance(value, dict) else str(value)
+            os.environ[SETTINGS[name].env(name)] = text
     return settings
 
 
@@ -328,6 +334,14 @@ def _read_options(p: argparse.ArgumentParser) -> None:
         "--duckdb-schema",
         metavar="SCHEMA",
         help="the schema of a .duckdb export that holds the tables (default main)",
+    )
+    p.add_argument(
+        "--table-option",
+        metavar="TABLE.SETTING=VALUE",
+        action="append",
+        help="how to read one table's file when it differs from the rest, e.g. "
+        "messages.csv_encoding=latin-1 (csv_encoding, csv_delimiter, timestamp_format, "
+        "timestamp_timezone; repeat for more)",
     )
 
 

@@ -19,6 +19,7 @@ Paths in the file are relative to the file's folder. An example::
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analytics.contract import TABLES
 from analytics.errors import UsageError
 
 CONFIG_NAME = "analytics.toml"
@@ -82,7 +84,61 @@ SETTINGS: dict[str, Setting] = {
         "the time zone of timestamps written without an offset (default UTC)",
         inherited=True,
     ),
+    "tables": Setting(
+        dict,
+        None,
+        "how to read one table's file when it differs from the rest: [tables.NAME] with "
+        "csv_encoding, csv_delimiter, timestamp_format or timestamp_timezone",
+        inherited=True,
+    ),
 }
+
+# the settings a table of the export may have of its own ([tables.NAME])
+TABLE_SETTINGS = ("csv_encoding", "csv_delimiter", "timestamp_format", "timestamp_timezone")
+
+
+def table_problems(value: Any, where: str) -> list[str]:
+    """What is wrong with a ``tables`` setting: each key a contract table, each of its
+    keys one of ``TABLE_SETTINGS``, each value text."""
+    if not isinstance(value, dict):
+        return [f"{where} must be a table of tables ([tables.messages] csv_encoding = ...)"]
+    problems = []
+    names = [t.name for t in TABLES]
+    for table, own in value.items():
+        if table not in names:
+            close = difflib.get_close_matches(table, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{where}: {table!r} is not a table of the contract{hint}")
+            continue
+        if not isinstance(own, dict):
+            problems.append(f"{where}.{table} must be a table of settings")
+            continue
+        for key, text in own.items():
+            if key not in TABLE_SETTINGS:
+                problems.append(
+                    f"{where}.{table}: {key!r} is not one of {', '.join(TABLE_SETTINGS)}"
+                )
+            elif not isinstance(text, str) or not text.strip():
+                problems.append(f"{where}.{table}.{key} must be text")
+    return problems
+
+
+def parse_table_options(items: list[str]) -> dict[str, dict[str, str]]:
+    """``--table-option messages.csv_encoding=latin-1`` (repeated) as a ``tables`` value."""
+    found: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        table, dot, key = name.strip().partition(".")
+        if not sep or not dot:
+            raise UsageError(
+                f"--table-option {item!r} is not TABLE.SETTING=VALUE (e.g. "
+                "messages.csv_encoding=latin-1)"
+            )
+        found.setdefault(table, {})[key] = value
+    problems = table_problems(found, "--table-option")
+    if problems:
+        raise UsageError("; ".join(problems))
+    return found
 
 
 @dataclass(frozen=True)
@@ -130,6 +186,8 @@ def _read_file(path: Path) -> dict[str, Any]:
             close = difflib.get_close_matches(key, list(SETTINGS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"unknown setting {key!r}{hint}")
+        elif setting.kind is dict:
+            problems += table_problems(value, key)
         elif not _fits(value, setting):
             problems.append(f"{key} must be {_kind_words(setting)}")
     if problems:
@@ -154,6 +212,15 @@ def _from_env(name: str, setting: Setting) -> Any:
     raw = os.environ.get(setting.env(name), "").strip()
     if not raw:
         return None
+    if setting.kind is dict:  # as the command hands it to its kernels: JSON
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None
+        problems = table_problems(value, setting.env(name))
+        if problems:
+            raise UsageError("; ".join(problems))
+        return value
     if setting.kind is int:
         try:
             value = int(raw)

@@ -35,7 +35,7 @@ from analytics.loading.loader import (
 from analytics.paths import sample_path
 from analytics.period import Period, has_ended
 from analytics.policy import Policy
-from analytics.settings import Settings, load_settings
+from analytics.settings import TABLE_SETTINGS, Settings, load_settings
 
 AUDIENCES = ("leadership", "officer")
 T = TypeVar("T")
@@ -152,27 +152,39 @@ VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<snapshot folder>"
 
 
 def read_options(settings: Settings | None = None) -> ReadOptions:
-    """How to read the export's text, from the settings (option, environment, file)."""
+    """How to read the export's text, from the settings (option, environment, file): the
+    export's, and each table's own where ``tables`` gives one ([tables.messages])."""
     settings = settings or load_settings()
-    formats = tuple(f.strip() for f in (settings.timestamp_format or "").split(";") if f.strip())
-    zone = settings.timestamp_timezone
+    values = {name: settings.values.get(name) for name in TABLE_SETTINGS}
+    base = _options(values, "", settings.duckdb_schema or "main")
+    own = settings.values.get("tables") or {}
+    tables = tuple(
+        (table, _options({**values, **given}, f"[tables.{table}] ", base.duckdb_schema))
+        for table, given in sorted(own.items())
+    )
+    return replace(base, tables=tables)
+
+
+def _options(values: dict, where: str, schema: str) -> ReadOptions:
+    """One set of read options from the settings' text; ``where`` names a table's own."""
+    formats = tuple(f.strip() for f in (values["timestamp_format"] or "").split(";") if f.strip())
+    zone = values["timestamp_timezone"]
     if zone:
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"timestamp_timezone {zone!r} is not a time zone") from None
-    encoding = (settings.csv_encoding or "utf-8").lower().replace("_", "-")
+            raise UsageError(f"{where}timestamp_timezone {zone!r} is not a time zone") from None
+    given = values["csv_encoding"]
+    encoding = (given or "utf-8").lower().replace("_", "-")
     encoding = ENCODINGS.get(encoding, encoding)
     if encoding not in set(ENCODINGS.values()):
-        raise UsageError(
-            f"csv_encoding {settings.csv_encoding!r} is not one of utf-8, latin-1, utf-16"
-        )
-    delimiter = settings.csv_delimiter or ","
+        raise UsageError(f"{where}csv_encoding {given!r} is not one of utf-8, latin-1, utf-16")
+    delimiter = values["csv_delimiter"] or ","
     if delimiter == "\\t":
         delimiter = "\t"
     if len(delimiter) != 1:
-        raise UsageError(f"csv_delimiter {delimiter!r} must be one character")
-    return ReadOptions(formats, zone, encoding, delimiter, settings.duckdb_schema or "main")
+        raise UsageError(f"{where}csv_delimiter {delimiter!r} must be one character")
+    return ReadOptions(formats, zone, encoding, delimiter, schema)
 
 
 # the encodings DuckDB reads itself, and the names clinics use for them (cp1252, the

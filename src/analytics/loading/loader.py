@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 from collections.abc import Hashable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,25 @@ class ReadOptions:
     csv_encoding: str = "utf-8"  # utf-8, latin-1 (cp1252 read as latin-1) or utf-16
     csv_delimiter: str = ","
     duckdb_schema: str = "main"  # the schema of a .duckdb export that holds the tables
+    # one table's file written otherwise than the rest (a Latin-1 messages.csv beside
+    # UTF-8 files): (table, its options), which replace these for that table alone
+    tables: tuple[tuple[str, ReadOptions], ...] = ()
+
+    def for_table(self, name: str) -> ReadOptions:
+        """How to read table ``name``: its own options, else the export's."""
+        return next((o for t, o in self.tables if t == name), replace(self, tables=()))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ReadOptions:
+        """Options as ``asdict`` wrote them (a snapshot's, as JSON)."""
+        tables = tuple((t, cls.from_dict(o)) for t, o in data.get("tables", ()))
+        return cls(
+            **{
+                **data,
+                "timestamp_formats": tuple(data["timestamp_formats"]),
+                "tables": tables,
+            }
+        )
 
     @property
     def reads_timestamps(self) -> bool:
@@ -288,7 +307,7 @@ def open_validated(directory: Path) -> Export:
         ).fetchall()[0]
         copied = json.loads(copied)
         read = json.loads(read)
-        options = ReadOptions(**{**read, "timestamp_formats": tuple(read["timestamp_formats"])})
+        options = ReadOptions.from_dict(read)
         files = SourceFiles(
             form,
             database=directory / copied.pop("*") if "*" in copied else None,
@@ -407,7 +426,10 @@ def _relations(
     """Per contract table present, a relation of its rows as read with ``_row``, the
     1-based position of the row in its table (what the quarantine reports)."""
     if source.database is None:
-        return {name: _read_file(con, name, file, options) for name, file in source.files.items()}
+        return {
+            name: _read_file(con, name, file, options.for_table(name))
+            for name, file in source.files.items()
+        }
     try:
         con.execute("ATTACH ? AS src (READ_ONLY)", [str(source.database)])
     except duckdb.Error as e:
@@ -471,7 +493,9 @@ def _csv_header(table: str, file: Path, options: ReadOptions) -> list[str]:
         guess = '"utf-16"' if any("\x00" in x for x in fields) else '"latin-1" or "utf-16"'
         raise ExportError(
             f"table {table!r}: the header line of {file} is not {options.csv_encoding} text: "
-            f"set csv_encoding (e.g. {guess})"
+            f"set this table's encoding (e.g. [tables.{table}] csv_encoding = {guess} in "
+            f"analytics.toml, or --table-option {table}.csv_encoding=...), or csv_encoding "
+            "if every file is written so"
         )
     names: list[str] = []
     seen: dict[str, int] = {}
@@ -1124,15 +1148,29 @@ def line_hints(export: Export) -> list[str]:
     hints = []
     for table, kind, count, first in found:
         fix = next((v for k, v in LINE_FIXES.items() if k in kind), "see the quarantined rows")
-        what = fix.format(
-            encoding=export.options.csv_encoding, delimiter=export.options.csv_delimiter
-        )
+        own = export.options.for_table(table)
+        what = fix.format(encoding=own.csv_encoding, delimiter=own.csv_delimiter)
         lines = "line" if count == 1 else "lines"
         hints.append(
             f"{count:,} {lines} of {table} could not be read as rows ({kind}; first at line "
-            f"{first}): {what}"
+            f"{first}): {what}{_for_this_table(export, table, kind)}"
         )
     return hints
+
+
+def _for_this_table(export: Export, table: str, kind: str) -> str:
+    """Where a setting for one file goes: that table's own, when the export has other
+    CSV files (an export-wide csv_encoding would read them wrongly instead)."""
+    if export.files is None or "encoding" not in kind and "columns" not in kind:
+        return ""
+    others = [t for t, f in export.files.files.items() if t != table and f.suffix == ".csv"]
+    if not others:
+        return ""
+    setting = "csv_encoding" if "encoding" in kind else "csv_delimiter"
+    return (
+        f" (for {table} alone: [tables.{table}] {setting} = ... in analytics.toml, or "
+        f"--table-option {table}.{setting}=...; set export-wide it applies to every file)"
+    )
 
 
 def timestamp_hints(export: Export) -> list[str]:
@@ -1169,7 +1207,9 @@ def timestamp_hints(export: Export) -> list[str]:
                 hints.append(
                     f"all {total:,} {col.name} values of {table.name} that could not be read "
                     f"look like {formats}: set timestamp_format to the export's format (and "
-                    "timestamp_timezone if they are local times)"
+                    "timestamp_timezone if they are local times); for this table alone: "
+                    f"[tables.{table.name}] in analytics.toml, or --table-option "
+                    f"{table.name}.timestamp_format=..."
                 )
             else:
                 hints.append(
@@ -1218,7 +1258,12 @@ def open_export(
             kept = read_kept(con, keep_in, reading, now)
         summaries = {
             t.name: _validate_table(
-                con, t, relations.get(t.name), options, kept.get(t.name), keep_in is not None
+                con,
+                t,
+                relations.get(t.name),
+                options.for_table(t.name),
+                kept.get(t.name),
+                keep_in is not None,
             )
             for t in TABLES
         }

@@ -67,9 +67,12 @@ def _toml(settings: Settings, folder: Path) -> str:
     lines = [MARK]
     for name in READ_SETTINGS:
         value = settings.values.get(name)
-        if value:
+        if value and not isinstance(value, dict):
             lines.append(f"{name} = {json.dumps(str(value))}")
     lines.append(f"validation_dir = {json.dumps(str(folder / KEPT))}")
+    for table, own in sorted((settings.values.get("tables") or {}).items()):
+        lines.append(f"[tables.{table}]")  # a table's own, after every plain setting
+        lines += [f"{key} = {json.dumps(str(value))}" for key, value in own.items()]
     return "\n".join(lines) + "\n"
 
 

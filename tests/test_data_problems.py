@@ -86,7 +86,7 @@ def test_a_misspelt_column_is_named_everywhere_not_only_by_validate(misspelt):
             ["disposed_at"],
             {"disposed_at": "Disposal_Date"},
         )
-        assert "looks like it" in data_problems(ctx)["records"]
+        assert "looks like it" in data_problems(ctx)["records.disposed_at"]
         table = absent_columns(ctx.export).to_dict("records")
         assert table == [
             {
@@ -129,3 +129,32 @@ def test_the_run_s_data_quality_page_names_the_misspelt_column_and_the_fix(missp
     assert "What would read the rest" in page
     assert "1 line of messages could not be read as rows (missing columns; first at line 3)" in page
     assert "every table balanced: yes" in page
+
+
+def test_a_misspelt_column_marks_only_the_figures_that_read_it(misspelt):
+    """records' Disposal_Date (for disposed_at): the retention figures, which read it, are
+    not judged; rights honoured's notice figures read three other columns of records, and
+    the other rights-honoured figures no column of it, so none of them is marked."""
+    from analytics.presentation.index import tiles
+    from analytics.registry import DOMAINS, load_policy
+
+    ctx = open_report(misspelt, "2026-10")
+    try:
+        problems = data_problems(ctx)
+    finally:
+        ctx.export.close()
+    assert list(problems) == ["records.disposed_at"]
+    rows = [
+        {"metric": "complaints.open_overdue", "segment": "all", "value": 2},
+        {"metric": "notice.ack_rate", "segment": "all", "value": 1.0},
+        {"metric": "retention.overdue_disposal", "segment": "all", "value": 0},
+    ]
+    shown = {
+        t.metric: t
+        for t in tiles(rows, load_policy(), {d.name for d in DOMAINS}, problems)
+        if t.segment == "all"
+    }
+    assert shown["retention.overdue_disposal"].status == "problem"
+    assert shown["notice.ack_rate"].status == "green"
+    assert shown["complaints.open_overdue"].status == "red"  # a real violation stays
+    assert shown["complaints.open_overdue"].sentence.startswith("2 privacy complaints")

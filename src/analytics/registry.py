@@ -62,10 +62,21 @@ class Domain:
     logs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # metric -> the tables it reads besides ``tables`` (consent's quiet hours: patients)
     metric_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # metric prefix -> {table: the columns it reads (empty: every column)}, for a domain
+    # whose figures read different tables: a broken table or column then marks only the
+    # figures that read it (rights honoured's notice figures read three columns of records)
+    reads: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def tables_of(self, metric: str) -> tuple[str, ...]:
         """The export tables one of its metrics is computed from."""
-        return self.tables + self.metric_tables.get(metric, ())
+        return tuple(self.columns_read(metric))
+
+    def columns_read(self, metric: str) -> dict[str, tuple[str, ...]]:
+        """Each export table one of its metrics reads, with the columns it reads (empty:
+        every column)."""
+        declared = self.reads.get(metric.split(".")[0])
+        tables = declared if declared is not None else {t: () for t in self.tables}
+        return {**tables, **{t: () for t in self.metric_tables.get(metric, ())}}
 
     @property
     def all_tables(self) -> tuple[str, ...]:
@@ -97,6 +108,7 @@ def _domain(module, title: str, promise: str, section: type, **kw) -> Domain:
         work_lists=module.work_lists,
         logs=getattr(module, "LOGS", {}),
         metric_tables=getattr(module, "METRIC_TABLES", {}),
+        reads=getattr(module, "READS", {}),
         **kw,
     )
 

@@ -82,6 +82,13 @@ def status(value: float | None, target: Target) -> str:
     return "green" if value >= target.green else "amber" if value >= target.amber else "red"
 
 
+def _reads(columns: dict[str, tuple[str, ...]], problem: str) -> bool:
+    """Whether a figure reading ``columns`` (table: its columns, empty: all) reads what the
+    problem ``table`` or ``table.column`` is about."""
+    table, _, column = problem.partition(".")
+    return table in columns and (not column or not columns[table] or column in columns[table])
+
+
 def partial_status(state: str, target: Target) -> str:
     """A figure's status in a month the export does not cover to its end: the days it
     lacks could only add violations, so a count past its limit stays off target; every
@@ -126,13 +133,14 @@ def tiles(
 ) -> list[Tile]:
     """A tile for each policy target (and segment) of each domain whose report ran.
 
-    ``problems`` (table: why) turns every tile of a domain that reads such a table into
-    "data problem": never green on data that did not arrive. ``history`` (each figure's
-    twelve months, oldest first) gives last month, the change and the sparkline. A domain
-    that reads an optional log the export does not have (``absent_logs``) shows "no data",
-    saying which log is missing: never zero, never green. In an ``incomplete`` month
-    (the export does not cover it to its end) no figure is on target or watch: only a
-    count of violations past its limit, a certain lower bound, stays off target.
+    ``problems`` (``table`` or ``table.column``: why) turns every tile that reads such a
+    table or column into "data problem": never green on data that did not arrive.
+    ``history`` (each figure's twelve months, oldest first) gives last month, the change
+    and the sparkline. A domain that reads an optional log the export does not have
+    (``absent_logs``) shows "no data", saying which log is missing: never zero, never
+    green. In an ``incomplete`` month (the export does not cover it to its end) no figure
+    is on target or watch: only a count of violations past its limit, a certain lower
+    bound, stays off target.
     """
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     problems = problems or {}
@@ -142,8 +150,11 @@ def tiles(
         if domain.name not in reports:
             continue
         for target in policy.targets(domain.name):
-            tables = domain.tables_of(target.metric)
-            problem = "; ".join(problems[t] for t in tables if t in problems)
+            problem = "; ".join(
+                why
+                for key, why in problems.items()
+                if _reads(domain.columns_read(target.metric), key)
+            )
             needed = domain.logs.get(target.metric.split(".")[0], ())
             lacking = [log for log in needed if log in absent_logs]
             missing = bool(lacking)
@@ -330,7 +341,7 @@ def render_index(
     """The leadership overview as HTML: what needs action, then the scorecard."""
     summaries = ctx.export.tables.values()
     read = {t for d in DOMAINS for t in d.all_tables}
-    problems = {t: why for t, why in data_problems(ctx).items() if t in read}
+    problems = {k: why for k, why in data_problems(ctx).items() if k.partition(".")[0] in read}
     all_tiles = tiles(
         metric_rows,
         ctx.policy,

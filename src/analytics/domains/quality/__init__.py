@@ -135,7 +135,8 @@ def period_coverage(export: Export, period: Period, timezone: str) -> pd.DataFra
 def data_problems(ctx: ReportContext) -> dict[str, str]:
     """Tables whose figures cannot be trusted, each with the reason in words: absent from
     the export, empty (a v1 table; a v2 log present with no rows means zero), or with more
-    rows quarantined than the policy's limit."""
+    rows quarantined than the policy's limit; and ``table.column`` for a column the export
+    lacks while it has a near-miss name for it (what a figure reading it would miss)."""
     limit = ctx.policy.section(NAME, QualityPolicy).data_problem_rate
     found = {}
     for s in ctx.export.reported_tables():
@@ -152,11 +153,11 @@ def data_problems(ctx: ReportContext) -> dict[str, str]:
                 f"{s.rows_quarantined:,} of {s.rows_read:,} {s.table} rows quarantined "
                 f"(more than {limit:.0%})"
             )
-        elif s.near_misses:
-            found[s.table] = "; ".join(
-                f"{s.table} has no column {column} (its {name!r} looks like it)"
-                for column, name in s.near_misses.items()
-            )
+        else:  # a column misspelt: only the figures that read it are not judged
+            for column, name in s.near_misses.items():
+                found[f"{s.table}.{column}"] = (
+                    f"{s.table} has no column {column} (its {name!r} looks like it)"
+                )
     return found
 
 

@@ -42,6 +42,17 @@ SOURCE_TABLES: tuple[str, ...] = (
     "records",
 )
 # each part's metric prefix and the optional log it needs (absent: its metrics omitted)
+# what each family of figures reads (a table's empty tuple: every column); a broken
+# table or column marks only the figures that read it
+READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "restrictions": {"restrictions": (), "disclosures": ()},
+    "communications": {"communication_preferences": (), "messages": ()},
+    "complaints": {"complaints": ()},
+    "notice": {
+        "notice_acknowledgments": (),
+        "records": ("patient_id", "created_at", "record_class"),
+    },
+}
 LOGS: dict[str, tuple[str, ...]] = {
     "restrictions": ("restrictions",),
     "communications": ("communication_preferences",),

@@ -294,3 +294,24 @@ def test_a_certain_violation_stays_on_the_action_list_as_a_lower_bound():
     assert shown["consent.optouts_late"].sentence == ""  # zero is not judged, not green
     incomplete = {t.metric: t for t in tiles(metric_rows, policy, NAMES, incomplete=True)}
     assert incomplete["consent.marketing_after_optout"].sentence.startswith("At least: 6")
+
+
+def test_metrics_json_says_whether_the_month_is_whole():
+    """A tool reading metrics.json learns that a month reported with --partial is not a
+    whole month, and how far the export reaches."""
+    from datetime import UTC, datetime
+
+    from analytics.run.metrics_json import document
+    from analytics.schemas import problems, shipped
+
+    for period, complete in (("2026-10", True), ("2026-11", False)):
+        ctx = open_report(None, period)
+        try:
+            doc = document(ctx, [], datetime.now(UTC))
+        finally:
+            ctx.export.close()
+        assert problems(shipped("metrics"), doc) == []
+        assert doc["coverage"]["complete"] is complete
+        assert doc["coverage"]["through"] == "2026-11-05"
+        assert doc["coverage"]["extracted_at"] == "2026-11-06T16:00:00+00:00"
+        assert doc["coverage"]["logs_end"]["messages"] == "2026-10-31"

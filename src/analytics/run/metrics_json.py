@@ -100,6 +100,20 @@ def _table_entry(summary: TableSummary) -> dict:
     return entry
 
 
+def coverage_entry(ctx: ReportContext) -> dict:
+    """Whether the export covers the period to its last day, and how far it reaches (for a
+    tool reading the figures: a month reported with --partial is not a whole month)."""
+    cov = ctx.coverage
+    return {
+        "complete": not ctx.incomplete,
+        "through": None if cov.through is None else cov.through.isoformat(),
+        "extracted_at": None
+        if ctx.export.extracted_at is None
+        else ctx.export.extracted_at.isoformat(),
+        "logs_end": {log.table: log.last.isoformat() for log in cov.logs},
+    }
+
+
 def document(ctx: ReportContext, metrics: list[MetricRow], generated_at: datetime) -> dict:
     """The ``metrics.json`` document for one period."""
     return {
@@ -114,6 +128,7 @@ def document(ctx: ReportContext, metrics: list[MetricRow], generated_at: datetim
         },
         "metrics": metrics,
         "quarantine": ctx.export.quarantine_counts(),
+        "coverage": coverage_entry(ctx),
         "generated_at": generated_at.isoformat(timespec="seconds"),
         "generator": {"package": "analytics", "version": __version__},
     }

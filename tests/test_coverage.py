@@ -201,7 +201,9 @@ def test_a_notebook_month_beyond_the_export_says_which_logs_end_when():
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["breach-log", "--year", "1999"], "1999 is before the export's first record"),
+        (["breach-log", "--year", "1999"], "1999 is before the incident log's first record"),
+        # the first incident is dated 2025-03-14: the export cannot say the log was kept
+        (["breach-log", "--year", "2024"], "2024 is before the incident log's first record"),
         (
             ["breach-log", "--year", "2026", "--as-of", "2026-11-20"],
             "after the last day the export covers (2026-11-05)",

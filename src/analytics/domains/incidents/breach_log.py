@@ -84,16 +84,26 @@ def last_record(ctx: ReportContext) -> date:
     return through
 
 
+def log_begins(ctx: ReportContext) -> date | None:
+    """The first local date the incident log speaks for: its first incident (before it,
+    the export cannot say whether the log was kept); a log with no incident at all (zero,
+    as the contract says) speaks from the export's first record."""
+    first = query(ctx, PACKAGE, "incident_span", {"tz": ctx.timezone})["first_discovered"]
+    if first.notna().iloc[0]:
+        return pd.Timestamp(first.iloc[0]).date()
+    return ctx.coverage.first
+
+
 def _check(ctx: ReportContext, year: int, as_of: date) -> None:
     if not has_log(ctx):
         raise BreachLogError(
             "the export has no incident log (no incidents table): a breach log made from it "
             "would claim there were no breaches"
         )
-    first = ctx.coverage.first
+    first = log_begins(ctx)
     if first is None or year < first.year:
         raise BreachLogError(
-            f"no log written: {year} is before the export's first record "
+            f"no log written: {year} is before the incident log's first record "
             f"({first or 'none'}); a log from it would claim there were no breaches"
         )
     if as_of < date(year, 1, 1):

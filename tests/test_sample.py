@@ -165,3 +165,7 @@ def test_sample_out_refuses_a_folder_it_did_not_write(tmp_path):
     assert run_cli("sample", "--out", str(mine), "--patients", "60").returncode == 0  # its own
     forced = run_cli("sample", "--out", str(theirs), "--patients", "60", "--force")
     assert forced.returncode == 0 and not (theirs / "minutes.docx").exists()
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    done = run_cli("sample", "--out", str(afile), "--patients", "60", "--force")
+    assert done.returncode == 2 and "is a file" in done.stderr and afile.read_text() == "x"

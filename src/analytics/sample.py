@@ -968,6 +968,8 @@ def generate_sample(
     refused unless ``force``: it is replaced whole.
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder for the sample export")
     if not force and not _replaceable(out):
         raise UsageError(
             f"--out {out} holds files that are not a sample this command wrote: they would "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import full_export, rows, write_export
+from helpers import full_export, rows, write_export
 
 # Values that must never reach a leadership page: planted in rows the loader quarantines.
 SECRET_ID = "LEAKCHECK-REQ-7731"

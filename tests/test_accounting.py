@@ -13,7 +13,7 @@ import pytest
 from analytics.domains.disclosures import accounting as ac
 from analytics.presentation.accounting import render_accounting
 from analytics.registry import open_for_date
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 EXCLUDED = [
     "treatment",
@@ -219,7 +219,7 @@ def test_a_window_starting_before_the_records_says_so_in_plain_words(tmp_path):
     ],
 )
 def test_an_as_of_date_outside_the_export_is_refused(export, tmp_path, as_of, words):
-    from conftest import run_cli
+    from helpers import run_cli
 
     out = tmp_path / "acc.html"
     done = run_cli(
@@ -245,7 +245,7 @@ def quarantined_export(tmp_path_factory):
 
 
 def test_a_quarantined_disclosure_in_the_window_stops_the_letter(quarantined_export, tmp_path):
-    from conftest import run_cli
+    from helpers import run_cli
 
     out = tmp_path / "acc.html"
     args = ["accounting", "--patient", "PX", "--as-of", "2026-10-31"]
@@ -292,7 +292,7 @@ def pdf_text(path) -> str:
 
 @pytest.mark.slow
 def test_the_accounting_is_also_a_private_pdf(export, tmp_path):
-    from conftest import run_cli
+    from helpers import run_cli
 
     out = tmp_path / "letters" / "acc.html"
     args = ["accounting", "--patient", "PX", "--as-of", "2026-10-31", "--source", str(export)]
@@ -308,7 +308,7 @@ def test_the_accounting_is_also_a_private_pdf(export, tmp_path):
 
 @pytest.mark.slow
 def test_without_chromium_the_pdf_is_skipped_with_a_warning(export, tmp_path, monkeypatch):
-    from conftest import run_cli
+    from helpers import run_cli
 
     monkeypatch.setenv("ANALYTICS_CHROMIUM", str(tmp_path / "no-such-chromium"))
     out = tmp_path / "acc.html"

@@ -7,7 +7,7 @@ import pytest
 
 from analytics.domains import consent as cs
 from analytics.registry import load_policy, open_report
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 WORDS = load_policy().data["consent"]
 

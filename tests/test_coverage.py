@@ -14,7 +14,7 @@ from analytics.loading.loader import open_export
 from analytics.period import Period, PeriodError
 from analytics.presentation.index import tiles
 from analytics.registry import DOMAINS, load_policy, open_report
-from conftest import full_export, rows, run_cli, write_export
+from helpers import full_export, rows, run_cli, write_export
 
 TZ = "America/Los_Angeles"
 ON = date(2026, 12, 7)  # "today" for the hand-made exports

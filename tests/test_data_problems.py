@@ -10,7 +10,7 @@ from analytics.domains.quality import data_problems
 from analytics.presentation.index import render_index, tiles
 from analytics.registry import DOMAINS, open_report
 from analytics.run.metrics_json import compute_all
-from conftest import full_export, rows, write_export
+from helpers import full_export, rows, write_export
 
 REPORTS = [{"name": d.name, "title": d.title, "file": f"{d.name}.html"} for d in DOMAINS]
 
@@ -77,7 +77,7 @@ def misspelt(tmp_path_factory):
 def test_a_misspelt_column_is_named_everywhere_not_only_by_validate(misspelt):
     from analytics.domains.quality import absent_columns
     from analytics.run.metrics_json import document
-    from conftest import run_cli
+    from helpers import run_cli
 
     ctx = open_report(misspelt, "2026-10")
     try:

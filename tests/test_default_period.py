@@ -10,8 +10,8 @@ from analytics.domains import quality
 from analytics.loading.coverage import default_period
 from analytics.loading.loader import open_export
 from analytics.period import Period, has_ended, last_ended, today
-from conftest import full_export, rows
-from conftest import run_cli as cli
+from helpers import full_export, rows
+from helpers import run_cli as cli
 
 TZ = "America/Los_Angeles"
 
@@ -20,7 +20,7 @@ TZ = "America/Los_Angeles"
 def export_with_a_row_in_2062(tmp_path_factory):
     """The base rows, a row of every continuous log on the evening of 31 October 2026 (the
     export covers October; it has no manifest), and one consent event mistyped as 2062."""
-    from conftest import write_export
+    from helpers import write_export
 
     tables = full_export(**on_the_evening_of_31_october())
     tables["consent_events"].append(
@@ -88,7 +88,7 @@ def export_into_this_month(tmp_path_factory):
     covers the month under way."""
     from datetime import UTC, datetime, timedelta
 
-    from conftest import write_export
+    from helpers import write_export
 
     now = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S+00")
     events = rows("consent_events", {}, {"event_id": "E2", "occurred_at": now, "processed_at": now})

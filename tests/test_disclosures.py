@@ -7,7 +7,7 @@ import pytest
 from analytics.domains import disclosures as ds
 from analytics.loading.derived import ensure
 from analytics.registry import open_report
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 
 def disclosure(

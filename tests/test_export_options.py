@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from analytics.loading.loader import ReadOptions, open_export, timestamp_hints
-from conftest import full_export, rows, write_export
-from conftest import run_cli as cli
+from helpers import full_export, rows, write_export
+from helpers import run_cli as cli
 
 US = "%m/%d/%Y %I:%M %p"
 
@@ -153,7 +153,7 @@ def pipe_export(tmp_path):
 @pytest.fixture
 def schema_export(tmp_path):
     """A .duckdb export whose tables live in the schema ``clinic``."""
-    from conftest import build_db
+    from helpers import build_db
 
     db = tmp_path / "clinic.duckdb"
     con = build_db(full_export())
@@ -354,7 +354,7 @@ def test_one_tables_encoding_leaves_every_other_file_as_it_is(one_latin1_file, t
 def test_a_tables_own_setting_comes_from_the_file_the_option_or_the_environment(
     one_latin1_file, tmp_path, monkeypatch
 ):
-    from conftest import run_cli
+    from helpers import run_cli
 
     config = tmp_path / "analytics.toml"
     config.write_text('[tables.messages]\ncsv_encoding = "latin-1"\n')
@@ -379,7 +379,7 @@ def test_a_tables_own_setting_comes_from_the_file_the_option_or_the_environment(
     ],
 )
 def test_a_tables_own_setting_that_cannot_be_used_is_refused(one_latin1_file, args, words):
-    from conftest import run_cli
+    from helpers import run_cli
 
     done = run_cli("validate", str(one_latin1_file), *args)
     assert done.returncode == 2 and words in done.stderr, done.stderr

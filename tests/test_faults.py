@@ -16,7 +16,7 @@ from analytics.paths import notebooks_dir
 from analytics.registry import open_report
 from analytics.run.notebooks import RunError, report_notebooks
 from analytics.run.runner import run_month
-from conftest import full_export, run_cli, tree_hash, write_export
+from helpers import full_export, run_cli, tree_hash, write_export
 from reports import tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"

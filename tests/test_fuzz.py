@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,11 @@ from analytics.period import Period, PeriodError
 from analytics.presentation.worklist import to_csv
 from analytics.registry import load_policy, open_report
 from analytics.run.metrics_json import compute_all, document, shape_problems
-from conftest import BASE_ROWS, write_export
+from helpers import BASE_ROWS, write_export
+
+# long fuzzing (about 50 s of two workers' minute): `make test` runs it, `make test-fast`
+# leaves it out, as it leaves out kernels, browsers and child processes
+pytestmark = pytest.mark.slow
 
 HOSTILE_TEXT = [
     "<script>alert(1)</script>",

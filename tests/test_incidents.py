@@ -19,7 +19,7 @@ from analytics.loading.derived import ensure
 from analytics.period import Period
 from analytics.policy import default_policy_path
 from analytics.registry import open_report
-from conftest import full_export, run_cli, write_export
+from helpers import full_export, run_cli, write_export
 
 
 def incident(iid: str, discovered: str, **kw) -> dict:

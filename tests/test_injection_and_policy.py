@@ -14,8 +14,8 @@ from analytics.loading.loader import open_export
 from analytics.policy import PolicyError, default_policy_path
 from analytics.registry import load_policy
 from analytics.sample import generate_sample
-from conftest import full_export, write_export
-from conftest import run_cli as cli
+from helpers import full_export, write_export
+from helpers import run_cli as cli
 
 
 @pytest.mark.parametrize("period", ["2026-10' OR '1'='1", "2026-10; DROP TABLE x", "2026-1"])

@@ -7,7 +7,7 @@ import pytest
 from analytics.contract import TABLES
 from analytics.loading.loader import open_export
 from analytics.sql import ident
-from conftest import FORMS, full_export, rows, tree_hash, write_export
+from helpers import FORMS, full_export, rows, tree_hash, write_export
 
 
 def tiny_tables() -> dict[str, list[dict]]:

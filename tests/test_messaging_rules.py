@@ -13,7 +13,7 @@ from analytics.domains import consent as cs
 from analytics.period import Period
 from analytics.policy import PolicyError
 from analytics.registry import load_policy, open_report
-from conftest import full_export, run_cli, write_export
+from helpers import full_export, run_cli, write_export
 
 
 def marketing(mid, patient, sent, channel="sms") -> dict:

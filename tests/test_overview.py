@@ -203,7 +203,7 @@ def test_every_section_a_figure_links_to_is_a_heading_of_its_page(sample):
 
 
 def test_an_export_without_the_incident_log_shows_no_data_not_zero(tmp_path):
-    from conftest import full_export, write_export
+    from helpers import full_export, write_export
 
     tables = full_export()
     del tables["incidents"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analytics.loading.loader import open_export
-from conftest import full_export, rows
+from helpers import full_export, rows
 
 R = "requests"
 

@@ -16,8 +16,8 @@ from analytics.paths import notebooks_dir
 from analytics.run.metrics_json import shape_problems
 from analytics.run.notebooks import RunError, ensure_kernel, report_notebooks
 from analytics.run.runner import RunLocked, month_lock, run_month
-from conftest import run_cli as cli
-from conftest import tree_hash
+from helpers import run_cli as cli
+from helpers import tree_hash
 from reports import FORMULA, MARKUP, OVERDUE_ID, SCRIPT, SECRET_ID, tiny_month_export
 
 FIXTURES = Path(__file__).parent / "fixtures"

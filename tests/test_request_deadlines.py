@@ -13,7 +13,7 @@ import pytest
 from analytics.domains import requests as rr
 from analytics.loading.derived import ensure
 from analytics.registry import open_report
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 
 def request(rid: str, **kw) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from analytics.domains import retention as rt
 from analytics.loading.derived import ensure
 from analytics.registry import open_report
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 
 def record(rid, cls, last, *, birth=None, hold=False, disposed=None, created="2010-01-04") -> dict:

@@ -16,7 +16,7 @@ from analytics.period import Period
 from analytics.policy import default_policy_path
 from analytics.presentation.index import tiles
 from analytics.registry import DOMAINS, open_report
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 
 def restriction(rid, patient, requested, decision, decided, **kw) -> dict:

@@ -15,7 +15,7 @@ import pytest
 from analytics.domains import safeguards as sg
 from analytics.period import Period
 from analytics.registry import open_report
-from conftest import full_export, write_export
+from helpers import full_export, write_export
 
 
 def member(mid, role, hired="2020-01-06", terminated=None, patient=None) -> dict:

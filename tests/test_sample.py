@@ -149,7 +149,7 @@ def test_health_system_profile_has_more_of_everything_and_the_same_planted_rows(
 def test_sample_out_refuses_a_folder_it_did_not_write(tmp_path):
     """`sample --out` replaces its own earlier sample, and never someone's folder of files
     without --force."""
-    from conftest import run_cli
+    from helpers import run_cli
 
     theirs = tmp_path / "documents"
     theirs.mkdir()

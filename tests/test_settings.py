@@ -9,7 +9,7 @@ import pytest
 
 from analytics.errors import UsageError
 from analytics.settings import load_settings
-from conftest import run_cli as cli
+from helpers import run_cli as cli
 from reports import tiny_month_export
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analytics.loading.loader import ExportError, open_export
-from conftest import full_export, rows, run_cli, write_export
+from helpers import full_export, rows, run_cli, write_export
 
 
 def broken_exports(tmp: Path) -> list[tuple[str, Path, list[str]]]:

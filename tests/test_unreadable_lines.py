@@ -12,7 +12,7 @@ import pytest
 
 from analytics.errors import ExportError
 from analytics.loading.loader import open_export, open_validated, read_hints
-from conftest import full_export, run_cli, write_export
+from helpers import full_export, run_cli, write_export
 
 HEADER = (
     "request_id,patient_id,regime,request_type,channel,received_at,acknowledged_at,"

@@ -9,7 +9,7 @@ import pytest
 
 from analytics.registry import open_report
 from analytics.run.metrics_json import compute_all
-from conftest import full_export, rows, run_cli, write_export
+from helpers import full_export, rows, run_cli, write_export
 
 OPEN = {"closed_at": None, "outcome": None, "acknowledged_at": None, "verified_at": None}
 

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from analytics.paths import checkout
-from conftest import full_export, run_cli, write_export
+from helpers import full_export, run_cli, write_export
 
 ROOT = checkout()
 

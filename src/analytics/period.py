@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import duckdb
-
-from analytics.contract import TABLES
 from analytics.errors import UsageError
-from analytics.sql import ident
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -74,31 +70,3 @@ def last_ended(timezone: str, on: date | None = None) -> Period:
 def has_ended(period: Period, timezone: str, on: date | None = None) -> bool:
     """Whether the month is over, as of ``on`` (default: today), in the clinic's zone."""
     return period.as_of < (on or today(timezone))
-
-
-def export_span(
-    con: duckdb.DuckDBPyConnection, timezone: str, until: date | None = None
-) -> tuple[date | None, date | None]:
-    """The first and last local date of any dated row in the validated export; with
-    ``until``, of the rows dated on or before it (a row dated years ahead is a mistake, not
-    the end of the export)."""
-    parts = [
-        f"SELECT min({ident(t.time_column)}) AS lo, max({ident(t.time_column)}) AS hi "
-        f"FROM {ident(t.name)}"
-        + (
-            f" WHERE timezone($tz, {ident(t.time_column)})::DATE <= $until"
-            if until is not None
-            else ""
-        )
-        for t in TABLES
-        if t.time_column
-    ]
-    params: dict = {"tz": timezone}
-    if until is not None:
-        params["until"] = until
-    row = con.execute(
-        f"SELECT timezone($tz, min(lo))::DATE, timezone($tz, max(hi))::DATE "
-        f"FROM ({' UNION ALL '.join(parts)})",
-        params,
-    ).fetchall()
-    return row[0][0], row[0][1]

@@ -17,14 +17,11 @@ from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from analytics.errors import UsageError
-
-if TYPE_CHECKING:  # a type only: period.py imports this module
-    from analytics.period import Period
+from analytics.period import Period
 
 
 def ident(name: str) -> str:

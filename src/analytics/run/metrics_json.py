@@ -13,7 +13,7 @@ from analytics import __version__
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import ReportContext, month_figure
 from analytics.loading.loader import TableSummary
-from analytics.period import Period, export_span
+from analytics.period import Period
 from analytics.registry import DOMAINS
 
 SCHEMA = "compliance-metrics/1"
@@ -39,8 +39,8 @@ def prefetch(ctx: ReportContext, periods: list[Period]) -> None:
 def months_shown(ctx: ReportContext, periods: list[Period], months: int = 12) -> list[Period]:
     """The months whose figures the overviews of ``periods`` show: each and the months
     before it in its history, from the export's first dated month (a month before it has
-    no figures)."""
-    first = export_span(ctx.export.con, ctx.timezone)[0]
+    no figures; ``loading.coverage``)."""
+    first = ctx.coverage.first
     if first is None:
         return []
     start, end = min(periods).shift(1 - months), max(periods)
@@ -63,7 +63,7 @@ def history(
     first (for the overview's last month, change and sparkline). ``this_month`` is the
     period's own figures, as the notebooks recorded them; a month before the export's first
     dated row has no figures (None), not zeros."""
-    first = export_span(ctx.export.con, ctx.timezone)[0]
+    first = ctx.coverage.first
     prefetch(ctx, months_shown(ctx, [ctx.period.shift(-1)], months - 1))
     series: dict[tuple[str, str], list[float | None]] = {}
     for back in range(months - 1, -1, -1):

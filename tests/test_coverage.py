@@ -238,6 +238,14 @@ def test_no_tile_is_on_target_in_an_incomplete_month_but_a_certain_violation_sta
     assert whole["consent.marketing_quiet_hours"] == part["consent.marketing_quiet_hours"] == "red"
     # a rate off target may still change with the days the export lacks: not judged
     assert part["requests.on_time_rate"] == "partial"
+    # part of a month against a whole one is no change ("-67" read as an improvement)
+    history = {("consent.marketing_quiet_hours", "all"): [67, 3]}
+    (quiet,) = [
+        t
+        for t in tiles(metric_rows, policy, NAMES, history=history, incomplete=True)
+        if t.metric == "consent.marketing_quiet_hours"
+    ]
+    assert (quiet.previous_text, quiet.change_text) == ("67", "—")
 
 
 def test_a_manifest_is_carried_into_the_runs_snapshot(tmp_path):

@@ -188,7 +188,8 @@ def tiles(
                         problem=problem_here,
                         promise=domain.promise,
                         previous_text=format_value(previous, t.unit) if past else "",
-                        change_text=change_text(value, previous, t.unit),
+                        # part of a month against a whole one is no change: not shown
+                        change_text="—" if incomplete else change_text(value, previous, t.unit),
                         history=tuple(past),
                         sentence=(
                             sentence(t, value, at_least=lower_bound)

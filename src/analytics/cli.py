@@ -217,7 +217,7 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
 
 def _write_document(out: Path, page: str, summary: str) -> None:
     """Write a document to send (an accounting, a breach log) owner-only, and its PDF."""
-    from analytics.files import write_private
+    from analytics.files import check_out, write_private
     from analytics.run.pdf import print_pdf
 
     if out.is_dir():
@@ -225,11 +225,7 @@ def _write_document(out: Path, page: str, summary: str) -> None:
             f"--out {out} is a folder: name the file to write in it (e.g. {out / 'letter.html'})"
             "; nothing was written"
         )
-    probe = out.parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise OutputError(f"--out {out}: {probe} is a file, not a folder; nothing was written")
+    check_out(out.parent, out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_private(out, page)

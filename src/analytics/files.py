@@ -1,9 +1,12 @@
-"""Writing files that may hold patients' data: private from the moment they exist."""
+"""Writing files that may hold patients' data: private from the moment they exist, into a
+folder checked before anything is written."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from analytics.errors import OutputError
 
 
 def write_private(path: Path, text: str, mode: int = 0o600) -> None:
@@ -12,3 +15,17 @@ def write_private(path: Path, text: str, mode: int = 0o600) -> None:
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     os.chmod(path, mode)  # an existing file keeps its old mode through os.open
+
+
+def check_out(folder: Path, given: Path | None = None) -> None:
+    """Refuse a folder that cannot take what a command writes: a file, or not writable
+    (checked on the folder, or on the nearest folder above it that exists; nothing is
+    created). ``given``: the ``--out`` the user named, when it is a file in ``folder``."""
+    named = given or folder
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"--out {named}: {probe} is a file, not a folder; nothing was written")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {named} is not writable by this account: nothing was written")

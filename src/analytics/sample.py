@@ -30,6 +30,7 @@ WINDOW_END = "2026-10-31"
 # when the sample says it was extracted (its export-manifest.json): the morning of 6
 # November, after the last access-log rows, so October is covered and November is not
 EXTRACTED_AT = "2026-11-06T16:00:00Z"
+WRITTEN_BY = "analytics sample"  # in its manifest: `sample --out` may replace such a folder
 
 # Rows that break the contract on purpose, by table and reason: the quarantine must
 # show exactly these.
@@ -1069,23 +1070,21 @@ def _relative_load_sql(directory: Path) -> None:
 
 
 def _replaceable(out: Path) -> bool:
-    """Whether ``out`` may be replaced: absent, an empty folder, or a sample written here."""
+    """Whether the folder ``out`` may be replaced: absent, empty, or a sample written here."""
     if not out.exists():
         return True
-    if not out.is_dir():
-        return False
     try:
         manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = None
-    if isinstance(manifest, dict) and manifest.get("written_by") == "analytics sample":
+    if isinstance(manifest, dict) and manifest.get("written_by") == WRITTEN_BY:
         return True
     return not any(out.iterdir())
 
 
 def _write_manifest(directory: Path) -> None:
     """Say when the sample was extracted, as a clinic's export system would."""
-    text = json.dumps({"extracted_at": EXTRACTED_AT, "written_by": "analytics sample"}, indent=2)
+    text = json.dumps({"extracted_at": EXTRACTED_AT, "written_by": WRITTEN_BY}, indent=2)
     (directory / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from analytics.contract import TABLES
 from analytics.loading.loader import Export
@@ -110,7 +111,7 @@ def _measure(export: Export, timezone: str, day: date) -> Coverage:
     extracted_on = (
         None
         if export.extracted_at is None
-        else export.extracted_at.astimezone(_zone(timezone)).date()
+        else export.extracted_at.astimezone(ZoneInfo(timezone)).date()
     )
     cutoff = min(day, extracted_on or day)
     parts = [
@@ -131,12 +132,6 @@ def _measure(export: Export, timezone: str, day: date) -> Coverage:
     )
     firsts = [lo for _, lo, _ in found if lo is not None]
     return Coverage(day, extracted_on, min(firsts) if firsts else None, logs)
-
-
-def _zone(timezone: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(timezone)
 
 
 def check_period(

@@ -150,11 +150,8 @@ def tiles(
         if domain.name not in reports:
             continue
         for target in policy.targets(domain.name):
-            problem = "; ".join(
-                why
-                for key, why in problems.items()
-                if _reads(domain.columns_read(target.metric), key)
-            )
+            reads = domain.columns_read(target.metric)
+            problem = "; ".join(why for key, why in problems.items() if _reads(reads, key))
             needed = domain.logs.get(target.metric.split(".")[0], ())
             lacking = [log for log in needed if log in absent_logs]
             missing = bool(lacking)

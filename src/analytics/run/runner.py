@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analytics.errors import OutputError, RunError, RunLocked, UsageError
-from analytics.files import write_private
+from analytics.errors import RunError, RunLocked, UsageError
+from analytics.files import check_out, write_private
 from analytics.loading.context import VALIDATED_ENV, ReportContext
 from analytics.loading.coverage import check_period as check_coverage
 from analytics.loading.loader import open_validated, write_figures
@@ -374,18 +374,6 @@ def _relocate(page: NotebookResult, staging: Path, target: Path) -> dict:
         k: target / getattr(page, k).relative_to(staging)
         for k in ("executed", "html", "officer_html")
     }
-
-
-def check_out(out: Path) -> None:
-    """Refuse an output folder that cannot hold reports: a file, or not writable (checked
-    on the folder, or on the nearest folder above it that exists; nothing is created)."""
-    probe = out
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise OutputError(f"--out {out}: {probe} is a file, not a folder; nothing was written")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"--out {out} is not writable by this account: nothing was written")
 
 
 def check_period(ctx: ReportContext, partial: bool = False) -> None:

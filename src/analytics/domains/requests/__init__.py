@@ -94,7 +94,7 @@ class RequestsPolicy:
         wrong = [
             t
             for t in self.acknowledgment.request_types
-            if t not in _types(self.acknowledgment.regime)
+            if t not in REQUEST_TYPES_BY_REGIME[self.acknowledgment.regime]
         ]
         if wrong:
             raise ValueError(
@@ -103,17 +103,13 @@ class RequestsPolicy:
             )
 
 
-def _types(regime: str) -> tuple[str, ...]:
-    return REQUEST_TYPES_BY_REGIME[regime]
-
-
 def deadline_problems(deadlines: list[Deadline]) -> list[str]:
     """Every request type of both regimes needs exactly one deadline (its regime's own or
     one for either, '*'): none would count every such request late, two would leave one
     silently unused. A deadline for a type its regime does not have is refused too."""
     found = []
     for d in deadlines:
-        if d.regime != "*" and d.request_type not in _types(d.regime):
+        if d.regime != "*" and d.request_type not in REQUEST_TYPES_BY_REGIME[d.regime]:
             found.append(f"deadlines: {d.regime} has no request type {d.request_type!r}")
     for regime, types in REQUEST_TYPES_BY_REGIME.items():
         for t in types:

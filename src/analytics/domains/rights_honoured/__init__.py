@@ -41,7 +41,6 @@ SOURCE_TABLES: tuple[str, ...] = (
     "messages",
     "records",
 )
-# each part's metric prefix and the optional log it needs (absent: its metrics omitted)
 # what each family of figures reads (a table's empty tuple: every column); a broken
 # table or column marks only the figures that read it
 READS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -53,6 +52,7 @@ READS: dict[str, dict[str, tuple[str, ...]]] = {
         "records": ("patient_id", "created_at", "record_class"),
     },
 }
+# each part's metric prefix and the optional log it needs (absent: its metrics omitted)
 LOGS: dict[str, tuple[str, ...]] = {
     "restrictions": ("restrictions",),
     "communications": ("communication_preferences",),

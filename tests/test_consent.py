@@ -142,12 +142,12 @@ def got(tmp_path_factory):
         tmp_path_factory.mktemp("consent"),
     )
     ctx = open_report(path, "2026-10")
-    values = {(m["metric"], m["segment"]): m["value"] for m in cs.metrics(ctx)}
+    values = {(m["metric"], m["segment"]): m["value"] for m in cs.DOMAIN.metrics(ctx)}
     lists = {
-        "forbidden": cs.forbidden_marketing(ctx),
-        "missed": cs.missed_keyword_optouts(ctx),
-        "help": cs.unanswered_help(ctx),
-        "late": cs.late_optouts(ctx),
+        "forbidden": cs.DOMAIN.list_frame(ctx, "forbidden_marketing"),
+        "missed": cs.DOMAIN.list_frame(ctx, "missed_keyword_optouts"),
+        "help": cs.DOMAIN.list_frame(ctx, "unanswered_help"),
+        "late": cs.DOMAIN.list_frame(ctx, "late_optouts"),
     }
     ctx.export.close()
     return values, lists
@@ -300,7 +300,7 @@ def test_second_confirmation_in_a_new_month_is_extra(tmp_path):
     extra = {}
     for period in ("2026-09", "2026-10"):
         ctx = open_report(path, period)
-        values = {(m["metric"], m["segment"]): m["value"] for m in cs.metrics(ctx)}
+        values = {(m["metric"], m["segment"]): m["value"] for m in cs.DOMAIN.metrics(ctx)}
         extra[period] = values[("consent.extra_optout_confirmations", "sms")]
         ctx.export.close()
     assert extra == {"2026-09": 0, "2026-10": 1}

@@ -13,6 +13,7 @@ from analytics.loading.coverage import check_period, coverage, default_period
 from analytics.loading.loader import open_export
 from analytics.period import Period, PeriodError
 from analytics.presentation.index import tiles
+from analytics.presentation.page import banner_html
 from analytics.registry import DOMAINS, load_policy, open_report
 from helpers import full_export, rows, run_cli, write_export
 
@@ -186,14 +187,14 @@ def test_a_notebook_month_beyond_the_export_says_which_logs_end_when():
     ctx = open_report(None, "2026-11")
     try:
         assert ctx.incomplete
-        banner = ctx.banner_html("t", "r")
+        banner = banner_html(ctx, "t", "r")
         assert "Incomplete month" in banner and "messages 2026-10-31" in banner
         assert "none is shown on target" in banner
     finally:
         ctx.export.close()
     october = open_report(None, "2026-10")
     try:
-        assert not october.incomplete and "Incomplete" not in october.banner_html("t", "r")
+        assert not october.incomplete and "Incomplete" not in banner_html(october, "t", "r")
     finally:
         october.export.close()
 

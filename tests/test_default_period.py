@@ -10,6 +10,7 @@ from analytics.domains import quality
 from analytics.loading.coverage import default_period
 from analytics.loading.loader import open_export
 from analytics.period import Period, has_ended, last_ended, today
+from analytics.presentation.page import banner_html
 from helpers import full_export, rows
 from helpers import run_cli as cli
 
@@ -119,8 +120,8 @@ def test_an_incomplete_month_says_so_on_its_banner(export_into_this_month):
     ctx = open_report(export_into_this_month, str(current))
     ended = open_report(export_into_this_month, "2026-10")
     try:
-        assert "Incomplete month" in ctx.banner_html("t", "r")
-        assert "Incomplete month" not in ended.banner_html("t", "r")
+        assert "Incomplete month" in banner_html(ctx, "t", "r")
+        assert "Incomplete month" not in banner_html(ended, "t", "r")
     finally:
         ctx.export.close()
         ended.export.close()

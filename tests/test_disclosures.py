@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from analytics.domains import disclosures as ds
-from analytics.loading.derived import ensure
 from analytics.registry import open_report
 from helpers import full_export, write_export
 
@@ -79,7 +78,8 @@ DISCLOSURES = [
 
 def metrics(tables) -> dict:
     return {
-        (m["metric"], m["segment"]): m["value"] for m in ds.metrics(open_report(tables, "2026-10"))
+        (m["metric"], m["segment"]): m["value"]
+        for m in ds.DOMAIN.metrics(open_report(tables, "2026-10"))
     }
 
 
@@ -101,7 +101,7 @@ def export_without_vendors(tmp_path_factory):
 
 def flags(path) -> dict:
     ctx = open_report(path, "2026-10")
-    ensure(ctx, ds.DISCLOSURE_CHECKS)
+    ds.QUERIES.ensure(ctx, "disclosure_checks")
     rows = ctx.export.con.execute(
         "SELECT disclosure_id, accountable, ba_without_baa, marketing_without_authorization, "
         "sms_data_shared FROM disclosure_checks"
@@ -159,5 +159,5 @@ def test_month_figures_by_purpose_and_pooled(export):
 
 def test_notice_conflict_states_the_months_count(export):
     ctx = open_report(export, "2026-10")
-    text = ds.notice_conflict(ds.metrics(ctx))
+    text = ds.notice_conflict(ds.DOMAIN.metrics(ctx))
     assert "section 3F" in text and "section 7" in text and "5 disclosures" in text

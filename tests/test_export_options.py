@@ -78,7 +78,7 @@ def test_a_timestamp_zone_that_does_not_exist_is_a_usage_error(us_export):
 
 
 def _options(**kw) -> ReadOptions:
-    from analytics.loading.context import read_options
+    from analytics.loading.source import read_options
     from analytics.settings import load_settings
 
     return read_options(load_settings(kw))

@@ -15,7 +15,6 @@ import pytest
 
 from analytics.domains import incidents as inc
 from analytics.domains.incidents.breach_log import BreachLogError, IncompleteBreachLog, breach_log
-from analytics.loading.derived import ensure
 from analytics.period import Period
 from analytics.policy import default_policy_path
 from analytics.registry import open_report
@@ -130,7 +129,7 @@ def ctx(export):
 
 def due_dates(ctx, iid: str) -> dict[str, date]:
     """Each notice the incident may owe, with its due date (before any as-of judgement)."""
-    ensure(ctx, inc.INCIDENT_NOTICES)
+    inc.QUERIES.ensure(ctx, "incident_notices")
     found = ctx.export.con.execute(
         "SELECT kind, due_date FROM incident_notices WHERE incident_id = ?", [iid]
     ).fetchall()
@@ -139,7 +138,7 @@ def due_dates(ctx, iid: str) -> dict[str, date]:
 
 def open_list(ctx, period: str) -> dict[tuple[str, str], date]:
     """(incident, notice) -> due date of every notice owed and not sent by the as-of date."""
-    frame = inc.open_notices(replace(ctx, period=Period.parse(period)))
+    frame = inc.DOMAIN.list_frame(replace(ctx, period=Period.parse(period)), "open_notices")
     return {(r["incident"], r["notice"]): r["due date"].date() for r in frame.to_dict("records")}
 
 
@@ -207,7 +206,7 @@ def test_attorney_general_due_date_moves_once_individuals_are_notified(tmp_path)
 
 
 def test_a_notice_sent_on_its_due_date_local_evening_is_on_time(ctx):
-    sent = inc.sent_notices(ctx)
+    sent = inc.DOMAIN.list_frame(ctx, "sent_notices")
     mine = sent[sent["incident"] == "ON_DUE_DATE"].to_dict("records")
     assert [(r["notice"], str(r["sent"].date()), r["on time"]) for r in mine] == [
         ("individuals", "2026-10-15", "on time")
@@ -216,7 +215,7 @@ def test_a_notice_sent_on_its_due_date_local_evening_is_on_time(ctx):
 
 def test_low_probability_owes_nothing_even_with_a_notice_on_record(ctx):
     assert not [k for k in open_list(ctx, "2026-10") if k[0] == "LOW_PROB"]
-    assert "LOW_PROB" not in set(inc.sent_notices(ctx)["incident"])
+    assert "LOW_PROB" not in set(inc.DOMAIN.list_frame(ctx, "sent_notices")["incident"])
 
 
 def test_unassessed_past_60_days_is_presumed_a_breach_and_overdue(ctx):
@@ -248,7 +247,7 @@ def test_october_figures_by_hand(ctx):
     Discovered in October: LOW_PROB and LATE_ASSESSMENT, both misdirected -> 2. Assessed a
     breach in October: none. Not assessed 10 days after discovery: UNASSESSED (LATE_ASSESSMENT
     reaches its target on 11-04) -> 1."""
-    rows = {(r["metric"], r["segment"]): r["value"] for r in inc.metrics(ctx)}
+    rows = {(r["metric"], r["segment"]): r["value"] for r in inc.DOMAIN.metrics(ctx)}
     assert rows[("incidents.notices_overdue", "individuals")] == 10
     assert rows[("incidents.notices_overdue", "hhs")] == 8
     assert rows[("incidents.notices_overdue", "media")] == 2
@@ -270,7 +269,7 @@ def test_october_figures_by_hand(ctx):
 def test_breaches_assessed_in_the_period_by_category(ctx):
     rows = {
         (r["metric"], r["segment"]): r["value"]
-        for r in inc.metrics(replace(ctx, period=Period(2026, 3)))
+        for r in inc.DOMAIN.metrics(replace(ctx, period=Period(2026, 3)))
     }
     # assessed in March: HHS_499, HHS_500, MEDIA_500, MEDIA_501 (03-11), all misdirected
     assert rows[("incidents.breaches", "misdirected")] == 4
@@ -309,9 +308,9 @@ def test_without_an_incident_log_every_figure_is_omitted_not_zero(tmp_path):
     path = write_export(tables, "files_parquet", tmp_path)
     c = open_report(path, "2026-10")
     try:
-        assert inc.metrics(c) == []
+        assert inc.DOMAIN.metrics(c) == []
         assert inc.trends(c) == []
-        assert inc.work_lists(c) == {}
+        assert inc.DOMAIN.work_lists(c) == {}
         assert "incidents" in c.export.absent_logs()
         assert "incidents" not in {s.table for s in c.export.reported_tables()}
     finally:
@@ -325,7 +324,7 @@ def test_an_empty_incident_log_is_zero_incidents(tmp_path):
     path = write_export(full_export(incidents=[]), "duckdb", tmp_path)
     c = open_report(path, "2026-10")
     try:
-        rows = {(r["metric"], r["segment"]): r["value"] for r in inc.metrics(c)}
+        rows = {(r["metric"], r["segment"]): r["value"] for r in inc.DOMAIN.metrics(c)}
         assert rows[("incidents.discovered", "all")] == 0
         assert rows[("incidents.notices_overdue", "all")] == 0
         assert rows[("incidents.notices_on_time_rate", "all")] is None

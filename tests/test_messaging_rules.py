@@ -131,8 +131,8 @@ EVENTS = [
 def _figures(path, period: str) -> tuple[dict, dict, object]:
     ctx = open_report(path, period)
     try:
-        values = {(m["metric"], m["segment"]): m["value"] for m in cs.metrics(ctx)}
-        lists = {name: frame for name, frame in cs.work_lists(ctx).items()}
+        values = {(m["metric"], m["segment"]): m["value"] for m in cs.DOMAIN.metrics(ctx)}
+        lists = {name: frame for name, frame in cs.DOMAIN.work_lists(ctx).items()}
         patients = ctx.export.tables["patients"]
     finally:
         ctx.export.close()
@@ -155,14 +155,14 @@ def october(export):
 
 def test_20_59_59_local_is_allowed_and_21_00_00_is_quiet(october):
     _, lists, _ = october
-    quiet = set(lists["consent-quiet-hours"]["message_id"])
+    quiet = set(lists["consent.quiet_hours_messages"]["message_id"])
     assert "Q1" not in quiet
     assert "Q2" in quiet
 
 
 def test_new_york_patient_texted_at_18_30_pacific_is_in_quiet_hours(october):
     _, lists, _ = october
-    row = lists["consent-quiet-hours"].set_index("message_id").loc["Q3"]
+    row = lists["consent.quiet_hours_messages"].set_index("message_id").loc["Q3"]
     assert row["sent_local"] == "2026-10-13 21:30:00"
     assert row["time_zone"] == "America/New_York"
     assert row["allowed_there"] == "08:00-21:00 (federal)"
@@ -170,7 +170,7 @@ def test_new_york_patient_texted_at_18_30_pacific_is_in_quiet_hours(october):
 
 def test_texas_sunday_at_11_30_and_monday_at_08_30_are_quiet_sunday_noon_is_not(october):
     _, lists, _ = october
-    table = lists["consent-quiet-hours"].set_index("message_id")
+    table = lists["consent.quiet_hours_messages"].set_index("message_id")
     assert table.loc["Q4", "allowed_there"] == "12:00-21:00 on Sun (TX)"
     assert table.loc["Q5", "allowed_there"] == "09:00-21:00 on Mon (TX)"
     assert "Q4b" not in table.index
@@ -178,7 +178,7 @@ def test_texas_sunday_at_11_30_and_monday_at_08_30_are_quiet_sunday_noon_is_not(
 
 def test_a_state_window_narrows_the_federal_one(october):
     _, lists, _ = october
-    table = lists["consent-quiet-hours"].set_index("message_id")
+    table = lists["consent.quiet_hours_messages"].set_index("message_id")
     assert table.loc["Q9", "allowed_there"] == "08:00-20:00 on Tue (FL)"
 
 
@@ -186,14 +186,14 @@ def test_unknown_zone_is_quarantined_and_the_clinic_zone_used(october):
     _, lists, patients = october
     assert patients.rows_read == 5
     assert patients.by_reason == {"unknown_code": 1}
-    row = lists["consent-quiet-hours"].set_index("message_id").loc["Q6"]
+    row = lists["consent.quiet_hours_messages"].set_index("message_id").loc["Q6"]
     assert row["time_zone"] == "America/Los_Angeles (clinic's zone)"
     assert row["sent_local"] == "2026-10-13 21:30:00"
 
 
 def test_calls_are_judged_in_the_patient_zone_and_e_mail_is_not_judged(october):
     values, lists, _ = october
-    quiet = set(lists["consent-quiet-hours"]["message_id"])
+    quiet = set(lists["consent.quiet_hours_messages"]["message_id"])
     assert "Q7" not in quiet and "Q8" not in quiet
     assert values[("consent.marketing_quiet_hours", "sms")] == 6  # Q2 Q3 Q4 Q5 Q6 Q9
     assert values[("consent.marketing_quiet_hours", "phone")] == 0
@@ -203,14 +203,14 @@ def test_calls_are_judged_in_the_patient_zone_and_e_mail_is_not_judged(october):
 
 def test_phoenix_patient_on_the_day_daylight_saving_time_starts(export):
     values, lists, _ = _figures(export, "2026-03")
-    assert list(lists["consent-quiet-hours"]["message_id"]) == ["D1"]
-    assert lists["consent-quiet-hours"]["sent_local"].tolist() == ["2026-03-08 07:30:00"]
+    assert list(lists["consent.quiet_hours_messages"]["message_id"]) == ["D1"]
+    assert lists["consent.quiet_hours_messages"]["sent_local"].tolist() == ["2026-03-08 07:30:00"]
     assert values[("consent.marketing_quiet_hours", "all")] == 1
 
 
 def test_four_marketing_texts_in_24_hours_one_over_and_exactly_24_hours_is_outside(october):
     values, lists, _ = october
-    over = lists["consent-over-frequency"].set_index("message_id")
+    over = lists["consent.over_frequency_messages"].set_index("message_id")
     assert list(over.index) == ["G4", "F4"]  # in order of sending
     assert over.loc["F4", "marketing_in_24_hours"] == 4
     assert over.loc["G4", "marketing_in_24_hours"] == 4  # three of them in September
@@ -225,7 +225,7 @@ def test_sms_and_email_are_counted_apart(october):
 
 def test_confirmation_at_5_minutes_is_on_time_and_at_5_minutes_1_second_late(october):
     values, lists, _ = october
-    late = lists["consent-late-confirmations"].set_index("event_id")
+    late = lists["consent.late_confirmations"].set_index("event_id")
     assert "EK1" not in late.index
     assert late.loc["EK2", "minutes_after"] == pytest.approx(5.0, abs=0.05)
     assert late.loc["EK2", "confirmation_id"] == "K2C"
@@ -233,14 +233,14 @@ def test_confirmation_at_5_minutes_is_on_time_and_at_5_minutes_1_second_late(oct
 
 def test_a_confirmation_before_the_stop_is_not_its_confirmation(october):
     _, lists, _ = october
-    late = lists["consent-late-confirmations"].set_index("event_id")
+    late = lists["consent.late_confirmations"].set_index("event_id")
     assert late.loc["EK3", "confirmation_id"] == "K3C"
     assert late.loc["EK3", "minutes_after"] == 30.0
 
 
 def test_no_confirmation_is_not_late_and_one_after_the_month_end_counts(october):
     values, lists, _ = october
-    late = lists["consent-late-confirmations"].set_index("event_id")
+    late = lists["consent.late_confirmations"].set_index("event_id")
     assert "EK4" not in late.index
     assert late.loc["EK5", "opt_out_local"] == "2026-10-31 23:58:00"
     assert late.loc["EK5", "minutes_after"] == 6.0
@@ -257,9 +257,9 @@ def test_months_computed_in_one_pass_keep_each_rule_in_its_month(export):
     months = [Period.parse(m) for m in ("2026-09", "2026-10", "2026-11")]
     try:
         cs.metrics.prefetch(ctx, months)
-        together = {str(p): _values(cs.metrics(replace(ctx, period=p))) for p in months}
+        together = {str(p): _values(cs.DOMAIN.metrics(replace(ctx, period=p))) for p in months}
         ctx.export.figures.clear()
-        alone = {str(p): _values(cs.metrics(replace(ctx, period=p))) for p in months}
+        alone = {str(p): _values(cs.DOMAIN.metrics(replace(ctx, period=p))) for p in months}
     finally:
         ctx.export.close()
     assert together == alone
@@ -288,12 +288,12 @@ def _values(rows) -> dict:
 )
 def test_revocation_in_other_words(october, message, flagged):
     _, lists, _ = october
-    assert (message in set(lists["consent-possible-revocations"]["message_id"])) is flagged
+    assert (message in set(lists["consent.possible_revocations"]["message_id"])) is flagged
 
 
 def test_possible_revocations_counted_with_phrases_and_text_as_received(october):
     values, lists, _ = october
-    table = lists["consent-possible-revocations"].set_index("message_id")
+    table = lists["consent.possible_revocations"].set_index("message_id")
     assert table.loc["R1", "phrases_found"] == "no mas"
     assert table.loc["R6", "phrases_found"] == "don't text"
     assert table.loc["R7", "text_as_received"] == "<b>remove me</b>"
@@ -307,7 +307,7 @@ def test_without_a_patients_table_everyone_is_in_the_clinic_zone(tmp_path):
     del tables["patients"]
     values, lists, patients = _figures(write_export(tables, "files_parquet", tmp_path), "2026-10")
     assert not patients.present
-    quiet = set(lists["consent-quiet-hours"]["message_id"])
+    quiet = set(lists["consent.quiet_hours_messages"]["message_id"])
     assert "Q3" not in quiet  # 18:30 in Los Angeles
     assert "Q4" not in quiet  # 09:30 in Los Angeles: Texas's Sunday rule needs a state
     # 21:00, 06:30, 21:30 and 05:30 (a call) in Los Angeles

@@ -31,6 +31,7 @@ LAYERS = [
         "business_days",
     },
     {"loading"},
+    {"compute"},
     {"domains", "registry"},
     {"presentation"},
     {"run"},
@@ -128,8 +129,8 @@ def test_monthly_notebook_reads_in_the_one_order(name):
     assert tags(cells[1]) == ["parameters"]
     for parameter in ("source", "period", "policy", "audience"):
         assert re.search(rf"^{parameter} = ", cells[1].source, re.M), parameter
-    assert "ctx = open_report(source, period, policy, audience)" in cells[2].source
-    assert f"rows = {name}.metrics(ctx)" in cells[2].source
+    setup = f"ctx, rows = page.setup({name}.DOMAIN, source, period, policy, audience)"
+    assert setup in cells[2].source
     assert tags(cells[3]) == ["record"] and cells[3].source == "page.record_metrics(rows)"
     officer = [i for i, c in enumerate(cells) if "officer" in tags(c)]
     assert officer == list(range(officer[0], len(cells)))
@@ -137,7 +138,8 @@ def test_monthly_notebook_reads_in_the_one_order(name):
     assert rules.cell_type == "markdown" and re.match(r"## The .*applied", rules.source)
     for cell in cells[officer[0] :]:
         if cell.cell_type == "code":
-            assert cell.source.startswith("display(page.work_list(ctx, "), cell.source
+            opening = f"display(page.work_list(ctx, {name}.DOMAIN, "
+            assert cell.source.startswith(opening), cell.source
 
 
 def test_each_domain_declares_exactly_the_metrics_it_writes():

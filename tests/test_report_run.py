@@ -369,7 +369,7 @@ def test_the_officers_page_holds_every_row_of_each_work_list(sample_month):
 
     folder, _ = sample_month
     page = (folder / "officer" / "retention.html").read_text()
-    with (folder / "officer" / "worklists" / "retention-destruction-queue.csv").open() as f:
+    with (folder / "officer" / "worklists" / "retention.destruction_queue.csv").open() as f:
         ids = [row["record_id"] for row in csv.DictReader(f)]
     assert len(ids) > 300
     assert all(f">{record}</td>" in page for record in ids)
@@ -465,17 +465,17 @@ def test_work_lists_are_private_csv_with_formulas_neutralised(month):
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     files = sorted(folder.glob("*.csv"))
     assert {f.stem for f in files} >= {
-        "requests-open-overdue",
-        "consent-missed-keyword-optouts",
-        "retention-destruction-queue",
-        "disclosures-problems",
+        "requests.open_overdue",
+        "consent.missed_keyword_optouts",
+        "retention.destruction_queue",
+        "disclosures.disclosure_problems",
     }
     assert all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files)
-    with (folder / "consent-missed-keyword-optouts.csv").open() as f:
+    with (folder / "consent.missed_keyword_optouts.csv").open() as f:
         bodies = [r["text_as_received"] for r in csv.DictReader(f)]
     assert "'" + FORMULA in bodies and FORMULA not in bodies
     assert SCRIPT in bodies  # text is kept as received: CSV is not HTML
-    with (folder / "requests-open-overdue.csv").open() as f:
+    with (folder / "requests.open_overdue.csv").open() as f:
         assert [r["request_id"] for r in csv.DictReader(f)] == [OVERDUE_ID]
 
 

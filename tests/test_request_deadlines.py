@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 
 from analytics.domains import requests as rr
-from analytics.loading.derived import ensure
 from analytics.registry import open_report
 from helpers import full_export, write_export
 
@@ -150,7 +149,7 @@ def export_path(tmp_path_factory):
 
 def per_request(path, period="2026-10", policy=None) -> dict:
     ctx = open_report(path, period, policy)
-    ensure(ctx, rr.REQUEST_DEADLINES)
+    rr.QUERIES.ensure(ctx, "request_deadlines")
     found = ctx.export.con.execute(
         "SELECT request_id, received_date, original_due_date, due_date, valid_extension, "
         "on_time, ack_due_date FROM request_deadlines"
@@ -161,7 +160,7 @@ def per_request(path, period="2026-10", policy=None) -> dict:
 
 def values(path, period="2026-10", policy=None) -> dict:
     ctx = open_report(path, period, policy)
-    got = {(m["metric"], m["segment"]): m["value"] for m in rr.metrics(ctx)}
+    got = {(m["metric"], m["segment"]): m["value"] for m in rr.DOMAIN.metrics(ctx)}
     ctx.export.close()
     return got
 
@@ -307,9 +306,9 @@ def test_a_second_policy_on_the_same_connection_rebuilds_the_deadlines(export_pa
     )
     ctx = open_report(export_path, "2026-10")
     try:
-        first = rr.metrics(ctx)
-        second = rr.metrics(replace(ctx, policy=load_policy(custom)))
-        again = rr.metrics(ctx)
+        first = rr.DOMAIN.metrics(ctx)
+        second = rr.DOMAIN.metrics(replace(ctx, policy=load_policy(custom)))
+        again = rr.DOMAIN.metrics(ctx)
     finally:
         ctx.export.close()
 

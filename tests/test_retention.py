@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 
 from analytics.domains import retention as rt
-from analytics.loading.derived import ensure
 from analytics.registry import open_report
 from helpers import full_export, write_export
 
@@ -59,7 +58,7 @@ def ctx(tmp_path_factory):
 
 
 def dates(ctx) -> dict:
-    ensure(ctx, rt.RECORD_RETENTION)
+    rt.QUERIES.ensure(ctx, "record_retention")
     rows = ctx.export.con.execute(
         "SELECT record_id, retention_end, dispose_by, disposal_due FROM record_retention"
     ).fetchall()
@@ -67,7 +66,7 @@ def dates(ctx) -> dict:
 
 
 def values(ctx) -> dict:
-    return {(m["metric"], m["segment"]): m["value"] for m in rt.metrics(ctx)}
+    return {(m["metric"], m["segment"]): m["value"] for m in rt.DOMAIN.metrics(ctx)}
 
 
 def test_minor_whose_19th_birthday_comes_after_the_7_year_mark(ctx):
@@ -87,7 +86,7 @@ def test_last_activity_on_29_february(ctx):
 
 def test_disposal_due_on_the_as_of_date_is_neither_overdue_nor_upcoming(ctx):
     assert dates(ctx)["DUE_ASOF"][2] == date(2026, 10, 31)
-    queue = rt.destruction_queue(ctx)
+    queue = rt.DOMAIN.list_frame(ctx, "destruction_queue")
     assert "DUE_ASOF" in set(queue["record_id"])  # due today: on the work list
     got = values(ctx)
     assert got[("retention.due_next_90_days", "billing")] == 1  # DUE_SOON only
@@ -107,13 +106,15 @@ def test_destroyed_one_day_before_retention_end_is_premature(ctx):
     got = values(ctx)
     assert got[("retention.premature_disposals", "medical")] == 1
     assert got[("retention.premature_disposals", "all")] == 1
-    assert list(rt.premature_disposals(ctx)["record_id"]) == ["EARLY"]
+    assert list(rt.DOMAIN.list_frame(ctx, "destroyed_early")["record_id"]) == ["EARLY"]
 
 
 def test_destroyed_under_legal_hold(ctx):
     got = values(ctx)
     assert got[("retention.disposed_under_hold", "billing")] == 1
-    assert list(rt.disposed_under_hold(ctx)["record_id"]) == ["HOLD_DESTROYED"]
+    assert list(rt.DOMAIN.list_frame(ctx, "destroyed_under_hold")["record_id"]) == [
+        "HOLD_DESTROYED"
+    ]
 
 
 def test_held_counts_records_not_destroyed_by_the_end_of_the_month(ctx):
@@ -123,5 +124,5 @@ def test_held_counts_records_not_destroyed_by_the_end_of_the_month(ctx):
 
 
 def test_destruction_queue_is_oldest_due_first_and_skips_holds(ctx):
-    queue = rt.destruction_queue(ctx)
+    queue = rt.DOMAIN.list_frame(ctx, "destruction_queue")
     assert list(queue["record_id"]) == ["LEAP", "MINOR_EARLY", "DUE_ASOF", "DUE_SOON"]

@@ -223,25 +223,25 @@ def ctx(export):
 
 
 def figures(ctx) -> dict[tuple[str, str], float | None]:
-    return {(r["metric"], r["segment"]): r["value"] for r in rh.metrics(ctx)}
+    return {(r["metric"], r["segment"]): r["value"] for r in rh.DOMAIN.metrics(ctx)}
 
 
 def test_a_disclosure_breaks_a_restriction_from_the_instant_agreed_until_it_ends(ctx):
-    broken = set(rh.disclosures_broken(ctx)["disclosure"])
+    broken = set(rh.DOMAIN.list_frame(ctx, "disclosures_broken_list")["disclosure"])
     assert "D_AT" in broken
     assert "D_BEFORE" not in broken  # one second before it was agreed
     assert "D_ENDED" not in broken  # at the instant it ended
 
 
 def test_a_restriction_with_no_scope_covers_every_disclosure_but_the_exempt_ones(ctx):
-    broken = set(rh.disclosures_broken(ctx)["disclosure"])
+    broken = set(rh.DOMAIN.list_frame(ctx, "disclosures_broken_list")["disclosure"])
     assert {"D_ANY", "D_AUTH"} <= broken  # an authorization does not exempt
     assert "D_LAW" not in broken  # required by law: no restriction can stop it
     assert "D_PATIENT" not in broken  # to the patient
 
 
 def test_the_restriction_a_disclosure_broke_is_listed(ctx):
-    listed = rh.disclosures_broken(ctx).set_index("disclosure")
+    listed = rh.DOMAIN.list_frame(ctx, "disclosures_broken_list").set_index("disclosure")
     assert listed.loc["D_AT", "restriction broken"] == "RA"
     assert listed.loc["D_AUTH", "authorization (does not exempt)"] == "AUTH-1"
 
@@ -265,7 +265,7 @@ def test_october_restriction_figures_by_hand(ctx):
 def test_messages_break_a_preference_on_a_channel_it_rules_out(ctx):
     """'only email': an SMS reminder breaks it, a HELP reply never does, an e-mail does
     not. 'avoid phone' until 10-15 17:00: a call on 10-10 breaks it, one at its end not."""
-    listed = rh.messages_broken(ctx).set_index("message")
+    listed = rh.DOMAIN.list_frame(ctx, "messages_broken_list").set_index("message")
     assert set(listed.index) == {"M_SMS", "M_CALL"}
     assert listed.loc["M_SMS", "preference broken"] == "only email"
     f = figures(ctx)
@@ -291,7 +291,7 @@ def test_october_complaint_figures_by_hand(ctx):
     assert f[("complaints.open_overdue", "all")] == 1
     assert f[("complaints.open_overdue", "sms")] == 1
     assert f[("complaints.to_regulators", "all")] == 1
-    overdue = rh.complaints_overdue(ctx)
+    overdue = rh.DOMAIN.list_frame(ctx, "complaints_overdue_list")
     assert list(overdue["complaint"]) == ["CO"] and list(overdue["days overdue"]) == [16]
 
 
@@ -304,7 +304,10 @@ def test_october_notice_figures_by_hand(ctx):
     assert f[("notice.new_patients", "all")] == 4
     assert f[("notice.acknowledged", "all")] == 2
     assert f[("notice.ack_rate", "all")] == 0.5
-    assert set(rh.unacknowledged(ctx)["patient"]) == {"N_NEXTDAY", "N_NONE"}
+    assert set(rh.DOMAIN.list_frame(ctx, "unacknowledged_list")["patient"]) == {
+        "N_NEXTDAY",
+        "N_NONE",
+    }
 
 
 def test_a_first_service_at_2330_local_on_the_last_day_belongs_to_that_month(ctx):
@@ -330,11 +333,11 @@ def test_each_absent_log_omits_its_figures_only(tmp_path):
     )
     c = open_report(path, "2026-10")
     try:
-        prefixes = {r["metric"].split(".")[0] for r in rh.metrics(c)}
+        prefixes = {r["metric"].split(".")[0] for r in rh.DOMAIN.metrics(c)}
         assert prefixes == {"restrictions", "communications"}
-        assert set(rh.work_lists(c)) == {
-            "rights-disclosures-breaking-restrictions",
-            "rights-messages-breaking-preferences",
+        assert set(rh.DOMAIN.work_lists(c)) == {
+            "rights_honoured.disclosures_broken_list",
+            "rights_honoured.messages_broken_list",
         }
         rows = [r for d in DOMAINS for r in d.metrics(c)]
         mine = [t for t in tiles(rows, c.policy, {"rights_honoured"}, absent_logs=tuple(
@@ -346,7 +349,7 @@ def test_each_absent_log_omits_its_figures_only(tmp_path):
             "no notice acknowledgments log in this export"
         )
         assert by_metric["restrictions.disclosures_breaking"].status == "red"
-        assert "No complaints log in this export" in rh.absent_text(c, "complaints")
+        assert "No complaints log in this export" in rh.DOMAIN.no_log_text(c, "complaints")
     finally:
         c.export.close()
 

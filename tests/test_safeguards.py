@@ -141,16 +141,16 @@ def ctx(export):
 
 def rules_of(ctx, access_id: str) -> set[str]:
     """The rules one access event raised."""
-    listed = sg.alerts_list(ctx)
+    listed = sg.DOMAIN.list_frame(ctx, "alerts_list")
     return set(listed[listed["access (audit id)"] == access_id]["rule"])
 
 
 def figures(ctx) -> dict[tuple[str, str], float | None]:
-    return {(r["metric"], r["segment"]): r["value"] for r in sg.metrics(ctx)}
+    return {(r["metric"], r["segment"]): r["value"] for r in sg.DOMAIN.metrics(ctx)}
 
 
 def test_access_on_the_termination_date_raises_an_alert_the_day_before_none(ctx):
-    listed = sg.alerts_list(ctx)
+    listed = sg.DOMAIN.list_frame(ctx, "alerts_list")
     mine = listed[listed["member"] == "CL"]
     assert list(zip(mine["local time"], mine["rule"], strict=True)) == [
         ("2026-10-20 10:00:00", "after_termination")
@@ -173,13 +173,13 @@ def test_billing_is_not_held_to_a_treatment_relationship(ctx):
 
 
 def test_working_hours_boundaries_and_sunday(ctx):
-    listed = sg.alerts_list(ctx)
+    listed = sg.DOMAIN.list_frame(ctx, "alerts_list")
     after = set(listed[listed["rule"] == "after_hours"]["local time"])
     assert after == {"2026-10-02 06:59:59", "2026-10-02 20:00:00", "2026-10-04 12:00:00"}
 
 
 def test_51_distinct_patients_in_a_local_day_is_one_alert_50_none(ctx):
-    listed = sg.alerts_list(ctx)
+    listed = sg.DOMAIN.list_frame(ctx, "alerts_list")
     bulk = listed[listed["rule"] == "bulk_day"]
     # one alert, on the day's last event: B51 at 18:30 local (01:30 UTC the next day)
     assert list(zip(bulk["member"], bulk["patient"], bulk["local time"], strict=True)) == [
@@ -188,7 +188,7 @@ def test_51_distinct_patients_in_a_local_day_is_one_alert_50_none(ctx):
 
 
 def test_an_unknown_member_and_an_own_record(ctx):
-    listed = sg.alerts_list(ctx)
+    listed = sg.DOMAIN.list_frame(ctx, "alerts_list")
     assert set(listed[listed["rule"] == "unknown_member"]["member"]) == {"GHOST"}
     assert list(listed[listed["member"] == "GHOST"]["role"]) == ["unknown"]
     assert set(listed[listed["rule"] == "self_access"]["patient"]) == {"P_DOC2"}
@@ -230,7 +230,7 @@ def test_october_training_by_hand(ctx):
     assert f[("training.compliance_rate", "all")] == pytest.approx(7 / 9)
     assert f[("training.members_active", "clinician")] == 3  # DOC, DOC2, LEAP
     assert f[("training.members_overdue", "clinician")] == 1
-    overdue = sg.training_overdue(ctx)
+    overdue = sg.DOMAIN.list_frame(ctx, "training_overdue_list")
     assert sorted(zip(overdue["member"], overdue["course"], strict=True)) == [
         ("LEAP", "hipaa_privacy"),
         ("LEAP", "hipaa_security"),
@@ -241,9 +241,9 @@ def test_october_training_by_hand(ctx):
 def test_a_course_completed_on_29_february_is_due_on_28_february_a_year_later(ctx):
     """As of 2025-02-28 LEAP's courses are due that very day: not overdue; a month later
     they are."""
-    feb = sg.training_overdue(replace(ctx, period=Period(2025, 2)))
+    feb = sg.DOMAIN.list_frame(replace(ctx, period=Period(2025, 2)), "training_overdue_list")
     assert "LEAP" not in set(feb["member"])
-    march = sg.training_overdue(replace(ctx, period=Period(2025, 3)))
+    march = sg.DOMAIN.list_frame(replace(ctx, period=Period(2025, 3)), "training_overdue_list")
     leap = march[march["member"] == "LEAP"]
     assert {str(d.date()) for d in leap["due date"]} == {"2025-02-28"}
 
@@ -254,8 +254,8 @@ def test_each_absent_log_omits_its_figures(tmp_path):
     path = write_export(found, "files_parquet", tmp_path / "a")
     c = open_report(path, "2026-10")
     try:
-        assert {r["metric"].split(".")[0] for r in sg.metrics(c)} == {"access"}
-        assert "No training log in this export" in sg.absent_text(c, "training")
+        assert {r["metric"].split(".")[0] for r in sg.DOMAIN.metrics(c)} == {"access"}
+        assert "No training log in this export" in sg.DOMAIN.no_log_text(c, "training")
     finally:
         c.export.close()
     found = tables()
@@ -263,8 +263,8 @@ def test_each_absent_log_omits_its_figures(tmp_path):
     path = write_export(found, "files_parquet", tmp_path / "b")
     c = open_report(path, "2026-10")
     try:
-        assert {r["metric"].split(".")[0] for r in sg.metrics(c)} == {"training"}
-        assert sg.absent_text(c, "access").startswith("No encounters log in this export")
+        assert {r["metric"].split(".")[0] for r in sg.DOMAIN.metrics(c)} == {"training"}
+        assert sg.DOMAIN.no_log_text(c, "access").startswith("No encounters log in this export")
     finally:
         c.export.close()
 
@@ -279,7 +279,7 @@ def test_a_quarantined_workforce_row_makes_its_accesses_unknown(tmp_path):
     c = open_report(path, "2026-10")
     try:
         assert c.export.tables["workforce"].by_reason == {"bad_order": 1}
-        listed = sg.alerts_list(c)
+        listed = sg.DOMAIN.list_frame(c, "alerts_list")
         assert set(listed[listed["rule"] == "unknown_member"]["member"]) == {"GHOST", "BILL"}
     finally:
         c.export.close()

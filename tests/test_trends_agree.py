@@ -13,8 +13,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from analytics.compute.memo import bounded_passes
 from analytics.domains import consent, retention
-from analytics.loading.context import bounded_passes
 from analytics.period import Period
 from analytics.registry import DOMAINS, domain, open_report
 

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from analytics.compute.declare import Domain, WorkList
+from analytics.period import Period
 from analytics.presentation.worklist import neutralise, shown_part, to_csv
 
 
@@ -68,18 +70,43 @@ def officer() -> SimpleNamespace:
     """The officer's context, over an export whose month has computed nothing yet."""
     export = SimpleNamespace(figures={})
     return SimpleNamespace(
-        for_officer=True, period="2026-10", policy=SimpleNamespace(sha256="p"), export=export
+        for_officer=True,
+        period=Period(2026, 10),
+        policy=SimpleNamespace(sha256="p"),
+        export=export,
+        missing_logs=lambda logs: [],
     )
 
 
 LEADERSHIP = SimpleNamespace(for_officer=False)
 
 
+def declared(make, name: str = "q", domain: str = "retention") -> Domain:
+    """A domain declaring one list, ``name``, made by ``make``."""
+    return Domain(
+        name=domain,
+        title="",
+        promise="",
+        rule="",
+        policy_section=object,
+        tables=(),
+        metric_names=(),
+        metrics=None,  # type: ignore[arg-type]
+        trends=lambda ctx: [],
+        lists=(WorkList(name, "Due", make=make),),
+    )
+
+
+def shown(make, name: str = "q", domain: str = "retention", ctx=None) -> str:
+    """The page of the list ``domain.name``."""
+    from analytics.presentation.page import work_list
+
+    return work_list(ctx or officer(), declared(make, name, domain), name).data
+
+
 def test_a_work_list_holds_every_row_and_its_csv():
     import base64
     import re
-
-    from analytics.presentation.page import work_list
 
     frame = pd.DataFrame(
         {
@@ -89,7 +116,7 @@ def test_a_work_list_holds_every_row_and_its_csv():
             "note": ["=HYPERLINK(1)"] + ["<b>x</b>"] * 249,
         }
     )
-    page = work_list(officer(), lambda ctx: frame, "Due", "retention-destruction-queue").data
+    page = shown(lambda ctx: frame, "destruction_queue")
     assert page.count("<tr>") == 251  # the header and every row, not 200
     assert "R0<" in page and "R249<" in page
     # text left, numbers right (sortable by value), dates without a midnight time
@@ -100,72 +127,62 @@ def test_a_work_list_holds_every_row_and_its_csv():
     assert 'aria-sort="none"' in page and 'type="search"' in page
     assert 'class="worklist-scroll" style="overflow-x:auto' in page  # wide lists scroll
     (data,) = re.findall(
-        r'download="retention-destruction-queue.csv" style="text-decoration:underline" '
+        r'download="retention.destruction_queue.csv" style="text-decoration:underline" '
         r'href="data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]+)"',
         page,
     )
     assert base64.b64decode(data).decode() == to_csv(frame)
     assert "'=HYPERLINK(1)" in to_csv(frame)
-    assert "none" in work_list(officer(), lambda ctx: frame.head(0), "Due", "x").data
+    assert "none" in shown(lambda ctx: frame.head(0))
 
 
 def test_a_list_longer_than_a_page_can_hold_says_where_the_rest_is(monkeypatch):
-    from analytics.presentation import page as page_module
     from analytics.presentation import worklist
 
     monkeypatch.setattr(worklist, "INTERACTIVE_ROWS", 5)
     frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(8)]})
-    page = page_module.work_list(officer(), lambda ctx: frame, "Due", "q").data
+    page = shown(lambda ctx: frame)
     assert "8 rows, the first 5 shown here and in the download" in page
-    assert "officer/worklists/q.csv of the monthly run" in page
+    assert "officer/worklists/retention.q.csv of the monthly run" in page
     assert "R4<" in page and "R5<" not in page
 
 
 def test_work_list_for_leadership_is_empty_and_never_computed():
-    from analytics.presentation.page import work_list
-
     def must_not_run(ctx):
         raise AssertionError("an officer's list was computed for leadership")
 
-    assert work_list(LEADERSHIP, must_not_run, "Due", "x").data == ""
+    assert shown(must_not_run, ctx=LEADERSHIP) == ""
 
 
 def test_a_work_list_the_run_computed_is_shown_not_computed_again():
     """The monthly run computes the lists (for their CSV files) before the notebooks run;
     a notebook's page shows the run's list instead of computing it a second time."""
-    from analytics.loading.context import remember
-    from analytics.presentation.page import work_list
+    from analytics.compute.memo import remember
 
     def must_not_run(ctx):
         raise AssertionError("the run's list was computed again")
 
     ctx = officer()
-    remember(ctx, "work list q", shown_part(pd.DataFrame({"record_id": ["R-FROM-THE-RUN"]})))
-    assert "R-FROM-THE-RUN<" in work_list(ctx, must_not_run, "Due", "q").data
+    remember(ctx, "retention.q", shown_part(pd.DataFrame({"record_id": ["R-FROM-THE-RUN"]})))
+    assert "R-FROM-THE-RUN<" in shown(must_not_run, ctx=ctx)
 
 
 def test_the_run_keeps_of_a_long_list_what_a_page_shows_and_its_length(tmp_path, monkeypatch):
     """A health system's destruction queue holds hundreds of thousands of records: the run
     writes it whole to its CSV file and keeps for the notebooks only the rows a page shows
     and the count, which the page states."""
-    from analytics.loading.context import month_figure
-    from analytics.presentation.page import work_list
+    from analytics.compute.memo import month_figure
     from analytics.presentation.worklist import INTERACTIVE_ROWS
     from analytics.run import worklists
 
     long = pd.DataFrame({"record_id": [f"R{i}" for i in range(INTERACTIVE_ROWS + 7)]})
     ctx = officer()
-
-    class Listing:
-        @staticmethod
-        def work_lists(_):
-            return {"q": long}
-
-    monkeypatch.setattr(worklists, "DOMAINS", (Listing,))
+    monkeypatch.setattr(worklists, "DOMAINS", (declared(lambda c: long),))
     (path,) = worklists.write_work_lists(ctx, tmp_path / "lists")
+    assert path.name == "retention.q.csv"
     assert path.read_text().count("\n") == INTERACTIVE_ROWS + 8  # header and every row
-    kept, rows = month_figure(ctx, "work list q", lambda: None)
+    kept, rows = month_figure(ctx, "retention.q", lambda: None)
     assert (len(kept), rows) == (INTERACTIVE_ROWS, INTERACTIVE_ROWS + 7)
-    page = work_list(ctx, lambda c: None, "Due", "q").data
+    page = shown(lambda c: None, ctx=ctx)
     assert f"{INTERACTIVE_ROWS + 7:,} rows" in page
     assert f"R{INTERACTIVE_ROWS - 1}<" in page and f"R{INTERACTIVE_ROWS}<" not in page

@@ -3,7 +3,7 @@
 Fixed queries live in ``.sql`` files beside their domain, one query or view per file, with
 named parameters (``$name``) only (``read_sql``). What must be generated stays here: the
 month buckets (``month_buckets``, and the ``month_of``/``in_months`` macros built from
-them), the ``periods`` table, and the segment grid. ``analytics.loading.derived`` runs the
+them), the ``periods`` table, and the segment grid. ``analytics.compute.queries`` runs the
 queries and builds the derived tables they read.
 """
 

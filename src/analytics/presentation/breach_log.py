@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from analytics.domains.incidents import policy
+from analytics.domains.incidents import DOMAIN
 from analytics.domains.incidents.breach_log import BreachLog
 from analytics.loading.context import ReportContext
 from analytics.presentation.templates import environment
@@ -26,7 +26,7 @@ def render_breach_log(
 ) -> str:
     """The log as a self-contained HTML document (no scripts, every value escaped)."""
     generated_at = generated_at or datetime.now(UTC)
-    p = policy(ctx)
+    p = DOMAIN.policy(ctx)
     rows = [{k: _text(v) for k, v in r.items()} for r in log.breaches.to_dict("records")]
     return (
         environment()

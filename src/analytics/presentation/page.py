@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 
 import pandas as pd
 from IPython.display import HTML, display
 
+from analytics import __version__
+from analytics.compute.declare import Domain, Format, Summary
+from analytics.compute.memo import month_figure
 from analytics.errors import AnalyticsError
-from analytics.figures import MetricRow
-from analytics.loading.context import ReportContext, month_figure
+from analytics.figures import MetricRow, segment_table
+from analytics.loading.context import ReportContext
 from analytics.presentation.worklist import shown_part, worklist_html
+from analytics.registry import open_report
 
 # inline styles: the message must read the same in JupyterLab and in any saved page
 ERROR_STYLE = (
     "border-left:6px solid #c53030;background:#fff5f5;color:#1a202c;padding:.6rem 1rem;"
     "margin:.4rem 0;font-family:system-ui,sans-serif"
 )
+
+
+def setup(
+    domain: Domain,
+    source: str | None,
+    period: str | None,
+    policy: str | None,
+    audience: str = "officer",
+) -> tuple[ReportContext, list[MetricRow]]:
+    """What a domain's notebook opens with, from its parameters: the suite's errors shown
+    as messages (``friendly_errors``), the report opened and checked (``open_report``),
+    the month's metric rows (the monthly run's own when it ran: a notebook of the run
+    shows the figures ``metrics.json`` holds, never a second computation of them), and
+    the banner stating the period, the domain's rule, the export and the policy."""
+    friendly_errors()
+    ctx = open_report(source, period, policy, audience)
+    rows = domain.metrics(ctx)
+    display(HTML(banner_html(ctx, domain.title, domain.rule)))
+    return ctx, rows
 
 
 def friendly_errors() -> None:
@@ -88,31 +110,124 @@ def recorded_metrics(notebook) -> list[MetricRow]:
     return found
 
 
-def work_list(
-    ctx: ReportContext,
-    make: Callable[[ReportContext], pd.DataFrame],
-    caption: str,
-    name: str,
-) -> HTML:
-    """An officer's list to work: every row in a table that sorts, searches and pages,
-    with the list as a CSV download (``worklist.worklist_html``).
+def work_list(ctx: ReportContext, domain: Domain, name: str) -> HTML:
+    """One of ``domain``'s officer's lists to work, under its declared caption: every row
+    in a table that sorts, searches and pages, with the list as a CSV download
+    (``worklist.worklist_html``).
 
     Nothing at all for any audience but the officer: the list is not even computed (a
     second safeguard behind the ``officer`` cell tag, which keeps these cells out of the
-    leadership page). A list longer than ``INTERACTIVE_ROWS`` (a health system's
-    destruction queue can hold hundreds of thousands of records) shows that many, and
-    says where the whole list is.
+    leadership page). A list whose log the export lacks says so. A list longer than
+    ``INTERACTIVE_ROWS`` (a health system's destruction queue can hold hundreds of
+    thousands of records) shows that many, and says where the whole list is.
     """
     if not ctx.for_officer:
         return HTML("")
+    declared = domain.work_list(name)
+    if ctx.missing_logs(declared.logs):
+        return note(ctx.no_log_text(declared.logs))
+    caption = declared.caption.format(period=ctx.period, as_of=ctx.period.as_of)
+    qualified = domain.list_name(declared)
     # the run's, if it ran
-    frame, rows = month_figure(ctx, f"work list {name}", lambda: shown_part(make(ctx)))
+    frame, rows = month_figure(ctx, qualified, lambda: shown_part(domain.list_frame(ctx, declared)))
     if not rows:
         return note(f"{caption}: none.")
     if rows == len(frame):
-        return HTML(worklist_html(frame, caption, name))
+        return HTML(worklist_html(frame, caption, qualified))
     longer = note(
         f"{caption}: {rows:,} rows, the first {len(frame):,} shown here and in "
-        f"the download; the whole list is officer/worklists/{name}.csv of the monthly run."
+        f"the download; the whole list is officer/worklists/{qualified}.csv of the monthly run."
     )
-    return HTML(longer.data + worklist_html(frame, caption, name))
+    return HTML(longer.data + worklist_html(frame, caption, qualified))
+
+
+def summary_frame(rows: list[MetricRow], summary: Summary) -> pd.DataFrame:
+    """A month's metric rows as a declared summary (``Summary``), each value in its
+    metric's format."""
+    if summary.segments_across:
+        return _across(rows, summary)
+    table = segment_table(rows, summary.columns, summary.segment_label)
+    if summary.hide_zero is not None:
+        shown = table[summary.columns[summary.hide_zero]] != 0
+        table = table[shown | (table[summary.segment_label] == "all")]
+    for metric, label in summary.columns.items():
+        table[label] = _formatted(table[label], summary.format_of(metric))
+    return table.reset_index(drop=True)
+
+
+def _formatted(values: pd.Series, format: Format) -> pd.Series:
+    """A column of one metric in its format (a count stays a number, right-aligned)."""
+    if format == "count":
+        return values.astype("Int64")
+    if format == "one_decimal":
+        return values.astype(float).round(1)
+    if format == "as_is":
+        return values
+    return pd.Series([_text(v, format) for v in values], index=values.index, dtype=object)
+
+
+def _text(value, format: Format) -> str | None:
+    """One value as text in its format; None when missing (an empty population)."""
+    if value is None or pd.isna(value):
+        return None
+    if format == "rate":
+        return f"{value:.0%}"
+    if format == "rate_1":
+        return f"{value:.1%}"
+    if format == "one_decimal":
+        return f"{value:.1f}"
+    return f"{int(value):,}"
+
+
+def _across(rows: list[MetricRow], summary: Summary) -> pd.DataFrame:
+    """One line per metric, one column per segment ('all' last); "n/a" where the
+    metric's rule does not apply to the segment (no row for it)."""
+    frame = pd.DataFrame([r for r in rows if r["metric"] in summary.columns])
+    table = frame.pivot(index="metric", columns="segment", values="value")
+    segments = sorted(table.columns, key=lambda s: (s == "all", s))
+    table = table.reindex(index=list(summary.columns), columns=segments)
+    measured = {(r["metric"], r["segment"]) for r in rows}
+    out = pd.DataFrame(
+        {
+            s: [
+                _text(table.at[m, s], summary.format_of(m)) if (m, s) in measured else "n/a"
+                for m in table.index
+            ]
+            for s in segments
+        }
+    )
+    out.insert(0, summary.segment_label, [summary.columns[m] for m in table.index])
+    return out
+
+
+def summary(ctx: ReportContext, rows: list[MetricRow], summary: Summary) -> HTML:
+    """A declared summary of the month's metric rows as a captioned table."""
+    caption = summary.caption.format(
+        period=ctx.period, as_of=ctx.period.as_of, year=ctx.period.year
+    )
+    return table(summary_frame(rows, summary), caption)
+
+
+def incomplete_html(ctx: ReportContext) -> str:
+    """A warning that the month is incomplete, or nothing."""
+    text = ctx.incomplete_text()
+    if not text:
+        return ""
+    return f'<p class="incomplete" role="alert"><b>Incomplete month:</b> {html.escape(text)}</p>'
+
+
+def banner_html(ctx: ReportContext, title: str, rule: str) -> str:
+    """The header every report opens with: what, for which period, by which rule."""
+    e = html.escape
+    return (
+        f'<div class="report-banner" aria-label="{e(title)}">'
+        f"<p><b>Period:</b> {e(str(ctx.period))} (local dates in {e(ctx.timezone)}; "
+        f"as of {e(ctx.period.as_of.isoformat())})</p>"
+        + incomplete_html(ctx)
+        + f"<p><b>Rule:</b> {e(rule)}</p>"
+        f"<p><b>Source:</b> {e(str(ctx.export.source))} ({e(ctx.export.form)}) · "
+        f"<b>Policy:</b> {e(ctx.policy.path)} (sha256 {e(ctx.policy.sha256[:12])}…)</p>"
+        f"<p><b>Made:</b> {e(ctx.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by "
+        f"analytics {e(__version__)}</p>"
+        "</div>"
+    )

@@ -10,8 +10,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from analytics import __version__
+from analytics.compute.memo import month_figure
 from analytics.figures import MetricRow, Trend
-from analytics.loading.context import ReportContext, month_figure
+from analytics.loading.context import ReportContext
 from analytics.loading.loader import TableSummary
 from analytics.period import Period
 from analytics.registry import DOMAINS

@@ -1,16 +1,17 @@
 """The officer's work lists as CSV files, safe to open in a spreadsheet.
 
-Each domain names its lists (``work_lists(ctx)``); the monthly run writes them to
-``officer/worklists/`` with owner-only permissions, as ``presentation.worklist.to_csv``
-writes them (formulas neutralised).
+Each domain declares its lists (``WorkList``); the monthly run writes them to
+``officer/worklists/DOMAIN.LIST.csv`` with owner-only permissions, as
+``presentation.worklist.to_csv`` writes them (formulas neutralised).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from analytics.compute.memo import remember
 from analytics.files import write_private
-from analytics.loading.context import ReportContext, remember
+from analytics.loading.context import ReportContext
 from analytics.presentation.worklist import shown_part, to_csv
 from analytics.registry import DOMAINS
 
@@ -22,7 +23,7 @@ def write_work_lists(ctx: ReportContext, folder: Path) -> list[Path]:
     for domain in DOMAINS:
         for name, frame in domain.work_lists(ctx).items():
             # for page.work_list in the notebooks: what a page shows, not the whole list
-            remember(ctx, f"work list {name}", shown_part(frame))
+            remember(ctx, name, shown_part(frame))
             path = folder / f"{name}.csv"
             write_private(path, to_csv(frame))
             written.append(path)

@@ -23,15 +23,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.figures import MetricRow, Trend, row
-from analytics.loading.context import (
-    ReportContext,
-    bounded_passes,
-    by_month,
-    per_month,
-    per_months,
+from analytics.compute.declare import (
+    Domain,
+    Summary,
+    WorkList,
+    count_rows,
+    monthly,
+    value_rows,
 )
-from analytics.loading.derived import Derived, load_rows, query
+from analytics.compute.memo import bounded_passes, per_month, per_months
+from analytics.compute.queries import Derived, Queries, load_rows
+from analytics.figures import MetricRow, Trend, month_of
+from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target, check_clocks, has_word
 
@@ -160,10 +163,6 @@ class ConsentPolicy:
         return out
 
 
-def policy(ctx: ReportContext) -> ConsentPolicy:
-    return ctx.policy.section(NAME, ConsentPolicy)
-
-
 def keyword_pattern(words: list[str]) -> str:
     """An RE2 pattern matching any of ``words`` as whole words in lower-case text.
 
@@ -177,40 +176,9 @@ def keyword_pattern(words: list[str]) -> str:
     return r"\b(?:" + "|".join(alternatives) + r")\b"
 
 
-def _month_bounds(ctx: ReportContext) -> dict:
-    return {"tz": ctx.timezone, "first": ctx.span[0].first_day, "last": ctx.span[-1].as_of}
-
-
-def _keyword_patterns(ctx: ReportContext) -> dict:
-    section = policy(ctx)
-    return {
-        "withdraw": keyword_pattern(section.withdrawal_words),
-        "help": keyword_pattern(section.help_words),
-    }
-
-
-# Messages are checked for the months computed only (a health system sends tens of
-# millions a year): the report's month, or the months of a back-fill or of the overview's
-# history, checked in one pass; the consent changes they are checked against are the
-# whole history. A message's verdict does not depend on which months are computed.
-CONSENT_MONTH = Derived("consent_month", package=__name__, params=_month_bounds, per_period=True)
-CONSENT_MESSAGES = Derived("consent_messages", package=__name__, depends=(CONSENT_MONTH,))
-INBOUND_SMS = Derived(
-    "inbound_sms", package=__name__, depends=(CONSENT_MESSAGES,), params=_keyword_patterns
-)
-MARKETING_STATE_CHANGES = Derived("marketing_state_changes", package=__name__)
-MARKETING_CHECKED = Derived(
-    "marketing_checked", package=__name__, depends=(MARKETING_STATE_CHANGES, CONSENT_MESSAGES)
-)
-HELP_CHECKED = Derived("help_checked", package=__name__, depends=(INBOUND_SMS, CONSENT_MESSAGES))
-CONFIRMATIONS_CHECKED = Derived(
-    "confirmations_checked", package=__name__, depends=(CONSENT_MESSAGES,)
-)
-CONSENT_CHANNELS = Derived("consent_channels", package=__name__)
-PATIENT_FIRST_SEEN = Derived("patient_first_seen", package=__name__)
-
-
 def _load_calling_windows(ctx: ReportContext) -> None:
+    """The policy's calling windows as the table ``calling_windows``, one row per state
+    and weekday."""
     columns = {
         "state": "VARCHAR",
         "isodow": "INTEGER",
@@ -218,79 +186,76 @@ def _load_calling_windows(ctx: ReportContext) -> None:
         "allowed_until": "TIME",
         "rule": "VARCHAR",
     }
-    load_rows(ctx, "calling_windows", columns, policy(ctx).window_rows())
+    load_rows(ctx, "calling_windows", columns, DOMAIN.policy(ctx).window_rows())
 
 
-def _messaging_params(ctx: ReportContext) -> dict:
-    return {"tz": ctx.timezone}
+def _bindings(ctx: ReportContext) -> dict:
+    section: ConsentPolicy = DOMAIN.policy(ctx)
+    return {
+        "withdraw": keyword_pattern(section.withdrawal_words),
+        "help": keyword_pattern(section.help_words),
+        "phrases": section.revocation_phrases,
+        "late_hours": section.optout_processing_hours,
+        "help_minutes": section.help_reply_minutes,
+        "allowed": section.optout_confirmations_allowed,
+        "max_per_24h": section.max_marketing_per_24h,
+        "confirmation_minutes": section.confirmation_minutes,
+    }
 
 
-PATIENT_PLACES = Derived("patient_places", package=__name__)
-CALLING_WINDOWS = Derived("calling_windows", build=_load_calling_windows)
-QUIET_HOURS_CHECKED = Derived(
-    "quiet_hours_checked",
-    package=__name__,
-    depends=(CONSENT_MESSAGES, PATIENT_PLACES, CALLING_WINDOWS),
-    params=_messaging_params,
+# Messages are checked for the months computed only (a health system sends tens of
+# millions a year): the report's month, or the months of a back-fill or of the overview's
+# history, checked in one pass (``consent_month`` binds the months' bounds); the consent
+# changes they are checked against are the whole history. A message's verdict does not
+# depend on which months are computed.
+QUERIES = Queries(
+    __name__,
+    derived=(
+        "consent_month",
+        "consent_messages",
+        "inbound_sms",
+        "marketing_state_changes",
+        "marketing_checked",
+        "help_checked",
+        "confirmations_checked",
+        "consent_channels",
+        "patient_first_seen",
+        "patient_places",
+        Derived("calling_windows", build=_load_calling_windows),
+        "quiet_hours_checked",
+        "frequency_checked",
+        "keyword_confirmations",
+        "revocation_candidates",
+    ),
+    bindings=_bindings,
 )
-FREQUENCY_CHECKED = Derived("frequency_checked", package=__name__, depends=(CONSENT_MESSAGES,))
-KEYWORD_CONFIRMATIONS = Derived(
-    "keyword_confirmations", package=__name__, depends=(CONSENT_MESSAGES,)
-)
-REVOCATION_CANDIDATES = Derived(
-    "revocation_candidates",
-    package=__name__,
-    depends=(INBOUND_SMS,),
-    params=lambda ctx: {"phrases": policy(ctx).revocation_phrases},
-)
+CHANNELS = ("consent_channels", "channel")
 
 
 def monthly_frame(ctx: ReportContext) -> pd.DataFrame:
     """Per month of the context (``span``) and channel (and 'all'): every consent figure,
     in one query."""
-    section = policy(ctx)
-    return query(
-        ctx,
-        __name__,
-        "consent_monthly",
-        needs=(MARKETING_CHECKED, HELP_CHECKED, CONFIRMATIONS_CHECKED, CONSENT_CHANNELS),
-        params={
-            "late_hours": section.optout_processing_hours,
-            "help_minutes": section.help_reply_minutes,
-            "allowed": section.optout_confirmations_allowed,
-        },
-        months=ctx.span,
-        grid=("consent_channels", "channel"),
-    )
+    return QUERIES.run(ctx, "consent_monthly", months=ctx.span, grid=CHANNELS)
 
 
-@by_month
-def changes_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Opt-ins and opt-outs per period and channel (and 'all'), in one pass."""
-    return query(
-        ctx,
-        __name__,
-        "consent_changes",
-        needs=(CONSENT_CHANNELS,),
-        months=periods,
-        grid=("consent_channels", "channel"),
-    )
+def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Per month of the context (``span``) and channel (and 'all'): the figures of the
+    messaging rules, in one query."""
+    return QUERIES.run(ctx, "messaging_monthly", months=ctx.span, grid=CHANNELS)
 
 
-SMS_ONLY = (
-    "consent.missed_keyword_optouts",
-    "consent.help_requests",
-    "consent.help_unanswered",
-    "consent.possible_revocations",
-)
-# the calling-hours rule binds texts and calls, not e-mail or mail
-CALLS_AND_TEXTS_ONLY = ("consent.marketing_quiet_hours",)
-MESSAGING_COUNTS = (
-    "marketing_quiet_hours",
-    "marketing_over_frequency",
-    "late_optout_confirmations",
-    "possible_revocations",
-)
+# Opt-ins and opt-outs per period and channel (and 'all'), in one pass.
+changes_frame = monthly(QUERIES, "consent_changes", grid=CHANNELS)
+
+SMS_AND_ALL = ("sms", "all")
+# the rules of SMS keywords bind texts only; the calling-hours rule texts and calls
+SEGMENTS = {
+    "consent.missed_keyword_optouts": SMS_AND_ALL,
+    "consent.help_requests": SMS_AND_ALL,
+    "consent.help_unanswered": SMS_AND_ALL,
+    "consent.possible_revocations": SMS_AND_ALL,
+    "consent.marketing_quiet_hours": ("sms", "phone", "all"),
+}
 COUNTS = (
     "opt_ins",
     "opt_outs",
@@ -303,55 +268,21 @@ COUNTS = (
     "extra_optout_confirmations",
     "marketing_sent",
 )
-
-
-def _count_rows(frame: pd.DataFrame, names: tuple[str, ...]) -> list[MetricRow]:
-    """Count metric rows of a period's frame, each on the segments its rule applies to
-    (SMS-only metrics: sms and all; the calling-hours rule: sms, phone and all)."""
-    out: list[MetricRow] = []
-    for name in names:
-        metric = f"consent.{name}"
-        for r in frame.itertuples():
-            if metric in SMS_ONLY and r.segment not in ("sms", "all"):
-                continue
-            if metric in CALLS_AND_TEXTS_ONLY and r.segment not in ("sms", "phone", "all"):
-                continue
-            out.append(row(metric, int(getattr(r, name)), r.segment))
-    return out
+MESSAGING_COUNTS = (
+    "marketing_quiet_hours",
+    "marketing_over_frequency",
+    "late_optout_confirmations",
+    "possible_revocations",
+)
 
 
 def metric_rows(frame: pd.DataFrame) -> list[MetricRow]:
     """Metric rows for one period's frame (SMS-only metrics: segments sms and all)."""
-    out = _count_rows(frame, COUNTS)
-    for name in ("optout_hours_median", "optout_hours_p95"):
-        for r in frame.itertuples():
-            value = getattr(r, name)
-            out.append(row(f"consent.{name}", None if pd.isna(value) else float(value), r.segment))
-    return out
-
-
-def messaging_frame(ctx: ReportContext) -> pd.DataFrame:
-    """Per month of the context (``span``) and channel (and 'all'): the figures of the
-    messaging rules, in one query."""
-    section = policy(ctx)
-    return query(
-        ctx,
-        __name__,
-        "messaging_monthly",
-        needs=(
-            QUIET_HOURS_CHECKED,
-            FREQUENCY_CHECKED,
-            KEYWORD_CONFIRMATIONS,
-            REVOCATION_CANDIDATES,
-            CONSENT_CHANNELS,
-        ),
-        params={
-            "max_per_24h": section.max_marketing_per_24h,
-            "minutes": section.confirmation_minutes,
-        },
-        months=ctx.span,
-        grid=("consent_channels", "channel"),
-    )
+    return [
+        *count_rows(frame, NAME, COUNTS, SEGMENTS),
+        *value_rows(frame, "consent.optout_hours_median", "optout_hours_median"),
+        *value_rows(frame, "consent.optout_hours_p95", "optout_hours_p95"),
+    ]
 
 
 # One pass over months holds their messages in temporary tables (spilled to disk past the
@@ -362,7 +293,7 @@ PASS_MESSAGES = 25_000_000
 
 def _passes(ctx: ReportContext, months: list[Period]) -> list[list[Period]]:
     """The months in passes of at most ``PASS_MESSAGES`` messages (counted by month)."""
-    sizes = query(ctx, __name__, "messages_by_month", months=months)
+    sizes = QUERIES.run(ctx, "messages_by_month", months=months)
     counted = dict(zip(sizes["period"], sizes["messages"], strict=True))
     return bounded_passes(counted, months, PASS_MESSAGES)
 
@@ -373,19 +304,14 @@ def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricR
     messaging rules of contract v2: each figure's months in one query."""
     frame, messaging = monthly_frame(ctx), messaging_frame(ctx)
     cov = coverage_frame(ctx, periods)
-    out = {}
-    for p in map(str, periods):
-        rows = metric_rows(frame[frame["period"] == p])
-        rows += [
-            row("consent.marketing_coverage_rate", _none(r.coverage_rate), r.segment)
-            for r in cov[cov["period"] == p].itertuples()
+    return {
+        str(p): [
+            *metric_rows(month_of(frame, p)),
+            *value_rows(month_of(cov, p), "consent.marketing_coverage_rate", "coverage_rate"),
+            *count_rows(month_of(messaging, p), NAME, MESSAGING_COUNTS, SEGMENTS),
         ]
-        out[p] = rows + _count_rows(messaging[messaging["period"] == p], MESSAGING_COUNTS)
-    return out
-
-
-def _none(value):
-    return None if value is None or pd.isna(value) else float(value)
+        for p in periods
+    }
 
 
 # Coverage joins every month's end with the whole consent history: a pass holds as many
@@ -398,20 +324,14 @@ def _coverage_passes(ctx: ReportContext, months: list[Period]) -> list[list[Peri
     return bounded_passes({str(p): changes for p in months}, months, PASS_COVERAGE)
 
 
-@by_month(passes=_coverage_passes)
-def coverage_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Share of known patients with a live marketing opt-in, per channel, at each month end.
-
-    Known patients: those with any consent event or message before the month's end.
-    """
-    return query(
-        ctx,
-        __name__,
-        "marketing_coverage",
-        needs=(MARKETING_STATE_CHANGES, PATIENT_FIRST_SEEN),
-        months=periods,
-        grid=("marketing_state_changes", "channel"),
-    )
+# Share of known patients with a live marketing opt-in, per channel, at each month end.
+# Known patients: those with any consent event or message before the month's end.
+coverage_frame = monthly(
+    QUERIES,
+    "marketing_coverage",
+    grid=("marketing_state_changes", "channel"),
+    passes=_coverage_passes,
+)
 
 
 # the histogram of processing hours spans twice the policy's limit in this many bins
@@ -423,117 +343,9 @@ def optout_hours_bins(ctx: ReportContext) -> tuple[pd.DataFrame, float]:
     """Processed opt-outs of the period counted by hours to processing, and the bin
     width in hours: bins closed on the right, so the policy's limit is a bin edge and
     every opt-out past it is in a bin of its own side."""
-    width = policy(ctx).optout_processing_hours * 2 / HISTOGRAM_BINS
-    bins = query(
-        ctx,
-        __name__,
-        "optout_hours_bins",
-        params={"width": width, "bins": HISTOGRAM_BINS},
-        months=[ctx.period],
-    )
+    width = DOMAIN.policy(ctx).optout_processing_hours * 2 / HISTOGRAM_BINS
+    bins = QUERIES.run(ctx, "optout_hours_bins", {"width": width, "bins": HISTOGRAM_BINS})
     return bins, width
-
-
-def forbidden_marketing(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: marketing sent in the period after an opt-out or without consent."""
-    return query(
-        ctx,
-        __name__,
-        "forbidden_marketing",
-        needs=(MARKETING_CHECKED,),
-        params={"tz": ctx.timezone},
-        months=[ctx.period],
-    )
-
-
-def missed_keyword_optouts(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: inbound SMS that withdrew consent and no opt-out event names."""
-    return query(
-        ctx,
-        __name__,
-        "missed_keyword_optouts",
-        needs=(INBOUND_SMS,),
-        params={"tz": ctx.timezone},
-        months=[ctx.period],
-    )
-
-
-def unanswered_help(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: HELP requests with no help reply within the policy's minutes."""
-    return query(
-        ctx,
-        __name__,
-        "unanswered_help",
-        needs=(HELP_CHECKED,),
-        params={"tz": ctx.timezone, "minutes": policy(ctx).help_reply_minutes},
-        months=[ctx.period],
-    )
-
-
-def late_optouts(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: opt-outs in the period processed late or not at all."""
-    return query(
-        ctx,
-        __name__,
-        "late_optouts",
-        params={"tz": ctx.timezone, "hours": policy(ctx).optout_processing_hours},
-        months=[ctx.period],
-    )
-
-
-def quiet_hours_messages(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: marketing texts and calls of the month sent in quiet hours, at the
-    patient's local time, with the window allowed where the patient is."""
-    return query(
-        ctx,
-        __name__,
-        "quiet_hours_messages",
-        needs=(QUIET_HOURS_CHECKED,),
-        months=[ctx.period],
-    )
-
-
-def over_frequency_messages(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: marketing messages of the month past the 24-hour limit."""
-    return query(
-        ctx,
-        __name__,
-        "over_frequency_messages",
-        needs=(FREQUENCY_CHECKED, PATIENT_PLACES),
-        params={"tz": ctx.timezone, "max_per_24h": policy(ctx).max_marketing_per_24h},
-        months=[ctx.period],
-    )
-
-
-def late_confirmations(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: keyword opt-outs of the month confirmed later than the policy allows."""
-    return query(
-        ctx,
-        __name__,
-        "late_confirmations",
-        needs=(KEYWORD_CONFIRMATIONS, PATIENT_PLACES),
-        params={"tz": ctx.timezone, "minutes": policy(ctx).confirmation_minutes},
-        months=[ctx.period],
-    )
-
-
-def possible_revocations(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: the month's replies that may revoke consent in other words and that no
-    opt-out names yet (the text shown as received; the page escapes it)."""
-    return query(
-        ctx,
-        __name__,
-        "possible_revocations",
-        needs=(REVOCATION_CANDIDATES, PATIENT_PLACES),
-        params={"tz": ctx.timezone},
-        months=[ctx.period],
-    )
-
-
-def places_summary(ctx: ReportContext) -> pd.DataFrame:
-    """The month's marketing texts and calls by the patient's time zone and state: how
-    many, and how many in quiet hours (where the local-time rule was judged)."""
-    return query(ctx, __name__, "quiet_hours_places", needs=(QUIET_HOURS_CHECKED,))
 
 
 def places_note(ctx: ReportContext) -> str:
@@ -553,7 +365,7 @@ def places_note(ctx: ReportContext) -> str:
 
 def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The consent rules of the policy, with their sources, for the report's reader."""
-    p = policy(ctx)
+    p: ConsentPolicy = DOMAIN.policy(ctx)
     return pd.DataFrame(
         [
             {
@@ -608,56 +420,6 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-SUMMARY_COLUMNS = {
-    "consent.opt_ins": "opt-ins",
-    "consent.opt_outs": "opt-outs",
-    "consent.optout_hours_median": "median hours to process an opt-out",
-    "consent.optout_hours_p95": "95th percentile hours",
-    "consent.optouts_late": "opt-outs processed late or never",
-    "consent.marketing_sent": "marketing messages sent",
-    "consent.marketing_after_optout": "marketing after opt-out",
-    "consent.marketing_without_consent": "marketing without consent",
-    "consent.missed_keyword_optouts": "missed keyword opt-outs",
-    "consent.help_requests": "HELP requests",
-    "consent.help_unanswered": "HELP unanswered",
-    "consent.extra_optout_confirmations": "confirmations beyond the one allowed",
-    "consent.marketing_coverage_rate": "patients opted in to marketing",
-}
-MESSAGING_COLUMNS = {
-    "consent.marketing_quiet_hours": "marketing in quiet hours (texts and calls)",
-    "consent.marketing_over_frequency": "marketing over the 24-hour limit",
-    "consent.late_optout_confirmations": "keyword opt-outs confirmed late",
-    "consent.possible_revocations": "possible revocations in other words, unreviewed",
-}
-
-
-def summary_table(rows: list[MetricRow], columns: dict[str, str] = SUMMARY_COLUMNS) -> pd.DataFrame:
-    """The month's consent metric rows, one column per channel, 'all' last; a figure its
-    rule does not apply to on a channel reads "n/a" there."""
-    frame = pd.DataFrame([r for r in rows if r["metric"] in columns])
-    table = frame.pivot(index="metric", columns="segment", values="value")
-    channels = sorted(table.columns, key=lambda s: (s == "all", s))
-    table = table.reindex(index=list(columns), columns=channels)
-    measured = {(r["metric"], r["segment"]) for r in rows}
-
-    def fmt(metric: str, v, channel: str) -> str | None:
-        if (metric, channel) not in measured:
-            return "n/a"
-        if v is None or pd.isna(v):
-            return None
-        if metric.endswith("_rate"):
-            return f"{v:.1%}"
-        if metric.startswith("consent.optout_hours"):
-            return f"{v:.1f}"
-        return f"{int(v):,}"
-
-    out = pd.DataFrame(
-        {c: [fmt(m, table.at[m, c], c) for m in table.index] for c in channels},
-    )
-    out.insert(0, "figure", [columns[m] for m in table.index])
-    return out
-
-
 def trend_frame(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
     """Opt-ins, opt-outs and marketing coverage per channel for the trailing months."""
     periods = ctx.period.trailing(months)
@@ -674,15 +436,70 @@ def trends(ctx: ReportContext) -> list[Trend]:
     return [Trend("consent", trend_frame(ctx), title)]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists for the month."""
-    return {
-        "consent-forbidden-marketing": forbidden_marketing(ctx),
-        "consent-missed-keyword-optouts": missed_keyword_optouts(ctx),
-        "consent-unanswered-help": unanswered_help(ctx),
-        "consent-late-optouts": late_optouts(ctx),
-        "consent-quiet-hours": quiet_hours_messages(ctx),
-        "consent-over-frequency": over_frequency_messages(ctx),
-        "consent-late-confirmations": late_confirmations(ctx),
-        "consent-possible-revocations": possible_revocations(ctx),
-    }
+RULE = (
+    "marketing only after an opt-in on that channel; after an opt-out none; withdrawal "
+    "words in any SMS reply are an opt-out; HELP answered; opt-outs processed promptly; "
+    "marketing texts and calls only in the hours allowed where the patient is, at most a few "
+    "a day; opt-outs confirmed within minutes; revocations in other words reviewed"
+)
+DOMAIN = Domain(
+    name=NAME,
+    title="Consent and opt-out",
+    promise="Marketing and texts",
+    rule=RULE,
+    policy_section=ConsentPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=metrics,
+    trends=trends,
+    queries=QUERIES,
+    metric_tables=METRIC_TABLES,
+    lists=(
+        WorkList("forbidden_marketing", "Forbidden marketing, {period}"),
+        WorkList("missed_keyword_optouts", "Withdrawals without an opt-out, {period}"),
+        WorkList("unanswered_help", "HELP without a timely reply, {period}"),
+        WorkList("late_optouts", "Opt-outs processed late or never, {period}"),
+        WorkList("quiet_hours_messages", "Marketing in quiet hours, {period}"),
+        WorkList("over_frequency_messages", "Marketing over the 24-hour limit, {period}"),
+        WorkList("late_confirmations", "Keyword opt-outs confirmed late, {period}"),
+        WorkList("possible_revocations", "Possible revocations to review, {period}"),
+    ),
+    summaries={
+        "consent": Summary(
+            "Consent and messaging, {period}",
+            "figure",
+            {
+                "consent.opt_ins": "opt-ins",
+                "consent.opt_outs": "opt-outs",
+                "consent.optout_hours_median": "median hours to process an opt-out",
+                "consent.optout_hours_p95": "95th percentile hours",
+                "consent.optouts_late": "opt-outs processed late or never",
+                "consent.marketing_sent": "marketing messages sent",
+                "consent.marketing_after_optout": "marketing after opt-out",
+                "consent.marketing_without_consent": "marketing without consent",
+                "consent.missed_keyword_optouts": "missed keyword opt-outs",
+                "consent.help_requests": "HELP requests",
+                "consent.help_unanswered": "HELP unanswered",
+                "consent.extra_optout_confirmations": "confirmations beyond the one allowed",
+                "consent.marketing_coverage_rate": "patients opted in to marketing",
+            },
+            formats={
+                "consent.optout_hours_median": "one_decimal",
+                "consent.optout_hours_p95": "one_decimal",
+                "consent.marketing_coverage_rate": "rate_1",
+            },
+            segments_across=True,
+        ),
+        "messaging": Summary(
+            "Messaging rules, {period}",
+            "figure",
+            {
+                "consent.marketing_quiet_hours": "marketing in quiet hours (texts and calls)",
+                "consent.marketing_over_frequency": "marketing over the 24-hour limit",
+                "consent.late_optout_confirmations": "keyword opt-outs confirmed late",
+                "consent.possible_revocations": "possible revocations in other words, unreviewed",
+            },
+            segments_across=True,
+        ),
+    },
+)

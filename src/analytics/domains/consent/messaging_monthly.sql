@@ -1,6 +1,6 @@
 -- Per period of `periods` and channel of `segment_grid` (and 'all'): the figures of the
 -- messaging rules, in one query over the per-message tables of those months. Binds
--- $max_per_24h (the frequency limit) and $minutes (confirmation time).
+-- $max_per_24h (the frequency limit) and $confirmation_minutes (confirmation time).
 WITH quiet AS (
     SELECT period, CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS segment,
         count(*) FILTER (quiet) AS marketing_quiet_hours
@@ -15,7 +15,7 @@ frequency AS (
 ),
 confirmations AS (
     SELECT period, CASE WHEN grouping(channel) = 1 THEN 'all' ELSE channel END AS segment,
-        count(*) FILTER (confirmed_at > requested_at + to_minutes($minutes))
+        count(*) FILTER (confirmed_at > requested_at + to_minutes($confirmation_minutes))
             AS late_optout_confirmations
     FROM (
         SELECT month_of(requested_at) AS period, channel, confirmed_at, requested_at

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics.compute.declare import Domain, Summary, WorkList, counts, monthly
+from analytics.compute.memo import per_month
+from analytics.compute.queries import Queries, view
 from analytics.contract import DISCLOSURES
-from analytics.figures import MetricRow, Trend, month_of, row, segment_table
-from analytics.loading.context import ReportContext, by_month, per_month, per_months
-from analytics.loading.derived import Derived, query
-from analytics.period import Period
+from analytics.figures import MetricRow, Trend
+from analytics.loading.context import ReportContext
 from analytics.policy import Target
 
 NAME = "disclosures"
@@ -53,81 +54,27 @@ class DisclosuresPolicy:
     targets: list[Target] = field(default_factory=list)
 
 
-def policy(ctx: ReportContext) -> DisclosuresPolicy:
-    return ctx.policy.section(NAME, DisclosuresPolicy)
-
-
-def _params(ctx: ReportContext) -> dict:
-    section = policy(ctx)
+def _bindings(ctx: ReportContext) -> dict:
+    section: DisclosuresPolicy = DOMAIN.policy(ctx)
     return {
-        "tz": ctx.timezone,
         "exempt": list(section.non_accountable_purposes),
         "needs_auth": list(section.authorization_required_purposes),
     }
 
 
-DISCLOSURE_PARAMS = Derived("disclosure_params", package=__name__, params=_params)
-VENDOR_BAA = Derived("vendor_baa", package=__name__, params=lambda ctx: {"tz": ctx.timezone})
-DISCLOSURE_CHECKS = Derived(
-    "disclosure_checks", kind="view", package=__name__, depends=(DISCLOSURE_PARAMS, VENDOR_BAA)
+QUERIES = Queries(
+    __name__,
+    derived=("disclosure_params", "vendor_baa", view("disclosure_checks")),
+    bindings=_bindings,
 )
-
-
-def checked_query(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
-    """Run this domain's query ``name`` once ``disclosure_checks`` is in place."""
-    return query(ctx, __name__, name, params, needs=(DISCLOSURE_CHECKS,), **kw)
-
-
-@by_month
-def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and purpose (and 'all'): every disclosure figure, in one pass."""
-    return checked_query(
-        ctx, "disclosures_monthly", months=periods, grid=("disclosures", "purpose")
-    )
-
-
-COUNTS = (
-    "total",
-    "accountable",
-    "ba_without_baa",
-    "marketing_without_authorization",
-    "sms_data_shared",
-    "to_business_associates",
-)
-
-
-@per_months
-def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
-    """Every disclosure metric of metrics.md for each of ``periods``, in one query."""
-    frame = monthly_frame(ctx, periods)
-    return {
-        str(p): [
-            row(f"disclosures.{name}", int(getattr(r, name)), r.segment)
-            for name in COUNTS
-            for r in month_of(frame, p).itertuples()
-        ]
-        for p in periods
-    }
-
-
-def recipients_by_type(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
-    """Disclosures per recipient type and month over the trailing months."""
-    return query(ctx, __name__, "recipients_by_type", months=ctx.period.trailing(months))
-
-
-def problem_list(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: the month's disclosures that broke a rule, with the rule named."""
-    return checked_query(ctx, "disclosure_problems", months=[ctx.period])
-
-
-def vendors_baa(ctx: ReportContext) -> pd.DataFrame:
-    """Each vendor's BAA dates and its disclosures this month (with and without a BAA)."""
-    return checked_query(ctx, "vendors_baa", months=[ctx.period])
+# Per period and purpose (and 'all'): every disclosure figure, in one pass.
+monthly_frame = monthly(QUERIES, "disclosures_monthly", grid=("disclosures", "purpose"))
+COUNTS = tuple(m.split(".")[1] for m in METRICS)
 
 
 def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The disclosure rules of the policy, with their sources, for the report's reader."""
-    p = policy(ctx)
+    p: DisclosuresPolicy = DOMAIN.policy(ctx)
     exempt = ", ".join(x.replace("_", " ") for x in p.non_accountable_purposes)
     needs = ", ".join(x.replace("_", " ") for x in p.authorization_required_purposes)
     return pd.DataFrame(
@@ -159,23 +106,6 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-SUMMARY_COLUMNS = {
-    "disclosures.total": "disclosures",
-    "disclosures.accountable": "accountable (164.528)",
-    "disclosures.to_business_associates": "to business associates",
-    "disclosures.ba_without_baa": "to a business associate without a BAA",
-    "disclosures.marketing_without_authorization": "marketing or sale without authorization",
-    "disclosures.sms_data_shared": "SMS phone numbers shared",
-}
-
-
-def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's disclosure rows, one line per purpose with any disclosure, 'all' last."""
-    table = segment_table(rows, SUMMARY_COLUMNS, "purpose")
-    table = table[(table["disclosures"] > 0) | (table["purpose"] == "all")]
-    return table.astype({c: int for c in SUMMARY_COLUMNS.values()})
-
-
 def notice_conflict(rows: list[MetricRow]) -> str:
     """The plain statement of the notice's 3F/7 conflict, with the month's count."""
     n = next(
@@ -197,9 +127,39 @@ def trends(ctx: ReportContext) -> list[Trend]:
     """Disclosures by recipient type, trailing twelve months."""
     months = ctx.period.trailing(12)
     title = f"Disclosures by recipient type, {months[0]} to {months[-1]}"
-    return [Trend("count", recipients_by_type(ctx), title, "disclosures (count)", "disclosures")]
+    frame = QUERIES.run(ctx, "recipients_by_type", months=months)
+    return [Trend("count", frame, title, "disclosures (count)", "disclosures")]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's list: the month's disclosures that broke a rule."""
-    return {"disclosures-problems": problem_list(ctx)}
+DOMAIN = Domain(
+    name=NAME,
+    title="Disclosures",
+    promise="Sharing and business associates",
+    rule="45 CFR 164.528 (accountable), 164.502(e) (BAA in effect on the disclosure date), "
+    "164.508(a)(3)-(4) (authorization for marketing or sale), the notice (no SMS numbers "
+    "shared)",
+    policy_section=DisclosuresPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=counts(monthly_frame, NAME, COUNTS),
+    trends=trends,
+    queries=QUERIES,
+    lists=(WorkList("disclosure_problems", "Disclosures breaking a rule, {period}"),),
+    summaries={
+        "purposes": Summary(
+            "Disclosures, {period}",
+            "purpose",
+            {
+                "disclosures.total": "disclosures",
+                "disclosures.accountable": "accountable (164.528)",
+                "disclosures.to_business_associates": "to business associates",
+                "disclosures.ba_without_baa": "to a business associate without a BAA",
+                "disclosures.marketing_without_authorization": "marketing or sale without "
+                "authorization",
+                "disclosures.sms_data_shared": "SMS phone numbers shared",
+            },
+            hide_zero="disclosures.total",
+        )
+    },
+    on_request=("disclosures_accounting",),
+)

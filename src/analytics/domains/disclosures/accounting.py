@@ -13,13 +13,11 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from analytics.domains.disclosures import checked_query, policy
+from analytics.domains.disclosures import DOMAIN, QUERIES
 from analytics.errors import ExportError, UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import day_gap
-from analytics.loading.derived import query
 
-PACKAGE = "analytics.domains.disclosures"  # where this domain's SQL files are
 PURPOSE_WORDS = {
     "required_by_law": "Required by law",
     "public_health": "Public health activities",
@@ -99,7 +97,7 @@ def window_start(as_of: date, years: int) -> date:
 
 def patient_known(ctx: ReportContext, patient_id: str) -> bool:
     """Whether any table of the export mentions this patient (looked up literally)."""
-    found = query(ctx, PACKAGE, "patient_known", {"patient": patient_id})
+    found = QUERIES.run(ctx, "patient_known", {"patient": patient_id})
     return bool(found["known"].iloc[0])
 
 
@@ -114,11 +112,11 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
             "keys such as P000123, never names)"
         )
     records_begin = _check_covered(ctx, as_of)
-    first = window_start(as_of, policy(ctx).accounting_lookback_years)
+    first = window_start(as_of, DOMAIN.policy(ctx).accounting_lookback_years)
     window = {"patient": patient_id, "first": first, "as_of": as_of}
-    frame = checked_query(ctx, "accounting", window)
+    frame = QUERIES.run(ctx, "accounting", window)
     frame["purpose"] = [PURPOSE_WORDS.get(p, p.replace("_", " ")) for p in frame["purpose"]]
-    review = query(ctx, PACKAGE, "accounting_under_review", {**window, "tz": ctx.timezone})
+    review = QUERIES.run(ctx, "accounting_under_review", {**window, "tz": ctx.timezone})
     return Accounting(patient_id, as_of, first, frame, records_begin, review)
 
 
@@ -127,7 +125,7 @@ def _check_covered(ctx: ReportContext, as_of: date) -> date:
     or after the last day it covers (``analytics.loading.coverage``: the day it was extracted, or
     the day its continuous logs all reach). Return the first local date of the
     disclosure log."""
-    log = query(ctx, PACKAGE, "disclosure_log_span", {"tz": ctx.timezone})
+    log = QUERIES.run(ctx, "disclosure_log_span", {"tz": ctx.timezone})
     if pd.isna(log["first_day"].iloc[0]):
         raise AccountingError(
             "the export holds no disclosure records: an accounting made from it would "

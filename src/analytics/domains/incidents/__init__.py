@@ -19,12 +19,13 @@ from datetime import date
 import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
-from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
-from analytics.loading.context import ReportContext, by_month, per_month, per_months
-from analytics.loading.derived import Derived, query
+from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, rate_rows
+from analytics.compute.memo import per_month, per_months
+from analytics.compute.queries import Derived, Queries, view
+from analytics.figures import MetricRow, Trend, month_of
+from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target
-from analytics.sql import read_sql
 
 NAME = "incidents"
 # the export tables its figures read: a tile of this domain is no better than they are
@@ -112,28 +113,17 @@ class IncidentsPolicy:
         return date.fromisoformat(self.ca_rule_effective)
 
 
-def policy(ctx: ReportContext) -> IncidentsPolicy:
-    return ctx.policy.section(NAME, IncidentsPolicy)
-
-
-def has_log(ctx: ReportContext) -> bool:
-    """Whether the export has an incident log (absent: every figure is omitted)."""
-    return not ctx.missing_logs(LOGS[NAME])
-
-
 def _load_calendar(ctx: ReportContext) -> None:
     """The business days from the first discovery to two years past the later of the
     last discovery and the period (the CDPH clock counts them)."""
-    sql = read_sql(__name__, "incident_span")
-    lo, hi = ctx.export.con.execute(sql, {"tz": ctx.timezone}).fetchall()[0]
+    lo, hi = QUERIES.one(ctx, "incident_span")
     first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
     build_calendar(ctx.export.con, ctx.policy, "incident_calendar", first, last)
 
 
-def _clock_params(ctx: ReportContext) -> dict:
-    p = policy(ctx)
+def _bindings(ctx: ReportContext) -> dict:
+    p: IncidentsPolicy = DOMAIN.policy(ctx)
     return {
-        "tz": ctx.timezone,
         "ca_effective": p.ca_effective,
         "ca_days": p.ca_days,
         "individuals_days": p.individuals_days,
@@ -146,49 +136,33 @@ def _clock_params(ctx: ReportContext) -> dict:
         "hhs_annual_days": p.hhs_annual_days,
         "ag_days": p.ag_days,
         "ag_more_than": p.ag_more_than,
+        "assessment_days": p.assessment_days,
     }
 
 
-INCIDENT_CALENDAR = Derived(
-    "incident_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year
+QUERIES = Queries(
+    __name__,
+    derived=(
+        Derived("incident_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year),
+        "incident_params",
+        "incident_notices",
+        # a view over `periods`: each query of notices reads the months it set
+        view("owed_notices"),
+    ),
+    bindings=_bindings,
 )
-INCIDENT_PARAMS = Derived(
-    "incident_params", package=__name__, params=lambda ctx: {"ag_days": policy(ctx).ag_days}
-)
-INCIDENT_NOTICES = Derived(
-    "incident_notices", package=__name__, depends=(INCIDENT_CALENDAR,), params=_clock_params
-)
-# a view over `periods`: each query of notices reads the months it set
-OWED_NOTICES = Derived(
-    "owed_notices", kind="view", package=__name__, depends=(INCIDENT_NOTICES, INCIDENT_PARAMS)
-)
-
-
-@by_month
-def notices_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and notice kind owed then (and 'all'): notices sent, on time, overdue
-    and due within 30 days."""
-    return query(ctx, __name__, "notices_monthly", needs=(OWED_NOTICES,), months=periods)
-
-
-@by_month
-def incidents_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and category (and 'all'): discovered, breaches, unassessed past target."""
-    return query(
-        ctx,
-        __name__,
-        "incidents_monthly",
-        {"tz": ctx.timezone, "assessment_days": policy(ctx).assessment_days},
-        months=periods,
-        grid=("incidents", "category"),
-    )
+# Per period and notice kind owed then (and 'all'): notices sent, on time, overdue and
+# due within 30 days.
+notices_frame = monthly(QUERIES, "notices_monthly")
+# Per period and category (and 'all'): discovered, breaches, unassessed past target.
+incidents_frame = monthly(QUERIES, "incidents_monthly", grid=("incidents", "category"))
 
 
 @per_months
 def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
     """Every incidents metric of the spec for each of ``periods`` (one query each for
     incidents and notices); none without a log."""
-    if not has_log(ctx):
+    if ctx.missing_logs(LOGS[NAME]):
         return {str(p): [] for p in periods}
     found, notices = incidents_frame(ctx, periods), notices_frame(ctx, periods)
     return {str(p): _rows(month_of(found, p), month_of(notices, p)) for p in periods}
@@ -196,33 +170,15 @@ def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricR
 
 def _rows(found: pd.DataFrame, notices: pd.DataFrame) -> list[MetricRow]:
     """A month's metric rows from its incidents and notices figures."""
-    out = [
-        row(f"incidents.{n}", int(getattr(r, n)), r.segment)
-        for n in ("discovered", "breaches")
-        for r in found.itertuples()
+    return [
+        *count_rows(found, NAME, ("discovered", "breaches")),
+        *count_rows(found, NAME, ("unassessed_late",), {"incidents.unassessed_late": ("all",)}),
+        *count_rows(notices, NAME, ("notices_sent", "notices_sent_on_time")),
+        *rate_rows(
+            notices, "incidents.notices_on_time_rate", "notices_sent_on_time", "notices_sent"
+        ),
+        *count_rows(notices, NAME, ("notices_overdue", "notices_due_next_30_days")),
     ]
-    out += [
-        row("incidents.unassessed_late", int(r.unassessed_late))
-        for r in found.itertuples()
-        if r.segment == "all"
-    ]
-    for name in ("notices_sent", "notices_sent_on_time"):
-        out += [
-            row(f"incidents.{name}", int(getattr(r, name)), r.segment) for r in notices.itertuples()
-        ]
-    out += [
-        row(
-            "incidents.notices_on_time_rate",
-            rate(int(r.notices_sent_on_time), int(r.notices_sent)),
-            r.segment,
-        )
-        for r in notices.itertuples()
-    ]
-    for name in ("notices_overdue", "notices_due_next_30_days"):
-        out += [
-            row(f"incidents.{name}", int(getattr(r, name)), r.segment) for r in notices.itertuples()
-        ]
-    return out
 
 
 def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
@@ -231,7 +187,7 @@ def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
     overdue = value.get("incidents.notices_overdue", 0)
     soon = value.get("incidents.notices_due_next_30_days", 0)
     late = value.get("incidents.unassessed_late", 0)
-    days = policy(ctx).assessment_days
+    days = DOMAIN.policy(ctx).assessment_days
     parts = [
         f"{overdue} breach notice{'s are' if overdue != 1 else ' is'} overdue",
         f"{soon} fall{'s' if soon == 1 else ''} due in the next 30 days",
@@ -241,46 +197,15 @@ def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
     return f"On {ctx.period.as_of}: " + "; ".join(parts) + "."
 
 
-def _one_month(ctx: ReportContext, name: str) -> pd.DataFrame:
-    return query(ctx, __name__, name, needs=(OWED_NOTICES,), months=[ctx.period])
-
-
-def open_notices(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: every owed notice not sent by the as-of date, soonest due first."""
-    return _one_month(ctx, "open_notices")
-
-
-def sent_notices(ctx: ReportContext) -> pd.DataFrame:
-    """Notices sent in the period, each with its due date and whether it was on time."""
-    return _one_month(ctx, "sent_notices")
-
-
-def breach_log(ctx: ReportContext, year: int) -> pd.DataFrame:
-    """The annual HHS log: breaches discovered in ``year`` affecting fewer than the HHS
-    threshold, notifiable as of the context's as-of date, with their owed notices."""
-    return query(
-        ctx,
-        __name__,
-        "breach_log",
-        {
-            "first": date(year, 1, 1),
-            "last": date(year, 12, 31),
-            "hhs_at_least": policy(ctx).hhs_at_least,
-        },
-        needs=(OWED_NOTICES,),
-        months=[ctx.period],
-    )
-
-
 def annual_log_due(ctx: ReportContext, year: int) -> date:
     """When the annual log of ``year``'s small breaches is due at HHS: the policy's days
     after 31 December (1 March, or 29 February in a leap year)."""
-    return date.fromordinal(date(year, 12, 31).toordinal() + policy(ctx).hhs_annual_days)
+    return date.fromordinal(date(year, 12, 31).toordinal() + DOMAIN.policy(ctx).hhs_annual_days)
 
 
 def clocks_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's clocks as applied, each with its source, for the report's reader."""
-    p = policy(ctx)
+    p: IncidentsPolicy = DOMAIN.policy(ctx)
     cdph = "applies" if p.cdph_applies else "does not apply (policy: cdph_applies = false)"
     rows = [
         (
@@ -331,41 +256,11 @@ def clocks_applied(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["notice", "owed when", "due", "source"])
 
 
-SUMMARY_COLUMNS = {
-    "incidents.notices_overdue": "overdue",
-    "incidents.notices_due_next_30_days": "due in the next 30 days",
-    "incidents.notices_sent": "sent this month",
-    "incidents.notices_sent_on_time": "sent on time",
-    "incidents.notices_on_time_rate": "on-time rate",
-}
-
-
-def notices_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's notice figures, one line per kind of notice, 'all' last."""
-    table = segment_table(rows, SUMMARY_COLUMNS, "notice")
-    table["on-time rate"] = ["—" if pd.isna(v) else f"{v:.0%}" for v in table["on-time rate"]]
-    for col in list(SUMMARY_COLUMNS.values())[:4]:
-        table[col] = table[col].astype("Int64")
-    return table
-
-
-CATEGORY_COLUMNS = {
-    "incidents.discovered": "discovered this month",
-    "incidents.breaches": "assessed a breach this month",
-}
-
-
-def categories_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's incidents by category, 'all' last."""
-    table = segment_table(rows, CATEGORY_COLUMNS, "category")
-    return table.astype({c: "Int64" for c in CATEGORY_COLUMNS.values()})
-
-
 @per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Notices overdue at each month end, by kind, trailing twelve months; none without
     a log."""
-    if not has_log(ctx):
+    if ctx.missing_logs(LOGS[NAME]):
         return []
     months = ctx.period.trailing(12)
     title = f"Breach notices overdue at each month end, by notice, {months[0]} to {months[-1]}"
@@ -379,11 +274,43 @@ def trends(ctx: ReportContext) -> list[Trend]:
     return [Trend("count", frame, title, "notices overdue (count)", "notices_overdue")]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists: notices not yet sent, and notices sent this month."""
-    if not has_log(ctx):
-        return {}
-    return {
-        "incidents-open-notices": open_notices(ctx),
-        "incidents-sent-notices": sent_notices(ctx),
-    }
+DOMAIN = Domain(
+    name=NAME,
+    title="Incidents and breach notices",
+    promise="Safeguards and breaches",
+    rule="45 CFR 164.402-164.414 (breach notification), Cal. Civ. Code 1798.82 as amended by "
+    "SB 446 (30 days for California residents from 2026-01-01), H&S 1280.15 where it applies",
+    policy_section=IncidentsPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=metrics,
+    trends=trends,
+    queries=QUERIES,
+    logs=LOGS,
+    lists=(
+        WorkList("open_notices", "Notices owed and not sent by {as_of}", logs=LOGS[NAME]),
+        WorkList("sent_notices", "Notices sent in {period}", logs=LOGS[NAME]),
+    ),
+    summaries={
+        "notices": Summary(
+            "Breach notices, {period}",
+            "notice",
+            {
+                "incidents.notices_overdue": "overdue",
+                "incidents.notices_due_next_30_days": "due in the next 30 days",
+                "incidents.notices_sent": "sent this month",
+                "incidents.notices_sent_on_time": "sent on time",
+                "incidents.notices_on_time_rate": "on-time rate",
+            },
+            formats={"incidents.notices_on_time_rate": "rate"},
+        ),
+        "categories": Summary(
+            "Incidents, {period}",
+            "category",
+            {
+                "incidents.discovered": "discovered this month",
+                "incidents.breaches": "assessed a breach this month",
+            },
+        ),
+    },
+)

@@ -19,19 +19,15 @@ from analytics.domains.incidents import (
     HHS_TYPE,
     KIND_WORDS,
     KINDS,
+    LOGS,
     NAME,
-    OWED_NOTICES,
+    QUERIES,
     annual_log_due,
-    has_log,
-    policy,
 )
 from analytics.errors import ExportError, UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import day_gap
-from analytics.loading.derived import ensure, query
 from analytics.sql import use_span
-
-PACKAGE = "analytics.domains.incidents"
 
 
 class BreachLogError(UsageError):
@@ -88,14 +84,12 @@ def log_begins(ctx: ReportContext) -> date | None:
     """The first local date the incident log speaks for: its first incident (before it,
     the export cannot say whether the log was kept); a log with no incident at all (zero,
     as the contract says) speaks from the export's first record."""
-    first = query(ctx, PACKAGE, "incident_span", {"tz": ctx.timezone})["first_discovered"]
-    if first.notna().iloc[0]:
-        return pd.Timestamp(first.iloc[0]).date()
-    return ctx.coverage.first
+    first, _ = QUERIES.one(ctx, "incident_span")
+    return first if first is not None else ctx.coverage.first
 
 
 def _check(ctx: ReportContext, year: int, as_of: date) -> None:
-    if not has_log(ctx):
+    if ctx.missing_logs(LOGS[NAME]):
         raise BreachLogError(
             "the export has no incident log (no incidents table): a breach log made from it "
             "would claim there were no breaches"
@@ -146,17 +140,8 @@ def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
     _check(ctx, year, as_of)
     # the view reads `periods`: here the year so far, judged as of the as-of date itself
     use_span(ctx.export.con, ctx.timezone, str(year), date(year, 1, 1), as_of)
-    ensure(ctx, OWED_NOTICES)
-    frame = query(
-        ctx,
-        PACKAGE,
-        "breach_log",
-        {
-            "first": date(year, 1, 1),
-            "last": date(year, 12, 31),
-            "hhs_at_least": policy(ctx).hhs_at_least,
-        },
-    )
+    year_days = {"first": date(year, 1, 1), "last": date(year, 12, 31)}
+    frame = QUERIES.run(ctx, "breach_log", year_days, months_set=True)
     texts = [_notice_text(list(n), as_of) for n in frame["notices"]]
     frame["notices owed"] = [t[0] for t in texts]
     frame["all on time"] = [t[1] for t in texts]
@@ -168,12 +153,7 @@ def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
         else "not yet assessed: presumed a breach"
         for d, a in zip(frame["determination"], frame["assessed_date"], strict=True)
     ]
-    review = query(
-        ctx,
-        PACKAGE,
-        "breach_log_under_review",
-        {"tz": ctx.timezone, "first": date(year, 1, 1), "last": date(year, 12, 31)},
-    )
+    review = QUERIES.run(ctx, "breach_log_under_review", year_days, months_set=True)
     return BreachLog(year, as_of, annual_log_due(ctx, year), frame.drop(columns="notices"), review)
 
 

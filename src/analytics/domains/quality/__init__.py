@@ -11,9 +11,11 @@ from datetime import date
 
 import pandas as pd
 
+from analytics.compute.declare import Domain, WorkList
+from analytics.compute.memo import per_month
 from analytics.contract import QUARANTINE_REASONS, TABLES, TABLES_BY_NAME, Table
 from analytics.figures import MetricRow, Trend, rate, row
-from analytics.loading.context import ReportContext, per_month
+from analytics.loading.context import ReportContext
 from analytics.loading.loader import Export, read_hints
 from analytics.period import Period
 from analytics.policy import Target
@@ -255,6 +257,24 @@ def trends(ctx: ReportContext) -> list[Trend]:
     return [Trend("rows_per_month", frame, title)]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists: the quarantined rows, as read."""
-    return {"quality-quarantined-rows": quarantined_rows(ctx.export, limit=1_000_000)}
+# the rows of each table and reason the officer's list holds (the run writes them all)
+LISTED_PER_REASON = 1_000_000
+
+DOMAIN = Domain(
+    name=NAME,
+    title="Data quality",
+    promise="Data quality",
+    rule="data contract v1: every row checked; rows read = rows used + rows quarantined",
+    policy_section=QualityPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=metrics,
+    trends=trends,
+    lists=(
+        WorkList(
+            "quarantined_rows",
+            "Quarantined rows, as read",
+            make=lambda ctx: quarantined_rows(ctx.export, limit=LISTED_PER_REASON),
+        ),
+    ),
+)

@@ -22,13 +22,22 @@ from typing import Literal
 import pandas as pd
 
 from analytics.business_days import build_calendar, calendar_span
+from analytics.compute.declare import (
+    Domain,
+    Summary,
+    WorkList,
+    count_rows,
+    monthly,
+    rate_rows,
+    value_rows,
+)
+from analytics.compute.memo import per_month, per_months
+from analytics.compute.queries import Derived, Queries, load_rows
 from analytics.contract import REQUEST_TYPES, REQUEST_TYPES_BY_REGIME
-from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
-from analytics.loading.context import ReportContext, by_month, per_month, per_months
-from analytics.loading.derived import Derived, load_rows, query
+from analytics.figures import MetricRow, Trend, month_of, rate
+from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target
-from analytics.sql import read_sql
 
 NAME = "requests"
 # the export tables its figures read: a tile of this domain is no better than they are
@@ -123,11 +132,8 @@ def deadline_problems(deadlines: list[Deadline]) -> list[str]:
     return found
 
 
-def policy(ctx: ReportContext) -> RequestsPolicy:
-    return ctx.policy.section(NAME, RequestsPolicy)
-
-
 def _load_deadlines(ctx: ReportContext) -> None:
+    """The policy's deadlines as the table ``deadline_policy``."""
     load_rows(
         ctx,
         "deadline_policy",
@@ -141,84 +147,48 @@ def _load_deadlines(ctx: ReportContext) -> None:
         },
         [
             (d.regime, d.request_type, d.days, d.unit, d.extension, d.source)
-            for d in policy(ctx).deadlines
+            for d in DOMAIN.policy(ctx).deadlines
         ],
     )
 
 
-def _calendar_bounds(ctx: ReportContext) -> dict:
-    """The dates the business-day calendar covers: every request's, and the period's."""
-    sql = read_sql(__name__, "request_span")
-    lo, hi = ctx.export.con.execute(sql, {"tz": ctx.timezone}).fetchall()[0]
-    first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
-    return {"first": first, "last": last}
-
-
 def _load_calendar(ctx: ReportContext) -> None:
-    """The tables ``holiday`` and ``business_calendar``, over one span of dates."""
-    bounds = _calendar_bounds(ctx)
-    build_calendar(ctx.export.con, ctx.policy, "business_calendar", bounds["first"], bounds["last"])
+    """The tables ``holiday`` and ``business_calendar``, over the dates the deadlines
+    need: every request's, and the period's."""
+    lo, hi = QUERIES.one(ctx, "request_span")
+    first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
+    build_calendar(ctx.export.con, ctx.policy, "business_calendar", first, last)
 
 
-def _deadline_params(ctx: ReportContext) -> dict:
-    ack = policy(ctx).acknowledgment
+def _bindings(ctx: ReportContext) -> dict:
+    ack = DOMAIN.policy(ctx).acknowledgment
     return {
-        "tz": ctx.timezone,
         "ack_regime": ack.regime,
         "ack_types": list(ack.request_types),
         "ack_unit": ack.unit,
         "ack_days": ack.days,
+        "types": list(CCPA_TYPES),
     }
 
 
-DEADLINE_POLICY = Derived("deadline_policy", build=_load_deadlines)
-# the calendar reaches two years past the later of the last request and the period: it is
-# built again only when the period's year changes
-BUSINESS_CALENDAR = Derived(
-    "business_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year
+QUERIES = Queries(
+    __name__,
+    derived=(
+        Derived("deadline_policy", build=_load_deadlines),
+        # the calendar reaches two years past the later of the last request and the
+        # period: it is built again only when the period's year changes
+        Derived("business_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year),
+        "request_deadlines",
+    ),
+    bindings=_bindings,
 )
-REQUEST_DEADLINES = Derived(
-    "request_deadlines",
-    package=__name__,
-    depends=(DEADLINE_POLICY, BUSINESS_CALENDAR),
-    params=_deadline_params,
-)
-
-
-def _query(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
-    return query(ctx, __name__, name, params, needs=(REQUEST_DEADLINES,), **kw)
-
-
-def _month(ctx: ReportContext) -> dict:
-    return {"first": ctx.period.first_day, "as_of": ctx.period.as_of}
-
-
-@by_month
-def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and segment (request type or 'all'): every monthly request figure."""
-    ack = policy(ctx).acknowledgment
-    return _query(
-        ctx,
-        "requests_monthly",
-        {"ack_regime": ack.regime, "ack_types": list(ack.request_types)},
-        months=periods,
-        grid=("request_deadlines", "request_type"),
-    )
+# Per period and segment (request type or 'all'): every monthly request figure.
+monthly_frame = monthly(QUERIES, "requests_monthly", grid=("request_deadlines", "request_type"))
 
 
 def ccpa_frame(ctx: ReportContext) -> pd.DataFrame:
     """The 11 CCR 7102 table, year to date through the as-of date, per CCPA type and 'all'."""
-    year_start = ctx.period.first_day.replace(month=1)
-    return _query(
-        ctx,
-        "ccpa_year",
-        {"types": list(CCPA_TYPES), "start": year_start, "as_of": ctx.period.as_of},
-    )
-
-
-def denial_reasons(ctx: ReportContext) -> pd.DataFrame:
-    """Denials closed in the period, by regime and reason."""
-    return _query(ctx, "denial_reasons", _month(ctx))
+    return QUERIES.run(ctx, "ccpa_year", {"start": ctx.period.first_day.replace(month=1)})
 
 
 AGING_BUCKETS = (
@@ -232,7 +202,7 @@ AGING_BUCKETS = (
 
 def open_aging(ctx: ReportContext) -> pd.DataFrame:
     """Requests open at the end of the as-of date, by request type and days past due."""
-    frame = _query(ctx, "open_aging", {"as_of": ctx.period.as_of})
+    frame = QUERIES.run(ctx, "open_aging")
     if frame.empty:
         return pd.DataFrame(columns=["request type", *AGING_BUCKETS, "total"])
     table = frame.pivot_table(
@@ -245,19 +215,9 @@ def open_aging(ctx: ReportContext) -> pd.DataFrame:
     return table
 
 
-def overdue_queue(ctx: ReportContext) -> pd.DataFrame:
-    """The officer's work list: each open overdue request, most overdue first."""
-    return _query(ctx, "open_overdue", {"as_of": ctx.period.as_of})
-
-
-def closed_late(ctx: ReportContext) -> pd.DataFrame:
-    """Requests closed in the period after their due date."""
-    return _query(ctx, "closed_late", _month(ctx))
-
-
 def deadlines_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's deadlines as applied, with their sources, for the report's reader."""
-    section = policy(ctx)
+    section: RequestsPolicy = DOMAIN.policy(ctx)
     ack = section.acknowledgment
     rows = [
         {
@@ -283,32 +243,29 @@ def deadlines_applied(ctx: ReportContext) -> pd.DataFrame:
 
 def metric_rows(frame: pd.DataFrame, ccpa: pd.DataFrame, ack_types: list[str]) -> list[MetricRow]:
     """Metric rows for one period from its monthly and CCPA frames."""
+    counted = ("received", "closed", "withdrawn", "closed_on_time", "extended", "open_overdue")
+    return [
+        *count_rows(frame, NAME, counted),
+        *rate_rows(frame, "requests.on_time_rate", "closed_on_time", "closed"),
+        *value_rows(frame, "requests.median_days_to_close", "median_days_to_close"),
+        *rate_rows(
+            frame,
+            "requests.ack_on_time_rate",
+            "ack_on_time",
+            "ack_population",
+            only=("all", *ack_types),
+        ),
+        *_ccpa_rows(ccpa),
+    ]
+
+
+def _ccpa_rows(ccpa: pd.DataFrame) -> list[MetricRow]:
+    """The 11 CCR 7102 rows of one month, segment by segment."""
     out: list[MetricRow] = []
-    counts = ("received", "closed", "withdrawn", "closed_on_time", "extended", "open_overdue")
-    for name in counts:
-        out += [
-            row(f"requests.{name}", int(getattr(r, name)), r.segment) for r in frame.itertuples()
-        ]
-    for r in frame.itertuples():
-        out.append(
-            row("requests.on_time_rate", rate(int(r.closed_on_time), int(r.closed)), r.segment)
-        )
-    for r in frame.itertuples():
-        out.append(row("requests.median_days_to_close", number(r.median_days_to_close), r.segment))
-    for r in frame.itertuples():
-        if r.segment == "all" or r.segment in ack_types:
-            out.append(
-                row(
-                    "requests.ack_on_time_rate",
-                    rate(int(r.ack_on_time), int(r.ack_population)),
-                    r.segment,
-                )
-            )
-    for r in ccpa.itertuples():
-        for name in ("received", "complied", "denied", "denied_exempt_phi"):
-            out.append(row(f"ccpa.{name}", int(getattr(r, name)), r.segment))
-        out.append(row("ccpa.median_days", number(r.median_days), r.segment))
-        out.append(row("ccpa.mean_days", number(r.mean_days), r.segment))
+    for _, one in ccpa.groupby("segment", sort=False):
+        out += count_rows(one, "ccpa", ("received", "complied", "denied", "denied_exempt_phi"))
+        out += value_rows(one, "ccpa.median_days", "median_days")
+        out += value_rows(one, "ccpa.mean_days", "mean_days")
     return out
 
 
@@ -317,7 +274,7 @@ def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricR
     """Every request metric of metrics.md for each of ``periods``: the monthly figures of
     all of them in one query, the CCPA year to date (a small table) month by month."""
     frame = monthly_frame(ctx, periods)
-    ack_types = list(policy(ctx).acknowledgment.request_types)
+    ack_types = list(DOMAIN.policy(ctx).acknowledgment.request_types)
     return {
         str(p): metric_rows(month_of(frame, p), ccpa_frame(replace(ctx, period=p)), ack_types)
         for p in periods
@@ -331,55 +288,6 @@ def on_time_trend(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
         rate(int(c), int(n)) for c, n in zip(frame["closed_on_time"], frame["closed"], strict=True)
     ]
     return frame
-
-
-SUMMARY_COLUMNS = {
-    "requests.received": "received",
-    "requests.closed": "closed",
-    "requests.closed_on_time": "closed on time",
-    "requests.on_time_rate": "on-time rate",
-    "requests.extended": "extended (valid)",
-    "requests.withdrawn": "withdrawn",
-    "requests.open_overdue": "open and overdue",
-    "requests.median_days_to_close": "median days to close",
-    "requests.ack_on_time_rate": "acknowledged on time",
-}
-
-
-def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's request metric rows as one line per request type, 'all' last."""
-    table = segment_table(rows, SUMMARY_COLUMNS, "request type")
-    for col in ("on-time rate", "acknowledged on time"):
-        table[col] = [None if pd.isna(v) else f"{v:.0%}" for v in table[col]]
-    for col in (
-        "received",
-        "closed",
-        "closed on time",
-        "extended (valid)",
-        "withdrawn",
-        "open and overdue",
-    ):
-        table[col] = table[col].astype("Int64")
-    return table
-
-
-CCPA_COLUMNS = {
-    "ccpa.received": "received",
-    "ccpa.complied": "complied with in whole or in part",
-    "ccpa.denied": "denied",
-    "ccpa.denied_exempt_phi": "of which denied as PHI exempt (1798.146)",
-    "ccpa.median_days": "median days to respond",
-    "ccpa.mean_days": "mean days to respond",
-}
-
-
-def ccpa_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The 11 CCR 7102 metric rows as a table, one line per CCPA type."""
-    table = segment_table(rows, CCPA_COLUMNS, "request type")
-    table["mean days to respond"] = table["mean days to respond"].astype(float).round(1)
-    for col in list(CCPA_COLUMNS.values())[:4]:
-        table[col] = table[col].astype("Int64")
-    return table
 
 
 @per_month
@@ -403,6 +311,55 @@ def trends(ctx: ReportContext) -> list[Trend]:
     ]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists: open and overdue requests, and requests answered late."""
-    return {"requests-open-overdue": overdue_queue(ctx), "requests-closed-late": closed_late(ctx)}
+DOMAIN = Domain(
+    name=NAME,
+    title="Privacy-rights requests",
+    promise="Your rights",
+    rule="each request's deadline from the policy file (calendar or business days from the "
+    "local date of receipt; extension only if notified by the original due date)",
+    policy_section=RequestsPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=metrics,
+    trends=trends,
+    queries=QUERIES,
+    lists=(
+        WorkList("open_overdue", "Open and overdue at the end of {as_of}"),
+        WorkList("closed_late", "Answered after the due date, {period}"),
+    ),
+    summaries={
+        "requests": Summary(
+            "Requests, {period}",
+            "request type",
+            {
+                "requests.received": "received",
+                "requests.closed": "closed",
+                "requests.closed_on_time": "closed on time",
+                "requests.on_time_rate": "on-time rate",
+                "requests.extended": "extended (valid)",
+                "requests.withdrawn": "withdrawn",
+                "requests.open_overdue": "open and overdue",
+                "requests.median_days_to_close": "median days to close",
+                "requests.ack_on_time_rate": "acknowledged on time",
+            },
+            formats={
+                "requests.on_time_rate": "rate",
+                "requests.median_days_to_close": "as_is",
+                "requests.ack_on_time_rate": "rate",
+            },
+        ),
+        "ccpa": Summary(
+            "CCPA requests, {year} to {as_of}",
+            "request type",
+            {
+                "ccpa.received": "received",
+                "ccpa.complied": "complied with in whole or in part",
+                "ccpa.denied": "denied",
+                "ccpa.denied_exempt_phi": "of which denied as PHI exempt (1798.146)",
+                "ccpa.median_days": "median days to respond",
+                "ccpa.mean_days": "mean days to respond",
+            },
+            formats={"ccpa.median_days": "as_is", "ccpa.mean_days": "one_decimal"},
+        ),
+    },
+)

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics.compute.declare import Domain, Summary, WorkList, counts, monthly
+from analytics.compute.memo import per_month
+from analytics.compute.queries import Derived, Queries, load_rows, view
 from analytics.contract import RECORDS
-from analytics.figures import MetricRow, Trend, month_of, row, segment_table
-from analytics.loading.context import ReportContext, by_month, per_month, per_months
-from analytics.loading.derived import Derived, load_rows, query
+from analytics.figures import Trend
+from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target
 
@@ -63,11 +65,8 @@ class RetentionPolicy:
                 raise ValueError(f"[retention.classes.{name}] is missing")
 
 
-def policy(ctx: ReportContext) -> RetentionPolicy:
-    return ctx.policy.section(NAME, RetentionPolicy)
-
-
 def _load_schedule(ctx: ReportContext) -> None:
+    """The policy's schedule as the table ``retention_policy``, one row per class."""
     load_rows(
         ctx,
         "retention_policy",
@@ -79,107 +78,47 @@ def _load_schedule(ctx: ReportContext) -> None:
         },
         [
             (name, c.keep_years, c.dispose_by_years, c.source)
-            for name, c in policy(ctx).classes.items()
+            for name, c in DOMAIN.policy(ctx).classes.items()
         ],
     )
 
 
-def _params(ctx: ReportContext) -> dict:
-    section = policy(ctx)
-    return {"tz": ctx.timezone, "minor_age": section.minors_until_age, "grace": section.grace_days}
+def _bindings(ctx: ReportContext) -> dict:
+    section: RetentionPolicy = DOMAIN.policy(ctx)
+    return {"minor_age": section.minors_until_age, "grace": section.grace_days}
 
 
-RETENTION_POLICY = Derived("retention_policy", build=_load_schedule)
-RETENTION_PARAMS = Derived("retention_params", package=__name__, params=_params)
-# A view: a health system holds twenty million records, and the officer's lists each read
-# a few of them; the monthly figures read ``retention_runs`` instead.
-RECORD_RETENTION = Derived(
-    "record_retention", kind="view", package=__name__, depends=(RETENTION_POLICY, RETENTION_PARAMS)
+QUERIES = Queries(
+    __name__,
+    derived=(
+        Derived("retention_policy", build=_load_schedule),
+        "retention_params",
+        # a view: a health system holds twenty million records, and the officer's lists
+        # each read a few of them; the monthly figures read ``retention_runs`` instead
+        view("record_retention"),
+        "retention_runs",
+    ),
+    bindings=_bindings,
 )
-RETENTION_RUNS = Derived("retention_runs", package=__name__, depends=(RECORD_RETENTION,))
 
 
-@by_month
-def monthly_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and record class (and 'all'): every retention figure, in one pass.
-
-    ``periods`` are consecutive months. Each figure counts records over a run of months
-    (``retention_runs``): the runs are clamped to the periods and spread over them, so the
-    records are read once (when the runs are built) whatever the number of months.
-    """
+def _month_indices(ctx: ReportContext, periods: list[Period]) -> dict:
     first = periods[0]
-    return query(
-        ctx,
-        __name__,
-        "retention_monthly",
-        needs=(RETENTION_RUNS,),
-        params={"m0": first.year * 12 + first.month - 1, "n": len(periods)},
-        months=periods,
-        grid=("retention_runs", "record_class"),
-    )
+    return {"m0": first.year * 12 + first.month - 1, "n": len(periods)}
 
 
-COUNTS = (
-    "held",
-    "overdue_disposal",
-    "premature_disposals",
-    "disposed_under_hold",
-    "due_next_90_days",
-    "disposed",
-    "on_legal_hold",
+# Per period and record class (and 'all'): every retention figure, in one pass. Each
+# figure counts records over a run of months (``retention_runs``): the runs are clamped
+# to the periods and spread over them, so the records are read once whatever the months.
+monthly_frame = monthly(
+    QUERIES, "retention_monthly", grid=("retention_runs", "record_class"), params=_month_indices
 )
-
-
-@per_months
-def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
-    """Every retention metric of metrics.md for each of ``periods``, in one pass."""
-    frame = monthly_frame(ctx, periods)
-    return {
-        str(p): [
-            row(f"retention.{name}", int(getattr(r, name)), r.segment)
-            for name in COUNTS
-            for r in month_of(frame, p).itertuples()
-        ]
-        for p in periods
-    }
-
-
-def _month(ctx: ReportContext) -> dict:
-    return {"first": ctx.period.first_day, "as_of": ctx.period.as_of}
-
-
-def destruction_queue(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: records overdue or due in the next 90 days, oldest due first."""
-    return query(
-        ctx,
-        __name__,
-        "destruction_queue",
-        needs=(RECORD_RETENTION,),
-        params={"as_of": ctx.period.as_of},
-    )
-
-
-def premature_disposals(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: records destroyed in the period before their retention end."""
-    return query(ctx, __name__, "destroyed_early", needs=(RECORD_RETENTION,), params=_month(ctx))
-
-
-def disposed_under_hold(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: records destroyed in the period while on legal hold."""
-    return query(
-        ctx, __name__, "destroyed_under_hold", needs=(RECORD_RETENTION,), params=_month(ctx)
-    )
+COUNTS = tuple(m.split(".")[1] for m in METRICS)
 
 
 def overdue_by_age(ctx: ReportContext) -> pd.DataFrame:
     """Records overdue for disposal at the as-of date, by class and years overdue."""
-    frame = query(
-        ctx,
-        __name__,
-        "overdue_by_age",
-        needs=(RECORD_RETENTION,),
-        params={"as_of": ctx.period.as_of},
-    )
+    frame = QUERIES.run(ctx, "overdue_by_age")
     if frame.empty:
         return frame
     table = frame.pivot_table(
@@ -193,7 +132,7 @@ def overdue_by_age(ctx: ReportContext) -> pd.DataFrame:
 
 def schedule_applied(ctx: ReportContext) -> pd.DataFrame:
     """The retention schedule of the policy, with sources."""
-    p = policy(ctx)
+    p: RetentionPolicy = DOMAIN.policy(ctx)
     rows = [
         {
             "record class": name,
@@ -214,23 +153,6 @@ def schedule_applied(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-SUMMARY_COLUMNS = {
-    "retention.held": "records held",
-    "retention.on_legal_hold": "of which on legal hold",
-    "retention.overdue_disposal": "overdue for destruction",
-    "retention.due_next_90_days": "due in the next 90 days",
-    "retention.disposed": "destroyed this month",
-    "retention.premature_disposals": "destroyed before retention end",
-    "retention.disposed_under_hold": "destroyed while on legal hold",
-}
-
-
-def summary_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's retention rows, one line per record class, 'all' last."""
-    table = segment_table(rows, SUMMARY_COLUMNS, "record class")
-    return table.astype({c: int for c in SUMMARY_COLUMNS.values()})
-
-
 @per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """The overdue destruction backlog per record class, trailing twelve months."""
@@ -240,10 +162,36 @@ def trends(ctx: ReportContext) -> list[Trend]:
     return [Trend("count", frame, title, "records overdue (count)", "overdue_disposal")]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists: destruction queue, early destructions, destructions under hold."""
-    return {
-        "retention-destruction-queue": destruction_queue(ctx),
-        "retention-destroyed-early": premature_disposals(ctx),
-        "retention-destroyed-under-hold": disposed_under_hold(ctx),
-    }
+DOMAIN = Domain(
+    name=NAME,
+    title="Record retention",
+    promise="Retention and destruction",
+    rule="retention end = last activity + keep-at-least years (minors' medical records: at "
+    "least to age 19); disposal due = the later dispose-by date + 90 days' grace",
+    policy_section=RetentionPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=counts(monthly_frame, NAME, COUNTS),
+    trends=trends,
+    queries=QUERIES,
+    lists=(
+        WorkList("destruction_queue", "Due for destruction by {as_of} + 90 days"),
+        WorkList("destroyed_early", "Destroyed before retention end, {period}"),
+        WorkList("destroyed_under_hold", "Destroyed while on legal hold, {period}"),
+    ),
+    summaries={
+        "records": Summary(
+            "Records, end of {period}",
+            "record class",
+            {
+                "retention.held": "records held",
+                "retention.on_legal_hold": "of which on legal hold",
+                "retention.overdue_disposal": "overdue for destruction",
+                "retention.due_next_90_days": "due in the next 90 days",
+                "retention.disposed": "destroyed this month",
+                "retention.premature_disposals": "destroyed before retention end",
+                "retention.disposed_under_hold": "destroyed while on legal hold",
+            },
+        )
+    },
+)

@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, value_rows
+from analytics.compute.memo import per_month, per_months
+from analytics.compute.queries import Queries
 from analytics.contract import DISCLOSURES
-from analytics.figures import MetricRow, Trend, month_of, number, rate, row, segment_table
-from analytics.loading.context import ReportContext, by_month, per_month, per_months
-from analytics.loading.derived import Derived, query
+from analytics.figures import MetricRow, Trend, month_of, rate, row
+from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target
 
@@ -95,90 +97,35 @@ class RightsHonouredPolicy:
     targets: list[Target] = field(default_factory=list)
 
 
-def policy(ctx: ReportContext) -> RightsHonouredPolicy:
-    return ctx.policy.section(NAME, RightsHonouredPolicy)
+def _bindings(ctx: ReportContext) -> dict:
+    p: RightsHonouredPolicy = DOMAIN.policy(ctx)
+    return {
+        "exempt": list(p.restriction_exempt_purposes),
+        "resolve_days": p.complaint_resolve_days,
+        "grace": p.ack_grace_days,
+    }
 
 
-def has_log(ctx: ReportContext, prefix: str) -> bool:
-    """Whether the export has the log a part needs ('restrictions', 'communications',
-    'complaints', 'notice'): without it, that part's figures are omitted."""
-    return not ctx.missing_logs(LOGS[prefix])
-
-
-def absent_text(ctx: ReportContext, prefix: str) -> str:
-    """What a section says when its log is not in the export."""
-    return ctx.no_log_text(LOGS[prefix])
-
-
-DISCLOSURE_BREAKS = Derived(
-    "disclosure_breaks",
-    package=__name__,
-    params=lambda ctx: {"exempt": list(policy(ctx).restriction_exempt_purposes)},
+QUERIES = Queries(
+    __name__,
+    derived=("disclosure_breaks", "message_breaks", "complaint_dates", "first_services"),
+    bindings=_bindings,
 )
-MESSAGE_BREAKS = Derived("message_breaks", package=__name__)
-COMPLAINT_DATES = Derived(
-    "complaint_dates",
-    package=__name__,
-    params=lambda ctx: {"tz": ctx.timezone, "resolve_days": policy(ctx).complaint_resolve_days},
+# Per period: restrictions requested, agreed, denied, self-pay denied, in effect.
+restrictions_frame = monthly(QUERIES, "restrictions_monthly")
+# Per period and purpose (and 'all'): disclosures breaking a restriction.
+disclosure_breaks_frame = monthly(
+    QUERIES, "disclosure_breaks_monthly", grid=("disclosure_breaks", "purpose")
 )
-FIRST_SERVICES = Derived(
-    "first_services",
-    package=__name__,
-    params=lambda ctx: {"tz": ctx.timezone, "grace": policy(ctx).ack_grace_days},
+# Per period and channel (and 'all'): messages breaking a preference, and the
+# preferences in effect.
+message_breaks_frame = monthly(
+    QUERIES, "message_breaks_monthly", grid=("message_breaks", "channel")
 )
-
-
-def _q(ctx: ReportContext, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
-    return query(ctx, __name__, name, params, **kw)
-
-
-@by_month
-def restrictions_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period: restrictions requested, agreed, denied, self-pay denied, in effect."""
-    return _q(ctx, "restrictions_monthly", months=periods)
-
-
-@by_month
-def disclosure_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and purpose (and 'all'): disclosures breaking a restriction."""
-    return _q(
-        ctx,
-        "disclosure_breaks_monthly",
-        needs=(DISCLOSURE_BREAKS,),
-        months=periods,
-        grid=("disclosure_breaks", "purpose"),
-    )
-
-
-@by_month
-def message_breaks_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and channel (and 'all'): messages breaking a preference, and the
-    preferences in effect."""
-    return _q(
-        ctx,
-        "message_breaks_monthly",
-        needs=(MESSAGE_BREAKS,),
-        months=periods,
-        grid=("message_breaks", "channel"),
-    )
-
-
-@by_month
-def complaints_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and topic (and 'all'): every complaint figure."""
-    return _q(
-        ctx,
-        "complaints_monthly",
-        needs=(COMPLAINT_DATES,),
-        months=periods,
-        grid=("complaints", "topic"),
-    )
-
-
-@by_month
-def notice_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period: new patients and those with an acknowledgment of the notice."""
-    return _q(ctx, "notice_monthly", needs=(FIRST_SERVICES,), months=periods)
+# Per period and topic (and 'all'): every complaint figure.
+complaints_frame = monthly(QUERIES, "complaints_monthly", grid=("complaints", "topic"))
+# Per period: new patients and those with an acknowledgment of the notice.
+notice_frame = monthly(QUERIES, "notice_monthly")
 
 
 # Each part gives every month of ``periods`` its metric rows, from one query per figure.
@@ -223,15 +170,10 @@ def _complaint_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list
 
 
 def _complaint_month(frame: pd.DataFrame) -> list[MetricRow]:
-    out: list[MetricRow] = []
-    for name in ("received", "resolved", "resolved_on_time", "open_overdue"):
-        out += [
-            row(f"complaints.{name}", int(getattr(c, name)), c.segment) for c in frame.itertuples()
-        ]
-    out += [
-        row("complaints.median_days_to_resolve", number(c.median_days_to_resolve), c.segment)
-        for c in frame.itertuples()
-    ]
+    out = count_rows(
+        frame, "complaints", ("received", "resolved", "resolved_on_time", "open_overdue")
+    )
+    out += value_rows(frame, "complaints.median_days_to_resolve", "median_days_to_resolve")
     pooled = frame[frame["segment"] == "all"]
     return out + [row("complaints.to_regulators", int(pooled["to_regulators"].iloc[0]))]
 
@@ -261,13 +203,8 @@ PARTS = {
 @per_months
 def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
     """Every metric of the spec for each of ``periods``, for each log the export has."""
-    parts = [part(ctx, periods) for prefix, part in PARTS.items() if has_log(ctx, prefix)]
+    parts = [part(ctx, periods) for prefix, part in PARTS.items() if DOMAIN.has_log(ctx, prefix)]
     return {str(p): [m for part in parts for m in part[str(p)]] for p in periods}
-
-
-def part_rows(rows: list[MetricRow], prefix: str) -> list[MetricRow]:
-    """The metric rows of one part."""
-    return [r for r in rows if r["metric"].startswith(prefix + ".")]
 
 
 def restrictions_table(rows: list[MetricRow]) -> pd.DataFrame:
@@ -284,39 +221,6 @@ def restrictions_table(rows: list[MetricRow]) -> pd.DataFrame:
     return pd.DataFrame([{label: value.get(m) for m, label in names.items()}])
 
 
-def breaking_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """Disclosures that broke a restriction this month, by purpose, 'all' last."""
-    return segment_table(
-        rows,
-        {"restrictions.disclosures_breaking": "disclosures that broke a restriction"},
-        "purpose",
-    )
-
-
-def communications_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """Messages that broke a preference this month, by channel, 'all' last."""
-    return segment_table(
-        rows, {"communications.messages_breaking": "messages that broke a preference"}, "channel"
-    )
-
-
-COMPLAINT_COLUMNS = {
-    "complaints.received": "received",
-    "complaints.resolved": "resolved",
-    "complaints.resolved_on_time": "resolved on time",
-    "complaints.open_overdue": "open past due",
-    "complaints.median_days_to_resolve": "median days to resolve",
-}
-
-
-def complaints_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's complaints by topic, 'all' last."""
-    table = segment_table(rows, COMPLAINT_COLUMNS, "topic")
-    for col in list(COMPLAINT_COLUMNS.values())[:4]:
-        table[col] = table[col].astype("Int64")
-    return table
-
-
 AGING_BUCKETS = (
     "not yet due",
     "1-30 days past due",
@@ -328,7 +232,7 @@ AGING_BUCKETS = (
 def complaints_aging(ctx: ReportContext) -> pd.DataFrame:
     """Complaints open at the end of the as-of date, by how long past their due date
     (every bucket shown, zero where none)."""
-    frame = _q(ctx, "complaints_aging", needs=(COMPLAINT_DATES,), months=[ctx.period])
+    frame = QUERIES.run(ctx, "complaints_aging")
     counts = dict(zip(frame["bucket"], frame["complaints"], strict=True))
     return pd.DataFrame(
         [{"open complaints": b, "count": int(counts.get(b, 0))} for b in AGING_BUCKETS]
@@ -359,7 +263,7 @@ def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
     """What needs action, in one sentence, for the logs the export has."""
     value = {r["metric"]: r["value"] for r in rows if r["segment"] == "all"}
     parts = []
-    if has_log(ctx, "restrictions"):
+    if DOMAIN.has_log(ctx, "restrictions"):
         n = value["restrictions.disclosures_breaking"]
         parts.append(
             _counted(n, "disclosure broke a restriction", "disclosures broke a restriction")
@@ -368,13 +272,13 @@ def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
         parts.append(
             _counted(n, "self-pay restriction was denied", "self-pay restrictions were denied")
         )
-    if has_log(ctx, "communications"):
+    if DOMAIN.has_log(ctx, "communications"):
         n = value["communications.messages_breaking"]
         parts.append(_counted(n, "message broke a preference", "messages broke a preference"))
-    if has_log(ctx, "complaints"):
+    if DOMAIN.has_log(ctx, "complaints"):
         n = value["complaints.open_overdue"]
         parts.append(_counted(n, "complaint is open past due", "complaints are open past due"))
-    if has_log(ctx, "notice"):
+    if DOMAIN.has_log(ctx, "notice"):
         ack = value["notice.ack_rate"]
         parts.append(
             "no new patient this month"
@@ -388,7 +292,7 @@ def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
 
 def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's rules as applied, each with its source."""
-    p = policy(ctx)
+    p: RightsHonouredPolicy = DOMAIN.policy(ctx)
     exempt = ", ".join(x.replace("_", " ") for x in p.restriction_exempt_purposes)
     return pd.DataFrame(
         [
@@ -408,49 +312,17 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-def disclosures_broken(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: disclosures this month that broke a restriction, with the restriction."""
-    return _q(
-        ctx,
-        "disclosures_broken_list",
-        {"tz": ctx.timezone},
-        needs=(DISCLOSURE_BREAKS,),
-        months=[ctx.period],
-    )
-
-
-def messages_broken(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: messages this month that broke a preference, with the preference."""
-    return _q(
-        ctx,
-        "messages_broken_list",
-        {"tz": ctx.timezone},
-        needs=(MESSAGE_BREAKS,),
-        months=[ctx.period],
-    )
-
-
-def complaints_overdue(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: complaints open past their due date at the as-of date."""
-    return _q(ctx, "complaints_overdue_list", needs=(COMPLAINT_DATES,), months=[ctx.period])
-
-
-def unacknowledged(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: this month's new patients without an acknowledgment of the notice."""
-    return _q(ctx, "unacknowledged_list", needs=(FIRST_SERVICES,), months=[ctx.period])
-
-
 @per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Promises broken per month (disclosures against a restriction, messages against a
     preference), trailing twelve months; only for the logs the export has."""
     months = ctx.period.trailing(12)
     parts = []
-    if has_log(ctx, "restrictions"):
+    if DOMAIN.has_log(ctx, "restrictions"):
         f = disclosure_breaks_frame(ctx, months)
         f = f[f["segment"] == "all"].assign(segment="disclosures breaking a restriction")
         parts.append(f.rename(columns={"disclosures_breaking": "broken"}))
-    if has_log(ctx, "communications"):
+    if DOMAIN.has_log(ctx, "communications"):
         f = message_breaks_frame(ctx, months)
         f = f[f["segment"] == "all"].assign(segment="messages breaking a preference")
         parts.append(f.rename(columns={"messages_breaking": "broken"}))
@@ -461,12 +333,64 @@ def trends(ctx: ReportContext) -> list[Trend]:
     return [Trend("count", frame, title, "disclosures or messages (count)", "broken")]
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists, for the logs the export has."""
-    lists = {
-        "restrictions": ("rights-disclosures-breaking-restrictions", disclosures_broken),
-        "communications": ("rights-messages-breaking-preferences", messages_broken),
-        "complaints": ("rights-complaints-overdue", complaints_overdue),
-        "notice": ("rights-new-patients-unacknowledged", unacknowledged),
-    }
-    return {name: make(ctx) for prefix, (name, make) in lists.items() if has_log(ctx, prefix)}
+DOMAIN = Domain(
+    name=NAME,
+    title="Rights honoured",
+    promise="Your rights",
+    rule="45 CFR 164.522(a) (restrictions; self-pay must be agreed), 164.522(b) (confidential "
+    "communications), 164.530(d) (complaints), 164.520(c)(2)(ii) (acknowledgment of the notice)",
+    policy_section=RightsHonouredPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=metrics,
+    trends=trends,
+    queries=QUERIES,
+    logs=LOGS,
+    reads=READS,
+    lists=(
+        WorkList(
+            "disclosures_broken_list",
+            "Disclosures breaking a restriction, {period}",
+            logs=LOGS["restrictions"],
+        ),
+        WorkList(
+            "messages_broken_list",
+            "Messages breaking a preference, {period}",
+            logs=LOGS["communications"],
+        ),
+        WorkList(
+            "complaints_overdue_list",
+            "Complaints open past due on {as_of}",
+            logs=LOGS["complaints"],
+        ),
+        WorkList(
+            "unacknowledged_list",
+            "New patients without an acknowledgment, {period}",
+            logs=LOGS["notice"],
+        ),
+    ),
+    summaries={
+        "breaking": Summary(
+            "Disclosures that broke a restriction, by purpose, {period}",
+            "purpose",
+            {"restrictions.disclosures_breaking": "disclosures that broke a restriction"},
+        ),
+        "communications": Summary(
+            "Messages that broke a communication preference, by channel, {period}",
+            "channel",
+            {"communications.messages_breaking": "messages that broke a preference"},
+        ),
+        "complaints": Summary(
+            "Complaints by topic, {period}",
+            "topic",
+            {
+                "complaints.received": "received",
+                "complaints.resolved": "resolved",
+                "complaints.resolved_on_time": "resolved on time",
+                "complaints.open_overdue": "open past due",
+                "complaints.median_days_to_resolve": "median days to resolve",
+            },
+            formats={"complaints.median_days_to_resolve": "as_is"},
+        ),
+    },
+)

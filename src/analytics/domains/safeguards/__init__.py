@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, rate_rows
+from analytics.compute.memo import bounded_passes, per_month, per_months
+from analytics.compute.queries import Queries, view
 from analytics.contract import ROLES
-from analytics.figures import MetricRow, Trend, month_of, rate, row, segment_table
-from analytics.loading.context import ReportContext, bounded_passes, by_month, per_month, per_months
-from analytics.loading.derived import Derived, query
+from analytics.figures import MetricRow, Trend, month_of, row
+from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
 
@@ -89,24 +91,9 @@ class SafeguardsPolicy:
             raise ValueError("required_courses is empty")
 
 
-def policy(ctx: ReportContext) -> SafeguardsPolicy:
-    return ctx.policy.section(NAME, SafeguardsPolicy)
-
-
-def has_log(ctx: ReportContext, prefix: str) -> bool:
-    """Whether the export has every log a part needs ('training', 'access')."""
-    return not ctx.missing_logs(LOGS[prefix])
-
-
-def absent_text(ctx: ReportContext, prefix: str) -> str:
-    """What a section says when a log it needs is not in the export."""
-    return ctx.no_log_text(LOGS[prefix])
-
-
-def _params(ctx: ReportContext) -> dict:
-    p = policy(ctx)
+def _bindings(ctx: ReportContext) -> dict:
+    p: SafeguardsPolicy = DOMAIN.policy(ctx)
     return {
-        "tz": ctx.timezone,
         "courses": [c.strip().lower() for c in p.required_courses],
         "initial_days": p.initial_days,
         "refresh_months": p.refresh_months,
@@ -115,33 +102,24 @@ def _params(ctx: ReportContext) -> dict:
         "day_starts": p.day_starts,
         "day_ends": p.day_ends,
         "bulk": p.bulk_patients_per_day,
+        "rules": list(RULES),
     }
 
 
-SAFEGUARD_PARAMS = Derived("safeguard_params", package=__name__, params=_params)
-# views over `periods`: each query of them reads the months it set
-TRAINING_DUE = Derived("training_due", kind="view", package=__name__, depends=(SAFEGUARD_PARAMS,))
-ACCESS_EVENTS = Derived("access_events", kind="view", package=__name__, depends=(SAFEGUARD_PARAMS,))
-ACCESS_REVIEW = Derived("access_review", kind="view", package=__name__, depends=(ACCESS_EVENTS,))
-ACCESS_ALERTS = Derived("access_alerts", kind="view", package=__name__, depends=(ACCESS_REVIEW,))
-
-
-@by_month
-def training_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period and role (and 'all'): members active and members overdue."""
-    frame = query(
-        ctx,
-        __name__,
-        "training_monthly",
-        needs=(TRAINING_DUE,),
-        months=periods,
-        grid=("workforce", "role"),
-    )
-    frame["compliance_rate"] = [
-        None if not a else 1 - o / a
-        for a, o in zip(frame["members_active"], frame["members_overdue"], strict=True)
-    ]
-    return frame
+QUERIES = Queries(
+    __name__,
+    derived=(
+        "safeguard_params",
+        # views over `periods`: each query of them reads the months it set
+        view("training_due"),
+        view("access_events"),
+        view("access_review"),
+        view("access_alerts"),
+    ),
+    bindings=_bindings,
+)
+# Per period and role (and 'all'): members active and members overdue.
+training_frame = monthly(QUERIES, "training_monthly", grid=("workforce", "role"))
 
 
 # The access review holds every event of the months it computes (with local times, the
@@ -150,54 +128,25 @@ PASS_EVENTS = 25_000_000
 
 
 def _access_passes(ctx: ReportContext, months: list[Period]) -> list[list[Period]]:
-    sizes = query(ctx, __name__, "events_by_month", months=months)
+    sizes = QUERIES.run(ctx, "events_by_month", months=months)
     return bounded_passes(
         dict(zip(sizes["period"], sizes["events"], strict=True)), months, PASS_EVENTS
     )
 
 
-@by_month(passes=_access_passes)
-def access_frame(ctx: ReportContext, periods: list[Period]) -> pd.DataFrame:
-    """Per period: events by action, alerts by rule, members and patients alerted (long:
-    figure, period, segment, value)."""
-    return query(
-        ctx,
-        __name__,
-        "access_monthly",
-        {"rules": list(RULES)},
-        needs=(ACCESS_REVIEW,),
-        months=periods,
-        grid=("access_log", "action"),
-    )
-
-
-def _training_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
-    frame = training_frame(ctx, periods)
-    return {str(p): _training_month(month_of(frame, p)) for p in periods}
+# Per period: events by action, alerts by rule, members and patients alerted (long:
+# figure, period, segment, value).
+access_frame = monthly(
+    QUERIES, "access_monthly", grid=("access_log", "action"), passes=_access_passes
+)
 
 
 def _training_month(frame: pd.DataFrame) -> list[MetricRow]:
-    out = [
-        row("training.members_active", int(r.members_active), r.segment) for r in frame.itertuples()
+    frame = frame.assign(members_up_to_date=frame["members_active"] - frame["members_overdue"])
+    return [
+        *count_rows(frame, "training", ("members_active", "members_overdue")),
+        *rate_rows(frame, "training.compliance_rate", "members_up_to_date", "members_active"),
     ]
-    out += [
-        row("training.members_overdue", int(r.members_overdue), r.segment)
-        for r in frame.itertuples()
-    ]
-    out += [
-        row(
-            "training.compliance_rate",
-            rate(int(r.members_active) - int(r.members_overdue), int(r.members_active)),
-            r.segment,
-        )
-        for r in frame.itertuples()
-    ]
-    return out
-
-
-def _access_rows(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
-    frame = access_frame(ctx, periods)
-    return {str(p): _access_month(month_of(frame, p)) for p in periods}
 
 
 def _access_month(frame: pd.DataFrame) -> list[MetricRow]:
@@ -215,28 +164,33 @@ def _access_month(frame: pd.DataFrame) -> list[MetricRow]:
     return out
 
 
+PARTS = {"training": (training_frame, _training_month), "access": (access_frame, _access_month)}
+
+
 @per_months
 def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricRow]]:
     """Every safeguards metric of the spec for each of ``periods`` (one query per part),
     for the logs present."""
-    parts = [
-        rows(ctx, periods)
-        for prefix, rows in (("training", _training_rows), ("access", _access_rows))
-        if has_log(ctx, prefix)
-    ]
-    return {str(p): [m for part in parts for m in part[str(p)]] for p in periods}
+    out: dict[str, list[MetricRow]] = {str(p): [] for p in periods}
+    for prefix, (frame_of, rows_of) in PARTS.items():
+        if ctx.missing_logs(LOGS[prefix]):
+            continue
+        frame = frame_of(ctx, periods)
+        for p in periods:
+            out[str(p)] += rows_of(month_of(frame, p))
+    return out
 
 
 def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
     """What needs action, in one sentence, for the logs the export has."""
     value = {(r["metric"], r["segment"]): r["value"] for r in rows}
     parts = []
-    if has_log(ctx, "access"):
+    if not ctx.missing_logs(LOGS["access"]):
         after = value[("access.alerts", "after_termination")]
         parts.append(f"{after} accesses by accounts of members who had left")
         parts.append(f"{value[('access.alerts', 'no_encounter')]} accesses without a visit")
         parts.append(f"{value[('access.alerts', 'all')]} alerts in all")
-    if has_log(ctx, "training"):
+    if not ctx.missing_logs(LOGS["training"]):
         compliance = value[("training.compliance_rate", "all")]
         parts.append(
             "no active member"
@@ -248,20 +202,6 @@ def headline(ctx: ReportContext, rows: list[MetricRow]) -> str:
     return f"In {ctx.period}: " + "; ".join(parts) + "."
 
 
-TRAINING_COLUMNS = {
-    "training.members_active": "members active",
-    "training.members_overdue": "with training overdue",
-    "training.compliance_rate": "up to date",
-}
-
-
-def training_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """Training on the as-of date, by role, 'all' last."""
-    table = segment_table(rows, TRAINING_COLUMNS, "role")
-    table["up to date"] = ["—" if pd.isna(v) else f"{v:.0%}" for v in table["up to date"]]
-    return table.astype({"members active": "Int64", "with training overdue": "Int64"})
-
-
 def alerts_table(rows: list[MetricRow]) -> pd.DataFrame:
     """The month's alerts by rule, in words, 'all' last."""
     value = {r["segment"]: r["value"] for r in rows if r["metric"] == "access.alerts"}
@@ -270,15 +210,9 @@ def alerts_table(rows: list[MetricRow]) -> pd.DataFrame:
     return pd.DataFrame(lines).astype({"alerts": "Int64"})
 
 
-def events_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's access events by action, with the members and patients alerted."""
-    table = segment_table(rows, {"access.events": "access events"}, "action")
-    return table.astype({"access events": "Int64"})
-
-
 def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's rules as applied, each with its source."""
-    p = policy(ctx)
+    p: SafeguardsPolicy = DOMAIN.policy(ctx)
     roles = ", ".join(r.replace("_", " ") for r in p.relationship_roles)
     courses = ", ".join(p.required_courses)
     return pd.DataFrame(
@@ -310,38 +244,23 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-def _month(ctx: ReportContext, name: str, *needs: Derived) -> pd.DataFrame:
-    return query(ctx, __name__, name, needs=needs, months=[ctx.period])
-
-
-def alerts_list(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: every alert of the month (member, role, patient, local time, action)."""
-    return _month(ctx, "alerts_list", ACCESS_ALERTS)
-
-
-def member_summary(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: each member's month (events, distinct patients, alerts)."""
-    return _month(ctx, "member_summary", ACCESS_ALERTS)
-
-
-def training_overdue(ctx: ReportContext) -> pd.DataFrame:
-    """Officer list: members with a required course overdue on the as-of date."""
-    return _month(ctx, "training_overdue_list", TRAINING_DUE)
-
-
 @per_month
 def trends(ctx: ReportContext) -> list[Trend]:
     """Alerts by rule per month and training compliance by role, trailing twelve months;
     only for the logs the export has."""
     months = ctx.period.trailing(12)
     out = []
-    if has_log(ctx, "access"):
+    if not ctx.missing_logs(LOGS["access"]):
         frame = access_frame(ctx, months)
         alerts = frame[frame["figure"] == "alerts"][["period", "segment", "value"]]
         title = f"Access alerts by rule, {months[0]} to {months[-1]}"
         out.append(Trend("count", alerts.reset_index(drop=True), title, "alerts (count)", "value"))
-    if has_log(ctx, "training"):
+    if not ctx.missing_logs(LOGS["training"]):
         frame = training_frame(ctx, months)
+        frame["compliance_rate"] = [
+            None if not a else 1 - o / a
+            for a, o in zip(frame["members_active"], frame["members_overdue"], strict=True)
+        ]
         title = f"Workforce up to date with required training, by role, {months[0]} to {months[-1]}"
         out.append(
             Trend(
@@ -358,12 +277,43 @@ def trends(ctx: ReportContext) -> list[Trend]:
     return out
 
 
-def work_lists(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """The officer's lists, for the logs the export has."""
-    lists: dict[str, pd.DataFrame] = {}
-    if has_log(ctx, "access"):
-        lists["safeguards-access-alerts"] = alerts_list(ctx)
-        lists["safeguards-member-summary"] = member_summary(ctx)
-    if has_log(ctx, "training"):
-        lists["safeguards-training-overdue"] = training_overdue(ctx)
-    return lists
+DOMAIN = Domain(
+    name=NAME,
+    title="Safeguards",
+    promise="Safeguards and breaches",
+    rule="45 CFR 164.308(a)(1)(ii)(D) and 164.312(b) (review of access to records), 164.530(b) "
+    "and 164.308(a)(5) (workforce training), 164.308(a)(3)(ii)(C) (access ends with employment)",
+    policy_section=SafeguardsPolicy,
+    tables=SOURCE_TABLES,
+    metric_names=METRICS,
+    metrics=metrics,
+    trends=trends,
+    queries=QUERIES,
+    logs=LOGS,
+    lists=(
+        WorkList("alerts_list", "Access alerts, {period}", logs=LOGS["access"]),
+        WorkList("member_summary", "Openings of records by member, {period}", logs=LOGS["access"]),
+        WorkList(
+            "training_overdue_list",
+            "Required courses overdue on {as_of}",
+            logs=LOGS["training"],
+        ),
+    ),
+    summaries={
+        "training": Summary(
+            "Training on {as_of}, by role",
+            "role",
+            {
+                "training.members_active": "members active",
+                "training.members_overdue": "with training overdue",
+                "training.compliance_rate": "up to date",
+            },
+            formats={"training.compliance_rate": "rate"},
+        ),
+        "events": Summary(
+            "Openings of records by action, {period}",
+            "action",
+            {"access.events": "access events"},
+        ),
+    },
+)

@@ -378,7 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--patients", type=int, default=3000, help="clinic size (default 3000)")
     p.add_argument("--seed", type=int, default=20261026, help="random seed")
-    p.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    p.add_argument(
+        "--format", choices=("parquet", "csv"), default="parquet", help="the tables' files"
+    )
     p.add_argument(
         "--profile",
         choices=("clinic", "health-system"),

@@ -2,7 +2,8 @@
 
 ``python -m analytics.devtools check-notebooks DIR`` fails if any notebook has outputs
 or lacks a ``parameters`` cell; ``strip-notebooks DIR`` removes outputs in place;
-``write-schemas`` writes the policy file's JSON Schema from the registered domains.
+``write-schemas`` writes the policy file's JSON Schema from the registered domains;
+``write-docs`` the parts of ``docs/`` generated from the code (``analytics.docs``).
 
 ``install-git-filter`` (run by ``make install``) configures the git clean filter that
 ``.gitattributes`` names for ``notebooks/*.ipynb``: ``git add`` stores a notebook with its
@@ -91,6 +92,12 @@ def main(argv: list[str]) -> int:
         target.write_text(policy_schema_text(), encoding="utf-8")
         print(f"wrote {target}")
         return 0
+    if argv == ["write-docs"]:
+        from analytics.docs import write_docs
+
+        for path in write_docs():
+            print(f"wrote {path}")
+        return 0
     if argv == ["strip-stdin"]:
         return strip_stdin()
     if argv == ["install-git-filter"]:
@@ -107,7 +114,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in ("check-notebooks", "strip-notebooks"):
         print(
             "usage: python -m analytics.devtools check-notebooks|strip-notebooks DIR\n"
-            "       python -m analytics.devtools write-schemas|strip-stdin|install-git-filter"
+            "       python -m analytics.devtools "
+            "write-schemas|write-docs|strip-stdin|install-git-filter"
         )
         return 2
     paths = sorted(Path(argv[1]).glob("*.ipynb"))

@@ -17,7 +17,8 @@ from analytics.cli import build_parser
 from analytics.compute.declare import Domain
 from analytics.contract import contract_markdown
 from analytics.paths import project_root
-from analytics.registry import DOMAINS
+from analytics.policy import default_policy_path
+from analytics.registry import DOMAINS, load_policy
 from analytics.settings import SETTINGS, Setting
 
 
@@ -90,8 +91,10 @@ def _kind(setting: Setting) -> str:
 
 def domain_markdown(domain: Domain) -> str:
     """What a domain declares, in words: its promise, tables, metrics, lists, summaries."""
+    rule = load_policy(default_policy_path()).text(domain.rule)
     out = [
-        f"Promise of the notice: **{domain.promise}**. Rule stated on its pages: {domain.rule}.",
+        f"Promise of the notice: **{domain.promise}**. Rule stated on its pages (with the "
+        f"shipped policy): {rule}.",
         "",
         "Tables read: "
         + (", ".join(f"`{t}`" for t in domain.all_tables) or "every table")

@@ -167,6 +167,12 @@ class Policy:
         """The leadership targets of section ``[name]`` (none if it declares none)."""
         return list(getattr(self.sections.get(name), "targets", []))
 
+    def text(self, template: str, **values: object) -> str:
+        """``template`` with its policy values filled in: ``{requests.acknowledgment.days}``
+        names a section's value (``{clinic.name}`` the clinic's), so that words a reader
+        sees ("within 10 business days") say what this policy file holds."""
+        return template.format(**self.sections, clinic=self.clinic, **values)
+
 
 def default_policy_path() -> Path:
     """The policy file shipped inside the package."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML, Markdown, display
 
 from analytics import __version__
 from analytics.compute.declare import Domain, Format, Summary
@@ -38,7 +38,7 @@ def setup(
     friendly_errors()
     ctx = open_report(source, period, policy, audience)
     rows = domain.metrics(ctx)
-    display(HTML(banner_html(ctx, domain.title, domain.rule)))
+    display(HTML(banner_html(ctx, domain.title, ctx.policy.text(domain.rule))))
     return ctx, rows
 
 
@@ -80,9 +80,24 @@ def _show_error(shell, etype, value, tb, tb_offset=None) -> list[str]:
 def table(frame: pd.DataFrame, caption: str) -> HTML:
     """A DataFrame as an HTML table with its caption (every table says what it holds),
     every cell escaped (bodies may hold markup)."""
+    frame = frame.copy()
+    for column in frame.columns:  # None and <NA> read "—" too, as NaN does
+        values = frame[column]
+        if values.dtype.kind not in "fmM" and values.isna().any():
+            shown = [float("nan") if pd.isna(v) else v for v in values.astype(object)]
+            frame[column] = pd.Series(shown, index=values.index, dtype=object)
     body = frame.to_html(index=False, escape=True, border=0, na_rep="—", justify="left")
     end = body.index(">", body.index("<table")) + 1  # after the opening tag
     return HTML(f"{body[:end]}<caption>{html.escape(caption)}</caption>{body[end:]}")
+
+
+def explain(ctx: ReportContext, template: str) -> Markdown:
+    """Words for the reader (Markdown) whose policy values come from the report's policy
+    (``Policy.text``: ``{requests.acknowledgment.days}``), so that a notebook never states
+    a deadline its policy file does not hold."""
+    return Markdown(
+        ctx.policy.text(template, period=ctx.period, as_of=ctx.period.as_of).strip()
+    )
 
 
 def note(text: str) -> HTML:

@@ -143,6 +143,31 @@ class ConsentPolicy:
         if self.confirmation_minutes < 0:
             raise ValueError("confirmation_minutes may not be negative")
 
+    @property
+    def withdrawal_words_text(self) -> str:
+        """The withdrawal words as a reader sees them: "STOP, QUIT, ..."."""
+        return ", ".join(w.upper() for w in self.withdrawal_words)
+
+    @property
+    def revocation_examples(self) -> str:
+        """The first few revocation phrases, quoted: '"no more", "remove me" or "no más"'."""
+        quoted = [f'"{p}"' for p in self.revocation_phrases[:3]]
+        return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+    @property
+    def federal_hours(self) -> str:
+        """The federal calling window in words ("08:00 to 21:00"), or, when it differs by
+        weekday, each day's."""
+        spans = {(w.starts, w.ends) for w in self.calling_windows if not w.states}
+        if len(spans) == 1:
+            ((starts, ends),) = spans
+            return f"{starts} to {ends}"
+        return "; ".join(
+            f"{', '.join(d.capitalize() for d in w.days)} {w.starts} to {w.ends}"
+            for w in self.calling_windows
+            if not w.states
+        )
+
     def window_rows(self) -> list[tuple[str | None, int, str, str, str]]:
         """One row per (state, ISO weekday): the federal window (state None) and, for each
         state a window names, that state's window narrowed to the federal one."""

@@ -109,6 +109,13 @@ class IncidentsPolicy:
             ) from None
 
     @property
+    def cdph_text(self) -> str:
+        """Whether the CDPH clock applies under this policy, in words."""
+        if self.cdph_applies:
+            return "this policy says it applies"
+        return "this policy says it does not: a medical spa usually is not so licensed"
+
+    @property
     def ca_effective(self) -> date:
         return date.fromisoformat(self.ca_rule_effective)
 
@@ -279,7 +286,8 @@ DOMAIN = Domain(
     title="Incidents and breach notices",
     promise="Safeguards and breaches",
     rule="45 CFR 164.402-164.414 (breach notification), Cal. Civ. Code 1798.82 as amended by "
-    "SB 446 (30 days for California residents from 2026-01-01), H&S 1280.15 where it applies",
+    "SB 446 ({incidents.ca_days} days for California residents from "
+    "{incidents.ca_rule_effective}), H&S 1280.15 where it applies",
     policy_section=IncidentsPolicy,
     tables=SOURCE_TABLES,
     metric_names=METRICS,

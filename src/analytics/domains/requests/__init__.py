@@ -85,6 +85,16 @@ class Acknowledgment:
     unit: Literal["calendar", "business"] = field()
     source: str = field()
 
+    @property
+    def regime_text(self) -> str:
+        return self.regime.upper()
+
+    @property
+    def types_text(self) -> str:
+        """The request types in words: "know, delete and correct"."""
+        names = [t.replace("_", " ") for t in self.request_types]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
 
 @dataclass(frozen=True)
 class RequestsPolicy:

@@ -167,7 +167,8 @@ DOMAIN = Domain(
     title="Record retention",
     promise="Retention and destruction",
     rule="retention end = last activity + keep-at-least years (minors' medical records: at "
-    "least to age 19); disposal due = the later dispose-by date + 90 days' grace",
+    "least to age {retention.minors_until_age}); disposal due = the later dispose-by date + "
+    "{retention.grace_days} days' grace",
     policy_section=RetentionPolicy,
     tables=SOURCE_TABLES,
     metric_names=METRICS,

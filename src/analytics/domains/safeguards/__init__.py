@@ -85,6 +85,14 @@ class SafeguardsPolicy:
     bulk_source: str = field()
     targets: list[Target] = field(default_factory=list)
 
+    @property
+    def relationship_roles_text(self) -> str:
+        return " or ".join(r.replace("_", " ") for r in self.relationship_roles)
+
+    @property
+    def required_courses_text(self) -> str:
+        return ", ".join(c.replace("_", " ") for c in self.required_courses)
+
     def __post_init__(self) -> None:
         check_clocks(self, "day_starts", "day_ends")
         if not self.required_courses:

@@ -10,8 +10,7 @@ from datetime import date
 
 import pytest
 
-from analytics.domains.disclosures import accounting as ac
-from analytics.presentation.accounting import render_accounting
+from analytics.documents import accounting as ac
 from analytics.registry import open_for_date
 from helpers import full_export, write_export
 
@@ -116,14 +115,14 @@ def test_unknown_patient_and_injection_attempt_find_nothing(ctx):
 
 def test_patient_with_no_accountable_disclosure_gets_a_document_saying_so(ctx):
     acc = ac.accounting(ctx, "PNONE", date(2026, 10, 31))
-    page = " ".join(render_accounting(ctx, acc).split())  # as a reader sees the words
+    page = " ".join(ac.render(ctx, acc).split())  # as a reader sees the words
     assert acc.disclosures.empty
     assert "Our records show no disclosure of your protected health information from " in page
     assert "2020-10-31 to 2026-10-31 that must be included" in page
 
 
 def test_document_lists_each_disclosure_escaped_with_the_164_528_wording(ctx):
-    page = render_accounting(ctx, ac.accounting(ctx, "PX", date(2026, 10, 31)))
+    page = ac.render(ctx, ac.accounting(ctx, "PX", date(2026, 10, 31)))
     assert "<b>IN_sale</b>" not in page and "&lt;b&gt;IN_sale&lt;/b&gt; Ltd" in page
     assert "45 CFR 164.528" in page and "Contour Medical Spa" in page
     assert "Judicial or administrative proceeding" in page and "not known" in page
@@ -177,7 +176,7 @@ def test_dates_are_plain_local_dates(ctx):
     acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
     row = acc.disclosures.set_index("disclosure_id").loc["LAST_DAY"]
     assert row["date"] == "2026-10-31"  # 23:00 PDT on 31 October, not 1 November UTC
-    assert "<td>2026-10-31</td>" in render_accounting(ctx, acc)
+    assert "<td>2026-10-31</td>" in ac.render(ctx, acc)
 
 
 # ---------------------------------------------------------------- what the records can show
@@ -185,7 +184,7 @@ def test_dates_are_plain_local_dates(ctx):
 
 def test_the_document_names_where_the_disclosure_records_begin(ctx):
     acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
-    page = " ".join(render_accounting(ctx, acc).split())
+    page = " ".join(ac.render(ctx, acc).split())
     # the log's first row is DAY_BEFORE, 2020-10-30 10:00 PDT: before the window starts
     assert acc.records_begin == date(2020, 10, 30) and not acc.window_before_records
     assert "Our records of disclosures in this system begin on 2020-10-30." in page
@@ -198,7 +197,7 @@ def test_a_window_starting_before_the_records_says_so_in_plain_words(tmp_path):
     ctx = open_for_date(export, None, date(2026, 10, 31))
     try:
         acc = ac.accounting(ctx, "PX", date(2026, 10, 31))
-        page = " ".join(render_accounting(ctx, acc).split())
+        page = " ".join(ac.render(ctx, acc).split())
     finally:
         ctx.export.close()
     assert (acc.first_day, acc.records_begin, acc.shown_from) == (

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from analytics.documents.breach_log import BreachLogError, IncompleteBreachLog, breach_log
 from analytics.domains import incidents as inc
-from analytics.domains.incidents.breach_log import BreachLogError, IncompleteBreachLog, breach_log
 from analytics.period import Period
 from analytics.policy import default_policy_path
 from analytics.registry import open_report
@@ -459,5 +459,5 @@ def test_the_notebook_without_an_incident_log_says_so_and_records_no_figure(tmp_
     shown = "".join(
         o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
     )
-    assert shown.count("No incident log in this export") >= 4  # every section, the lists too
+    assert shown.count("No incidents log in this export") >= 4  # every section, the lists too
     assert "0 breach notice" not in shown and "On 2026-10-31" not in shown

@@ -34,7 +34,7 @@ LAYERS = [
     {"compute"},
     {"domains", "registry"},
     {"presentation"},
-    {"run"},
+    {"run", "documents"},
     {"cli", "__main__", "sample", "devtools", "docs"},
 ]
 

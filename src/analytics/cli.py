@@ -176,103 +176,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_accounting(args: argparse.Namespace) -> int:
-    from analytics.domains.disclosures.accounting import accounting, default_output, parse_as_of
-    from analytics.presentation.accounting import render_accounting
-    from analytics.registry import load_policy, open_for_date
+    from analytics.documents import accounting
 
     settings = _settings(args)
-    as_of = parse_as_of(args.as_of, load_policy(settings.policy).timezone)
-    ctx = open_for_date(settings.source, settings.policy, as_of)
-    try:
-        acc = accounting(ctx, args.patient, as_of)
-        acc.require_complete(args.allow_incomplete)
-        page = render_accounting(ctx, acc)
-    finally:
-        ctx.export.close()
-    folder = Path(settings.out) if settings.out else reports_dir()
-    out = (
-        Path(args.accounting_out)
-        if args.accounting_out
-        else default_output(folder, args.patient, as_of)
+    made = accounting.make(
+        settings.source, settings.policy, args.patient, args.as_of, args.allow_incomplete
     )
-    n = len(acc.disclosures)
-    _write_document(
-        out,
-        page,
-        f"{n} accountable disclosure{'s' if n != 1 else ''} from {acc.shown_from} to {acc.as_of}",
-    )
-    if acc.window_before_records:
-        print(
-            f"note: the six years begin on {acc.first_day}, the disclosure records on "
-            f"{acc.records_begin}; the letter says it cannot show the years before"
-        )
-    if not acc.under_review.empty:
-        print(
-            f"warning: {len(acc.under_review)} quarantined disclosure record(s) left out; "
-            "the letter says some records are under review",
-            file=sys.stderr,
-        )
-    return EXIT_OK
-
-
-def _write_document(out: Path, page: str, summary: str) -> None:
-    """Write a document to send (an accounting, a breach log) owner-only, and its PDF."""
-    from analytics.files import check_out, write_private
-    from analytics.run.pdf import print_pdf
-
-    if out.is_dir():
-        raise OutputError(
-            f"--out {out} is a folder: name the file to write in it (e.g. {out / 'letter.html'})"
-            "; nothing was written"
-        )
-    check_out(out.parent, out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_private(out, page)
-    except OSError as e:
-        raise OutputError(OutputError.describe(e).replace("the reports", "the document")) from None
-    print(f"wrote {out}: {summary}")
-    pdf = out.with_suffix(".pdf")
-    if print_pdf(out, pdf, 0o600):  # owner-only, as the HTML
-        print(f"wrote {pdf}")
+    return _write_document(made, settings, args.accounting_out)
 
 
 def _cmd_breach_log(args: argparse.Namespace) -> int:
-    from analytics.domains.incidents.breach_log import breach_log, default_output, last_record
-    from analytics.presentation.breach_log import render_breach_log
-    from analytics.registry import load_policy, open_for_date
+    from analytics.documents import breach_log
 
     settings = _settings(args)
-    load_policy(settings.policy)  # a bad policy file is refused before the export is read
-    if not 1990 <= args.year <= 9999:
-        raise UsageError(f"--year {args.year} is not a year written YYYY")
     as_of = _date_option("--as-of", args.as_of)
-    # the month that holds the as-of date (the export's last record when none is given)
-    probe = open_for_date(settings.source, settings.policy, as_of or date(args.year, 12, 31))
-    try:
-        day = as_of or last_record(probe)
-        log = breach_log(probe, args.year, day)
-        log.require_complete(args.allow_incomplete)
-        page = render_breach_log(probe, log)
-    finally:
-        probe.export.close()
-    folder = Path(settings.out) if settings.out else reports_dir()
-    out = Path(args.log_out) if args.log_out else default_output(folder, args.year, day)
-    n = len(log.breaches)
-    _write_document(
-        out,
-        page,
-        f"{n} breach{'es' if n != 1 else ''} of fewer than 500 discovered in {args.year}, "
-        f"as of {day}; due to HHS by {log.due}",
+    made = breach_log.make(
+        settings.source, settings.policy, args.year, as_of, args.allow_incomplete
     )
-    if not log.year_over:
-        print(f"note: {args.year} is not over on {day}; make the log again after it ends")
-    if not log.under_review.empty:
-        print(
-            f"warning: {len(log.under_review)} quarantined incident record(s) left out; "
-            "the log says some records are under review",
-            file=sys.stderr,
-        )
+    return _write_document(made, settings, args.log_out)
+
+
+def _write_document(made, settings: Settings, out: str | None) -> int:
+    """Write a document to send (an accounting, a breach log) owner-only, with its PDF,
+    and say what it holds and what its maker should know."""
+    from analytics.documents import write
+
+    folder = Path(settings.out) if settings.out else reports_dir()
+    written = write(made, Path(out) if out else folder / made.default_out)
+    print(f"wrote {written[0]}: {made.summary}")
+    for path in written[1:]:
+        print(f"wrote {path}")
+    for note in made.notes:
+        print(f"note: {note}")
+    for warning in made.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

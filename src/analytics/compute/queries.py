@@ -100,12 +100,14 @@ class Queries:
         package: str,
         derived: Sequence[Derived | str] = (),
         bindings: Callable[[ReportContext], Mapping[str, object]] | None = None,
+        uses: Sequence[Queries] = (),
     ) -> None:
         self.package = package
         self.derived = {
             d.name: d for d in (Derived(x) if isinstance(x, str) else x for x in derived)
         }
         self.bindings = bindings
+        self.uses = tuple(uses)  # another's derived tables its files read (a document's)
         self._reads: dict[str, tuple[str, ...]] = {}
 
     def sql(self, name: str) -> str:
@@ -126,7 +128,8 @@ class Queries:
             found: tuple[str, ...] = ()
         else:
             words = set(_WORD.findall(code_of(self.sql(name))))
-            found = tuple(n for n in self.derived if n in words and n != name)
+            known = [*self.derived, *(n for q in self.uses for n in q.derived)]
+            found = tuple(n for n in known if n in words and n != name)
             if d is not None and d.kind == "table" and words & _MONTHLY:
                 raise ValueError(f"{name}.sql reads the months a query sets: make it a view")
         self._reads[name] = found
@@ -134,6 +137,8 @@ class Queries:
 
     def reads_months(self, name: str) -> bool:
         """Whether ``name.sql``, or a view it reads, reads the months a query sets."""
+        if name not in self.derived and any(name in q.derived for q in self.uses):
+            return self._owner(name).reads_months(name)
         d = self.derived.get(name)
         if d is not None and (d.build is not None or d.kind == "table"):
             return False
@@ -159,7 +164,15 @@ class Queries:
             raise KeyError(f"{self.package}.{name}.sql binds {', '.join(missing)}: not given")
         return {w: known[w] for w in wanted}
 
+    def _owner(self, name: str) -> Queries:
+        """Whose derived table ``name`` is: this domain's, or one it uses."""
+        if name in self.derived:
+            return self
+        return next(q for q in self.uses if name in q.derived)
+
     def _key(self, ctx: ReportContext, name: str) -> Hashable:
+        if name not in self.derived:
+            return self._owner(name)._key(ctx, name)
         d = self.derived[name]
         return (
             ctx.policy.sha256,
@@ -171,6 +184,9 @@ class Queries:
     def ensure(self, ctx: ReportContext, name: str) -> None:
         """Build the derived table ``name`` (and what it reads) on the context's
         connection, unless it is there already for the same key."""
+        if name not in self.derived:
+            self._owner(name).ensure(ctx, name)
+            return
         for dependency in self.reads(name):
             self.ensure(ctx, dependency)
         key = self._key(ctx, name)

@@ -10,31 +10,38 @@ that says some records are under review.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 
-from analytics.domains.incidents import (
-    HHS_LOCATION,
-    HHS_TYPE,
-    KIND_WORDS,
-    KINDS,
-    LOGS,
-    NAME,
-    QUERIES,
-    annual_log_due,
+from analytics.compute.queries import Queries
+from analytics.documents import (
+    Document,
+    IncompleteDocument,
+    Rows,
+    refuse_incomplete,
+    template,
+    under_review,
 )
-from analytics.errors import ExportError, UsageError
+from analytics.domains import incidents
+from analytics.domains.incidents import HHS_LOCATION, HHS_TYPE, KIND_WORDS, KINDS, annual_log_due
+from analytics.errors import UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import day_gap
+from analytics.registry import load_policy, open_for_date
 from analytics.sql import use_span
+
+# its .sql file (in this folder) reads the incidents domain's owed notices
+QUERIES = Queries("analytics.documents", uses=(incidents.QUERIES,))
+ROWS = Rows("incidents", "incident_id", "discovered_at", "incident record")
 
 
 class BreachLogError(UsageError):
     """A log that cannot be made: the message says why."""
 
 
-class IncompleteBreachLog(ExportError):
+class IncompleteBreachLog(IncompleteDocument):
     """Incident records of the year were quarantined: a log would leave them out."""
 
 
@@ -55,19 +62,12 @@ class BreachLog:
 
     def require_complete(self, allow_incomplete: bool = False) -> None:
         """Refuse a log that would leave quarantined incidents out without saying so."""
-        if self.under_review.empty or allow_incomplete:
-            return
-        listed = "; ".join(
-            f"row {r['row']} {r['incident_id'] or '(unreadable line)'} "
-            f"discovered {r['date as read'] or '?'}: {r['reason']}"
-            for r in self.under_review.to_dict("records")
-        )
-        n = len(self.under_review)
-        raise IncompleteBreachLog(
-            f"no log written: {n} incident record{'s' if n != 1 else ''} that may be from "
-            f"{self.year} {'are' if n != 1 else 'is'} quarantined ({listed}). Correct them in "
-            "the system that writes the export, or allow an incomplete log (it then says "
-            "that some records are under review)"
+        refuse_incomplete(
+            self.under_review,
+            ROWS,
+            f"that may be from {self.year}",
+            allow_incomplete,
+            lambda text: IncompleteBreachLog(f"no log written: {text}"),
         )
 
 
@@ -84,12 +84,12 @@ def log_begins(ctx: ReportContext) -> date | None:
     """The first local date the incident log speaks for: its first incident (before it,
     the export cannot say whether the log was kept); a log with no incident at all (zero,
     as the contract says) speaks from the export's first record."""
-    first, _ = QUERIES.one(ctx, "incident_span")
+    first, _ = incidents.QUERIES.one(ctx, "incident_span")
     return first if first is not None else ctx.coverage.first
 
 
 def _check(ctx: ReportContext, year: int, as_of: date) -> None:
-    if ctx.missing_logs(LOGS[NAME]):
+    if not incidents.DOMAIN.has_log(ctx):
         raise BreachLogError(
             "the export has no incident log (no incidents table): a breach log made from it "
             "would claim there were no breaches"
@@ -141,7 +141,8 @@ def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
     # the view reads `periods`: here the year so far, judged as of the as-of date itself
     use_span(ctx.export.con, ctx.timezone, str(year), date(year, 1, 1), as_of)
     year_days = {"first": date(year, 1, 1), "last": date(year, 12, 31)}
-    frame = QUERIES.run(ctx, "breach_log", year_days, months_set=True)
+    threshold = {"hhs_at_least": incidents.DOMAIN.policy(ctx).hhs_at_least}
+    frame = QUERIES.run(ctx, "breach_log", {**year_days, **threshold}, months_set=True)
     texts = [_notice_text(list(n), as_of) for n in frame["notices"]]
     frame["notices owed"] = [t[0] for t in texts]
     frame["all on time"] = [t[1] for t in texts]
@@ -153,10 +154,85 @@ def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
         else "not yet assessed: presumed a breach"
         for d, a in zip(frame["determination"], frame["assessed_date"], strict=True)
     ]
-    review = QUERIES.run(ctx, "breach_log_under_review", year_days, months_set=True)
+    review = under_review(ctx, ROWS, date(year, 1, 1), date(year, 12, 31))
     return BreachLog(year, as_of, annual_log_due(ctx, year), frame.drop(columns="notices"), review)
 
 
 def default_output(out_dir, year: int, as_of: date):
     """Where the log is written by default: beside the accountings, named by year."""
-    return out_dir / NAME / f"breach-log-{year}-as-of-{as_of.isoformat()}.html"
+    return out_dir / incidents.NAME / f"breach-log-{year}-as-of-{as_of.isoformat()}.html"
+
+
+def _text(value) -> str:
+    """A cell as the document shows it: dates as YYYY-MM-DD, missing values empty."""
+    if value is None or (not isinstance(value, str | list) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def render(ctx: ReportContext, log: BreachLog, generated_at: datetime | None = None) -> str:
+    """The log as a self-contained HTML document (no scripts, every value escaped)."""
+    generated_at = generated_at or datetime.now(UTC)
+    p = incidents.DOMAIN.policy(ctx)
+    rows = [{k: _text(v) for k, v in r.items()} for r in log.breaches.to_dict("records")]
+    return template("breach_log.html.j2").render(
+        clinic=ctx.policy.clinic.name,
+        clinic_address=ctx.policy.clinic.address,
+        year=log.year,
+        as_of=log.as_of.isoformat(),
+        year_over=log.year_over,
+        due=log.due.isoformat(),
+        annual_days=p.hhs_annual_days,
+        threshold=f"{p.hhs_at_least:,}",
+        ca_effective=p.ca_rule_effective,
+        rows=rows,
+        under_review=len(log.under_review),
+        timezone=ctx.timezone,
+        source=str(ctx.export.source),
+        policy_path=ctx.policy.path,
+        policy_sha=ctx.policy.sha256[:12],
+        generated=generated_at.strftime("%Y-%m-%d"),
+    )
+
+
+def make(
+    source: str | Path | None,
+    policy: str | Path | None,
+    year: int,
+    as_of: date | None = None,
+    allow_incomplete: bool = False,
+) -> Document:
+    """The year's log as of a date (the last day the export covers when none): the one
+    builder of the command, with every refusal."""
+    load_policy(policy)  # a bad policy file is refused before the export is read
+    if not 1990 <= year <= 9999:
+        raise UsageError(f"--year {year} is not a year written YYYY")
+    # the month that holds the as-of date (the export's last record when none is given)
+    ctx = open_for_date(source, policy, as_of or date(year, 12, 31))
+    try:
+        day = as_of or last_record(ctx)
+        log = breach_log(ctx, year, day)
+        log.require_complete(allow_incomplete)
+        page = render(ctx, log)
+    finally:
+        ctx.export.close()
+    n = len(log.breaches)
+    notes = (
+        [] if log.year_over else [f"{year} is not over on {day}; make the log again after it ends"]
+    )
+    warnings = []
+    if not log.under_review.empty:
+        warnings.append(
+            f"{len(log.under_review)} quarantined incident record(s) left out; "
+            "the log says some records are under review"
+        )
+    return Document(
+        page,
+        default_output(Path("."), year, day),
+        f"{n} breach{'es' if n != 1 else ''} of fewer than 500 discovered in {year}, "
+        f"as of {day}; due to HHS by {log.due}",
+        notes,
+        warnings,
+    )

@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 
-from analytics.domains.disclosures import DOMAIN, QUERIES
-from analytics.errors import ExportError, UsageError
+from analytics.compute.queries import Queries
+from analytics.documents import (
+    Document,
+    IncompleteDocument,
+    Rows,
+    refuse_incomplete,
+    template,
+    under_review,
+)
+from analytics.domains import disclosures
+from analytics.errors import UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import day_gap
+from analytics.registry import load_policy, open_for_date
+
+# its .sql files (in this folder) read the disclosures domain's checked disclosures
+QUERIES = Queries("analytics.documents", uses=(disclosures.QUERIES,))
+ROWS = Rows("disclosures", "disclosure_id", "disclosed_at", "disclosure record")
 
 PURPOSE_WORDS = {
     "required_by_law": "Required by law",
@@ -38,7 +53,7 @@ class AccountingError(UsageError):
     """An accounting that cannot be made: the message says why."""
 
 
-class IncompleteAccounting(ExportError):
+class IncompleteAccounting(IncompleteDocument):
     """Some of the patient's disclosures in the window were quarantined: a letter would
     leave them out without saying so."""
 
@@ -70,20 +85,13 @@ class Accounting:
         """Refuse a letter that would leave quarantined disclosures out, listing the rows
         for the officer to correct; ``allow_incomplete`` lets the letter say some records
         are under review instead."""
-        if self.under_review.empty or allow_incomplete:
-            return
-        n = len(self.under_review)
-        listed = "; ".join(
-            f"row {r['row']} {r['disclosure_id'] or '(unreadable line)'} "
-            f"dated {r['date as read'] or '?'}: {r['reason']}"
-            for r in self.under_review.to_dict("records")
-        )
-        raise IncompleteAccounting(
-            f"no letter written: {n} disclosure record{'s' if n != 1 else ''} of patient "
-            f"{self.patient_id} in {self.first_day} to {self.as_of} "
-            f"{'are' if n != 1 else 'is'} quarantined ({listed}). Correct them in the "
-            "system that writes the export, or allow an incomplete letter (it then says "
-            "that some records are under review)"
+        whose = f"of patient {self.patient_id} in {self.first_day} to {self.as_of}"
+        refuse_incomplete(
+            self.under_review,
+            ROWS,
+            whose,
+            allow_incomplete,
+            lambda text: IncompleteAccounting(f"no letter written: {text}"),
         )
 
 
@@ -97,8 +105,8 @@ def window_start(as_of: date, years: int) -> date:
 
 def patient_known(ctx: ReportContext, patient_id: str) -> bool:
     """Whether any table of the export mentions this patient (looked up literally)."""
-    found = QUERIES.run(ctx, "patient_known", {"patient": patient_id})
-    return bool(found["known"].iloc[0])
+    (known,) = QUERIES.one(ctx, "patient_known", {"patient": patient_id})
+    return bool(known)
 
 
 def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
@@ -112,11 +120,10 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
             "keys such as P000123, never names)"
         )
     records_begin = _check_covered(ctx, as_of)
-    first = window_start(as_of, DOMAIN.policy(ctx).accounting_lookback_years)
-    window = {"patient": patient_id, "first": first, "as_of": as_of}
-    frame = QUERIES.run(ctx, "accounting", window)
+    first = window_start(as_of, disclosures.DOMAIN.policy(ctx).accounting_lookback_years)
+    frame = QUERIES.run(ctx, "accounting", {"patient": patient_id, "first": first, "as_of": as_of})
     frame["purpose"] = [PURPOSE_WORDS.get(p, p.replace("_", " ")) for p in frame["purpose"]]
-    review = QUERIES.run(ctx, "accounting_under_review", {**window, "tz": ctx.timezone})
+    review = under_review(ctx, ROWS, first, as_of, patient=patient_id)
     return Accounting(patient_id, as_of, first, frame, records_begin, review)
 
 
@@ -125,13 +132,12 @@ def _check_covered(ctx: ReportContext, as_of: date) -> date:
     or after the last day it covers (``analytics.loading.coverage``: the day it was extracted, or
     the day its continuous logs all reach). Return the first local date of the
     disclosure log."""
-    log = QUERIES.run(ctx, "disclosure_log_span", {"tz": ctx.timezone})
-    if pd.isna(log["first_day"].iloc[0]):
+    begin, _ = QUERIES.one(ctx, "disclosure_log_span")
+    if begin is None:
         raise AccountingError(
             "the export holds no disclosure records: an accounting made from it would "
             "claim there were none"
         )
-    begin = pd.Timestamp(log["first_day"].iloc[0]).date()
     through = ctx.coverage.through
     if as_of < begin:
         raise AccountingError(
@@ -163,3 +169,59 @@ def default_output(out_dir, patient_id: str, as_of: date):
     """A file name for the document that never carries characters a path cannot hold."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", patient_id)[:64]
     return out_dir / "accounting" / f"accounting-{safe}-{as_of.isoformat()}.html"
+
+
+def render(ctx: ReportContext, acc: Accounting, generated_at: datetime | None = None) -> str:
+    """The accounting as a self-contained HTML document (no scripts, values escaped)."""
+    generated_at = generated_at or datetime.now(UTC)
+    return template("accounting.html.j2").render(
+        clinic=ctx.policy.clinic.name,
+        clinic_address=ctx.policy.clinic.address,
+        patient_id=acc.patient_id,
+        as_of=acc.as_of.isoformat(),
+        first_day=acc.first_day.isoformat(),
+        shown_from=acc.shown_from.isoformat(),
+        records_begin=acc.records_begin.isoformat(),
+        window_before_records=acc.window_before_records,
+        under_review=len(acc.under_review),
+        rows=acc.disclosures.to_dict("records"),
+        generated=generated_at.strftime("%Y-%m-%d"),
+    )
+
+
+def make(
+    source: str | Path | None,
+    policy: str | Path | None,
+    patient_id: str,
+    as_of: str | None,
+    allow_incomplete: bool = False,
+) -> Document:
+    """A patient's accounting as of a request date (today when none): the one builder of
+    the command and the notebook, with every refusal."""
+    request_date = parse_as_of(as_of, load_policy(policy).timezone)
+    ctx = open_for_date(source, policy, request_date)
+    try:
+        acc = accounting(ctx, patient_id, request_date)
+        acc.require_complete(allow_incomplete)
+        page = render(ctx, acc)
+    finally:
+        ctx.export.close()
+    n = len(acc.disclosures)
+    notes, warnings = [], []
+    if acc.window_before_records:
+        notes.append(
+            f"the six years begin on {acc.first_day}, the disclosure records on "
+            f"{acc.records_begin}; the letter says it cannot show the years before"
+        )
+    if not acc.under_review.empty:
+        warnings.append(
+            f"{len(acc.under_review)} quarantined disclosure record(s) left out; "
+            "the letter says some records are under review"
+        )
+    return Document(
+        page,
+        default_output(Path("."), acc.patient_id, request_date),
+        f"{n} accountable disclosure{'s' if n != 1 else ''} from {acc.shown_from} to {acc.as_of}",
+        notes,
+        warnings,
+    )

@@ -14,15 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import analytics.documents as documents
 from analytics.compute.queries import Queries
-from analytics.documents import (
-    Document,
-    IncompleteDocument,
-    Rows,
-    refuse_incomplete,
-    template,
-    under_review,
-)
 from analytics.domains import disclosures
 from analytics.errors import UsageError
 from analytics.loading.context import ReportContext
@@ -31,7 +24,7 @@ from analytics.registry import load_policy, open_for_date
 
 # its .sql files (in this folder) read the disclosures domain's checked disclosures
 QUERIES = Queries("analytics.documents", uses=(disclosures.QUERIES,))
-ROWS = Rows("disclosures", "disclosure_id", "disclosed_at", "disclosure record")
+ROWS = documents.Rows("disclosures", "disclosure_id", "disclosed_at", "disclosure record")
 
 PURPOSE_WORDS = {
     "required_by_law": "Required by law",
@@ -53,7 +46,7 @@ class AccountingError(UsageError):
     """An accounting that cannot be made: the message says why."""
 
 
-class IncompleteAccounting(IncompleteDocument):
+class IncompleteAccounting(documents.IncompleteDocument):
     """Some of the patient's disclosures in the window were quarantined: a letter would
     leave them out without saying so."""
 
@@ -86,7 +79,7 @@ class Accounting:
         for the officer to correct; ``allow_incomplete`` lets the letter say some records
         are under review instead."""
         whose = f"of patient {self.patient_id} in {self.first_day} to {self.as_of}"
-        refuse_incomplete(
+        documents.refuse_incomplete(
             self.under_review,
             ROWS,
             whose,
@@ -123,7 +116,7 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
     first = window_start(as_of, disclosures.DOMAIN.policy(ctx).accounting_lookback_years)
     frame = QUERIES.run(ctx, "accounting", {"patient": patient_id, "first": first, "as_of": as_of})
     frame["purpose"] = [PURPOSE_WORDS.get(p, p.replace("_", " ")) for p in frame["purpose"]]
-    review = under_review(ctx, ROWS, first, as_of, patient=patient_id)
+    review = documents.under_review(ctx, ROWS, first, as_of, patient=patient_id)
     return Accounting(patient_id, as_of, first, frame, records_begin, review)
 
 
@@ -174,7 +167,7 @@ def default_output(out_dir, patient_id: str, as_of: date):
 def render(ctx: ReportContext, acc: Accounting, generated_at: datetime | None = None) -> str:
     """The accounting as a self-contained HTML document (no scripts, values escaped)."""
     generated_at = generated_at or datetime.now(UTC)
-    return template("accounting.html.j2").render(
+    return documents.template("accounting.html.j2").render(
         clinic=ctx.policy.clinic.name,
         clinic_address=ctx.policy.clinic.address,
         patient_id=acc.patient_id,
@@ -195,7 +188,7 @@ def make(
     patient_id: str,
     as_of: str | None,
     allow_incomplete: bool = False,
-) -> Document:
+) -> documents.Document:
     """A patient's accounting as of a request date (today when none): the one builder of
     the command and the notebook, with every refusal."""
     request_date = parse_as_of(as_of, load_policy(policy).timezone)
@@ -218,7 +211,7 @@ def make(
             f"{len(acc.under_review)} quarantined disclosure record(s) left out; "
             "the letter says some records are under review"
         )
-    return Document(
+    return documents.Document(
         page,
         default_output(Path("."), acc.patient_id, request_date),
         f"{n} accountable disclosure{'s' if n != 1 else ''} from {acc.shown_from} to {acc.as_of}",

@@ -15,15 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import analytics.documents as documents
 from analytics.compute.queries import Queries
-from analytics.documents import (
-    Document,
-    IncompleteDocument,
-    Rows,
-    refuse_incomplete,
-    template,
-    under_review,
-)
 from analytics.domains import incidents
 from analytics.domains.incidents import HHS_LOCATION, HHS_TYPE, KIND_WORDS, KINDS, annual_log_due
 from analytics.errors import UsageError
@@ -34,14 +27,14 @@ from analytics.sql import use_span
 
 # its .sql file (in this folder) reads the incidents domain's owed notices
 QUERIES = Queries("analytics.documents", uses=(incidents.QUERIES,))
-ROWS = Rows("incidents", "incident_id", "discovered_at", "incident record")
+ROWS = documents.Rows("incidents", "incident_id", "discovered_at", "incident record")
 
 
 class BreachLogError(UsageError):
     """A log that cannot be made: the message says why."""
 
 
-class IncompleteBreachLog(IncompleteDocument):
+class IncompleteBreachLog(documents.IncompleteDocument):
     """Incident records of the year were quarantined: a log would leave them out."""
 
 
@@ -62,7 +55,7 @@ class BreachLog:
 
     def require_complete(self, allow_incomplete: bool = False) -> None:
         """Refuse a log that would leave quarantined incidents out without saying so."""
-        refuse_incomplete(
+        documents.refuse_incomplete(
             self.under_review,
             ROWS,
             f"that may be from {self.year}",
@@ -154,7 +147,7 @@ def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
         else "not yet assessed: presumed a breach"
         for d, a in zip(frame["determination"], frame["assessed_date"], strict=True)
     ]
-    review = under_review(ctx, ROWS, date(year, 1, 1), date(year, 12, 31))
+    review = documents.under_review(ctx, ROWS, date(year, 1, 1), date(year, 12, 31))
     return BreachLog(year, as_of, annual_log_due(ctx, year), frame.drop(columns="notices"), review)
 
 
@@ -177,7 +170,7 @@ def render(ctx: ReportContext, log: BreachLog, generated_at: datetime | None = N
     generated_at = generated_at or datetime.now(UTC)
     p = incidents.DOMAIN.policy(ctx)
     rows = [{k: _text(v) for k, v in r.items()} for r in log.breaches.to_dict("records")]
-    return template("breach_log.html.j2").render(
+    return documents.template("breach_log.html.j2").render(
         clinic=ctx.policy.clinic.name,
         clinic_address=ctx.policy.clinic.address,
         year=log.year,
@@ -203,7 +196,7 @@ def make(
     year: int,
     as_of: date | None = None,
     allow_incomplete: bool = False,
-) -> Document:
+) -> documents.Document:
     """The year's log as of a date (the last day the export covers when none): the one
     builder of the command, with every refusal."""
     load_policy(policy)  # a bad policy file is refused before the export is read
@@ -228,7 +221,7 @@ def make(
             f"{len(log.under_review)} quarantined incident record(s) left out; "
             "the log says some records are under review"
         )
-    return Document(
+    return documents.Document(
         page,
         default_output(Path("."), year, day),
         f"{n} breach{'es' if n != 1 else ''} of fewer than 500 discovered in {year}, "

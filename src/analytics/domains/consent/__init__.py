@@ -39,8 +39,6 @@ from analytics.period import Period
 from analytics.policy import Target, check_clocks, has_word
 
 NAME = "consent"
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = ("consent_events", "messages")
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "consent.opt_ins",
@@ -61,7 +59,7 @@ METRICS = (
     "consent.late_optout_confirmations",
     "consent.possible_revocations",
 )
-# metrics that read a table besides SOURCE_TABLES: quiet hours are judged where the
+# metrics that read a table besides its tables: quiet hours are judged where the
 # patient is (an absent patients table means everyone is in the clinic's zone)
 METRIC_TABLES: dict[str, tuple[str, ...]] = {"consent.marketing_quiet_hours": ("patients",)}
 
@@ -473,7 +471,7 @@ DOMAIN = Domain(
     promise="Marketing and texts",
     rule=RULE,
     policy_section=ConsentPolicy,
-    tables=SOURCE_TABLES,
+    tables=("consent_events", "messages"),  # the export tables its figures read
     metric_names=METRICS,
     metrics=metrics,
     trends=trends,

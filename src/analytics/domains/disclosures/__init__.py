@@ -24,8 +24,6 @@ from analytics.loading.context import ReportContext
 from analytics.policy import Target
 
 NAME = "disclosures"
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = ("disclosures",)
 PURPOSES = DISCLOSURES.column("purpose").codes or ()
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
@@ -139,7 +137,7 @@ DOMAIN = Domain(
     "164.508(a)(3)-(4) (authorization for marketing or sale), the notice (no SMS numbers "
     "shared)",
     policy_section=DisclosuresPolicy,
-    tables=SOURCE_TABLES,
+    tables=("disclosures",),  # the export tables its figures read
     metric_names=METRICS,
     metrics=counts(monthly_frame, NAME, COUNTS),
     trends=trends,

@@ -28,8 +28,6 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "incidents"
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = ("incidents",)
 # each metric prefix and the optional log it needs (absent: its metrics are omitted)
 LOGS: dict[str, tuple[str, ...]] = {"incidents": ("incidents",)}
 # every metric this domain writes to metrics.json (shared/spec/domains/incidents.md)
@@ -289,7 +287,7 @@ DOMAIN = Domain(
     "SB 446 ({incidents.ca_days} days for California residents from "
     "{incidents.ca_rule_effective}), H&S 1280.15 where it applies",
     policy_section=IncidentsPolicy,
-    tables=SOURCE_TABLES,
+    tables=("incidents",),  # the export tables its figures read
     metric_names=METRICS,
     metrics=metrics,
     trends=trends,

@@ -40,8 +40,6 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "requests"
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = ("requests",)
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "requests.received",
@@ -328,7 +326,7 @@ DOMAIN = Domain(
     rule="each request's deadline from the policy file (calendar or business days from the "
     "local date of receipt; extension only if notified by the original due date)",
     policy_section=RequestsPolicy,
-    tables=SOURCE_TABLES,
+    tables=("requests",),  # the export tables its figures read
     metric_names=METRICS,
     metrics=metrics,
     trends=trends,

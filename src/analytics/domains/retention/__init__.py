@@ -25,8 +25,6 @@ from analytics.period import Period
 from analytics.policy import Target
 
 NAME = "retention"
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = ("records",)
 # every metric this domain writes to metrics.json (names of shared/spec/metrics.md)
 METRICS = (
     "retention.held",
@@ -170,7 +168,7 @@ DOMAIN = Domain(
     "least to age {retention.minors_until_age}); disposal due = the later dispose-by date + "
     "{retention.grace_days} days' grace",
     policy_section=RetentionPolicy,
-    tables=SOURCE_TABLES,
+    tables=("records",),  # the export tables its figures read
     metric_names=METRICS,
     metrics=counts(monthly_frame, NAME, COUNTS),
     trends=trends,

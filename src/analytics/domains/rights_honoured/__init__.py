@@ -33,16 +33,6 @@ from analytics.policy import Target
 
 NAME = "rights_honoured"
 PURPOSES = DISCLOSURES.column("purpose").codes or ()
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = (
-    "restrictions",
-    "communication_preferences",
-    "complaints",
-    "notice_acknowledgments",
-    "disclosures",
-    "messages",
-    "records",
-)
 # what each family of figures reads (a table's empty tuple: every column); a broken
 # table or column marks only the figures that read it
 READS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -340,7 +330,15 @@ DOMAIN = Domain(
     rule="45 CFR 164.522(a) (restrictions; self-pay must be agreed), 164.522(b) (confidential "
     "communications), 164.530(d) (complaints), 164.520(c)(2)(ii) (acknowledgment of the notice)",
     policy_section=RightsHonouredPolicy,
-    tables=SOURCE_TABLES,
+    tables=(
+        "restrictions",
+        "communication_preferences",
+        "complaints",
+        "notice_acknowledgments",
+        "disclosures",
+        "messages",
+        "records",
+    ),  # the export tables its figures read
     metric_names=METRICS,
     metrics=metrics,
     trends=trends,

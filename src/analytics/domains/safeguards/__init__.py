@@ -30,8 +30,6 @@ from analytics.period import Period
 from analytics.policy import Target, check_clocks
 
 NAME = "safeguards"
-# the export tables its figures read: a tile of this domain is no better than they are
-SOURCE_TABLES: tuple[str, ...] = ("workforce", "training", "access_log", "encounters")
 # each metric prefix and the optional logs it needs (one absent: its metrics are omitted)
 LOGS: dict[str, tuple[str, ...]] = {
     "training": ("workforce", "training"),
@@ -292,7 +290,12 @@ DOMAIN = Domain(
     rule="45 CFR 164.308(a)(1)(ii)(D) and 164.312(b) (review of access to records), 164.530(b) "
     "and 164.308(a)(5) (workforce training), 164.308(a)(3)(ii)(C) (access ends with employment)",
     policy_section=SafeguardsPolicy,
-    tables=SOURCE_TABLES,
+    tables=(
+        "workforce",
+        "training",
+        "access_log",
+        "encounters",
+    ),  # the export tables its figures read
     metric_names=METRICS,
     metrics=metrics,
     trends=trends,

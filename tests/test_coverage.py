@@ -252,7 +252,7 @@ def test_no_tile_is_on_target_in_an_incomplete_month_but_a_certain_violation_sta
 def test_a_manifest_is_carried_into_the_runs_snapshot(tmp_path):
     path = write_export(full_export(), "files_parquet", tmp_path / "x")
     export = open_export(path)
-    from analytics.loading.loader import open_validated
+    from analytics.loading.snapshot import open_validated
 
     try:
         export.write_validated(tmp_path / "snap")

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analytics.loading.loader import ReadOptions, open_export, timestamp_hints
+from analytics.loading.export import ReadOptions
+from analytics.loading.hints import timestamp_hints
+from analytics.loading.loader import open_export
 from helpers import full_export, rows, write_export
 from helpers import run_cli as cli
 
@@ -96,7 +98,7 @@ def latin1_export(tmp_path):
 
 
 def test_a_latin1_line_is_quarantined_with_its_line_number_and_the_hint(latin1_export):
-    from analytics.loading.loader import read_hints
+    from analytics.loading.hints import read_hints
 
     export = open_export(latin1_export)
     try:
@@ -117,7 +119,7 @@ def test_a_latin1_line_is_quarantined_with_its_line_number_and_the_hint(latin1_e
 
 
 def test_a_latin1_file_is_read_with_its_encoding_and_so_is_its_snapshot(latin1_export, tmp_path):
-    from analytics.loading.loader import open_validated
+    from analytics.loading.snapshot import open_validated
 
     export = open_export(latin1_export, options=_options(csv_encoding="cp1252"))
     try:
@@ -321,7 +323,8 @@ def one_latin1_file(tmp_path):
 def test_one_tables_encoding_leaves_every_other_file_as_it_is(one_latin1_file, tmp_path):
     """Following the hint for one Latin-1 file must not garble the UTF-8 text of the rest
     (an export-wide latin-1 lost a revocation "no más" elsewhere)."""
-    from analytics.loading.loader import open_validated, read_hints
+    from analytics.loading.hints import read_hints
+    from analytics.loading.snapshot import open_validated
 
     plain = open_export(one_latin1_file)
     try:

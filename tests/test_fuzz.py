@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from analytics.contract import TABLES
+from analytics.errors import ExportError
 from analytics.loading.context import ReportContext
-from analytics.loading.loader import ExportError, open_export
+from analytics.loading.loader import open_export
 from analytics.period import Period, PeriodError
 from analytics.presentation.worklist import to_csv
 from analytics.registry import load_policy, open_report

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from analytics.loading.context import ReportContext
+from analytics.loading.export import Export
 from analytics.loading.kept import (
     FIGURES_FILE,
     KEPT_FILE,
@@ -25,7 +26,7 @@ from analytics.loading.kept import (
     read_figures,
     write_figures,
 )
-from analytics.loading.loader import Export, open_export
+from analytics.loading.loader import open_export
 from analytics.paths import sample_path
 from analytics.period import Period
 from analytics.registry import load_policy
@@ -257,7 +258,7 @@ def test_a_notebook_of_the_run_reads_the_figures_the_run_computed(tmp_path):
     """The run keeps the month's figures in its snapshot; a notebook opening the snapshot
     shows those (here a planted value proves it did not compute its own)."""
     from analytics.domains import requests
-    from analytics.loading.loader import open_validated, write_figures
+    from analytics.loading.snapshot import open_validated, write_figures
 
     source = open_export(sample_path())
     source.write_validated(tmp_path / "snap")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.loading.loader import ExportError, open_export
+from analytics.errors import ExportError
+from analytics.loading.loader import open_export
 from helpers import full_export, rows, run_cli, write_export
 
 

@@ -11,7 +11,9 @@ import json
 import pytest
 
 from analytics.errors import ExportError
-from analytics.loading.loader import open_export, open_validated, read_hints
+from analytics.loading.hints import read_hints
+from analytics.loading.loader import open_export
+from analytics.loading.snapshot import open_validated
 from helpers import full_export, run_cli, write_export
 
 HEADER = (
@@ -170,7 +172,7 @@ def test_a_header_not_in_the_encoding_stops_with_the_setting_to_use(tmp_path):
 
 
 def test_a_utf16_file_is_read_with_its_encoding(tmp_path):
-    from analytics.loading.loader import ReadOptions
+    from analytics.loading.export import ReadOptions
 
     path = requests_export(tmp_path, [request("R1"), "R2,P1"], encoding="utf-16")
     for file in path.glob("*.csv"):  # the whole export, as the spreadsheet saved it

@@ -81,7 +81,8 @@ def test_a_zero_byte_csv_is_said_by_validate_never_in_silence(tmp_path):
 
 
 def test_the_empty_file_hint_names_only_empty_files(tmp_path):
-    from analytics.loading.loader import empty_file_hints, open_export
+    from analytics.loading.hints import empty_file_hints
+    from analytics.loading.loader import open_export
 
     path = write_export(full_export(), "files_csv", tmp_path)
     (path / "vendors.csv").write_bytes(b"")

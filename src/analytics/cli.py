@@ -33,7 +33,8 @@ from analytics.errors import (
     RunError,
     UsageError,
 )
-from analytics.loading.loader import open_export, read_hints
+from analytics.loading.hints import read_hints
+from analytics.loading.loader import open_export
 from analytics.loading.source import read_options, resolve_source
 from analytics.paths import reports_dir
 from analytics.period import Period, PeriodError

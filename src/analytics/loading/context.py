@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from analytics.loading.coverage import Coverage, coverage
-from analytics.loading.loader import Export
+from analytics.loading.export import Export
 from analytics.period import Period, has_ended
 from analytics.policy import Policy
 

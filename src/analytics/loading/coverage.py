@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from analytics.contract import TABLES
-from analytics.loading.loader import Export
+from analytics.loading.export import Export
 from analytics.loading.manifest import MANIFEST_FILE
 from analytics.period import Period, PeriodError, today
 from analytics.sql import ident

@@ -99,7 +99,7 @@ class KeptTable:
     temporary table ``_kept_<table>``."""
 
     rows: int  # rows read then
-    digest: int  # the sum of those rows' hashes (``loader._digest``)
+    digest: int  # the sum of those rows' hashes (``validation._digest``)
     layout: str  # the table's columns and types as read then
     unchanged: bool  # its file has the size and modification time it had then
 
@@ -109,7 +109,8 @@ def version() -> str:
     version (another contract or other rules mean another validation)."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(duckdb.__version__.encode())
-    for part in (here / "kept.py", here / "loader.py", here.parent / "contract.py"):
+    parts = ("kept.py", "loader.py", "export.py", "reading.py", "validation.py")
+    for part in (*(here / p for p in parts), here.parent / "contract.py"):
         digest.update(part.read_bytes())
     return digest.hexdigest()
 

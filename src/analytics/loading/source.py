@@ -12,14 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 
 from analytics.errors import UsageError
+from analytics.loading.export import Export, ReadOptions
 from analytics.loading.kept import FIGURES_FILE
-from analytics.loading.loader import (
-    Export,
-    ReadOptions,
-    open_export,
-    open_validated,
-    read_snapshot_figures,
-)
+from analytics.loading.loader import open_export
+from analytics.loading.snapshot import open_validated, read_snapshot_figures
 from analytics.paths import sample_path
 from analytics.settings import TABLE_SETTINGS, Settings, load_settings
 

@@ -95,9 +95,7 @@ def explain(ctx: ReportContext, template: str) -> Markdown:
     """Words for the reader (Markdown) whose policy values come from the report's policy
     (``Policy.text``: ``{requests.acknowledgment.days}``), so that a notebook never states
     a deadline its policy file does not hold."""
-    return Markdown(
-        ctx.policy.text(template, period=ctx.period, as_of=ctx.period.as_of).strip()
-    )
+    return Markdown(ctx.policy.text(template, period=ctx.period, as_of=ctx.period.as_of).strip())
 
 
 def note(text: str) -> HTML:

@@ -13,7 +13,7 @@ from analytics import __version__
 from analytics.compute.memo import month_figure
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import ReportContext
-from analytics.loading.loader import TableSummary
+from analytics.loading.export import TableSummary
 from analytics.period import Period
 from analytics.registry import DOMAINS
 

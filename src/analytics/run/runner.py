@@ -29,7 +29,7 @@ from analytics.errors import RunError, RunLocked, UsageError
 from analytics.files import check_out, write_private
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import check_period as check_coverage
-from analytics.loading.loader import open_validated, write_figures
+from analytics.loading.snapshot import open_validated, write_figures
 from analytics.loading.source import VALIDATED_ENV
 from analytics.paths import notebooks_dir
 from analytics.period import Period

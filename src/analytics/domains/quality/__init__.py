@@ -16,7 +16,8 @@ from analytics.compute.memo import per_month
 from analytics.contract import QUARANTINE_REASONS, TABLES, TABLES_BY_NAME, Table
 from analytics.figures import MetricRow, Trend, rate, row
 from analytics.loading.context import ReportContext
-from analytics.loading.loader import Export, read_hints
+from analytics.loading.export import Export
+from analytics.loading.hints import read_hints
 from analytics.period import Period
 from analytics.policy import Target
 from analytics.sql import ident, month_buckets, read_sql

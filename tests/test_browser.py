@@ -105,7 +105,7 @@ def worklist_page(tmp_path_factory) -> Path:
     import pandas as pd
 
     from analytics.presentation.worklist import worklist_html
-    from analytics.run.notebooks import render_html
+    from analytics.run.pages import render_html
 
     frame = pd.DataFrame(
         {

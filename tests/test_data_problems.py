@@ -112,7 +112,8 @@ def test_the_run_s_data_quality_page_names_the_misspelt_column_and_the_fix(missp
     import papermill
 
     from analytics.paths import notebooks_dir
-    from analytics.run.notebooks import ensure_kernel, render_html
+    from analytics.run.kernels import ensure_kernel
+    from analytics.run.pages import render_html
 
     source = shutil.copytree(misspelt, tmp_path / "export")
     with (source / "messages.csv").open("a") as f:

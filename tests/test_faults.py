@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from analytics.errors import RunError
 from analytics.paths import notebooks_dir
 from analytics.registry import open_report
-from analytics.run.notebooks import RunError, report_notebooks
+from analytics.run.notebooks import report_notebooks
 from analytics.run.runner import run_month
 from helpers import full_export, run_cli, tree_hash, write_export
 from reports import tiny_month_export
@@ -107,7 +108,7 @@ def test_cell_that_hangs_fails_the_run_within_its_timeout(good_month):
     kernel's start-up, naming the notebook and the cell; the last good month stays."""
     import time
 
-    from analytics.run.notebooks import Timeouts
+    from analytics.run.kernels import Timeouts
 
     ctx, out, before = good_month
     running = kernels()

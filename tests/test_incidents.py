@@ -441,7 +441,7 @@ def test_the_notebook_without_an_incident_log_says_so_and_records_no_figure(tmp_
 
     from analytics.paths import notebooks_dir
     from analytics.presentation.page import recorded_metrics
-    from analytics.run.notebooks import ensure_kernel
+    from analytics.run.kernels import ensure_kernel
 
     tables = full_export()
     del tables["incidents"]

@@ -25,7 +25,7 @@ def export(tmp_path_factory):
 
 def run_failing(notebook: str, parameters: dict, out) -> tuple[str, nbformat.NotebookNode]:
     """Execute a notebook that must fail; return the error's message and the notebook."""
-    from analytics.run.notebooks import ensure_kernel
+    from analytics.run.kernels import ensure_kernel
 
     with pytest.raises(papermill.PapermillExecutionError) as info:
         papermill.execute_notebook(

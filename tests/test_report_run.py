@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from plotly.offline import get_plotlyjs
 
+from analytics.errors import RunError
 from analytics.paths import notebooks_dir
+from analytics.run.kernels import ensure_kernel
 from analytics.run.metrics_json import shape_problems
-from analytics.run.notebooks import RunError, ensure_kernel, report_notebooks
+from analytics.run.notebooks import report_notebooks
 from analytics.run.runner import RunLocked, month_lock, run_month
 from helpers import run_cli as cli
 from helpers import tree_hash
@@ -484,7 +486,8 @@ def test_leadership_audience_renders_no_officer_list_even_with_every_cell_kept(m
     rendered whole (no cell dropped) names no request of the work queue."""
     import papermill
 
-    from analytics.run.notebooks import ensure_kernel, render_html
+    from analytics.run.kernels import ensure_kernel
+    from analytics.run.pages import render_html
 
     _, ctx = month
     node = papermill.execute_notebook(

@@ -111,7 +111,7 @@ def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path
     and saved with its outputs it holds the figures as data, not plotly.js."""
     import papermill
 
-    from analytics.run.notebooks import ensure_kernel
+    from analytics.run.kernels import ensure_kernel
 
     messages = export / "messages.csv"
     messages.write_bytes(messages.read_bytes().replace(b",,C1,", b",Ren\xe9e,C1,"))

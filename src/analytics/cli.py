@@ -156,7 +156,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from analytics.run.notebooks import Timeouts
+    from analytics.run.kernels import Timeouts
     from analytics.run.runner import run_months, terminal_progress
 
     settings = _settings(args)

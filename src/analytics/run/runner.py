@@ -36,14 +36,9 @@ from analytics.period import Period
 from analytics.presentation import charts, index
 from analytics.registry import open_report
 from analytics.run import metrics_json
-from analytics.run.notebooks import (
-    KernelPool,
-    KernelStartError,
-    NotebookResult,
-    Timeouts,
-    report_notebooks,
-    write_page_css,
-)
+from analytics.run.kernels import KernelPool, KernelStartError, Timeouts, WarmKernel
+from analytics.run.notebooks import NotebookResult, build_pages, report_notebooks
+from analytics.run.pages import write_page_css
 from analytics.run.pdf import print_pdf
 from analytics.run.provenance import manifest, source_sha256
 from analytics.run.worklists import write_work_lists
@@ -97,7 +92,11 @@ def execute_all(
     turn; raise on the first failure."""
     results: dict[str, NotebookResult] = {}
     try:
-        for future in as_completed(pool.build(notebooks, folder, parameters)):
+
+        def pages(notebook: Path, warm: WarmKernel) -> NotebookResult:
+            return build_pages(notebook, folder, parameters, pool.timeouts, warm)
+
+        for future in as_completed(pool.share(notebooks, pages)):
             for page in future.result():
                 results[page.executed.name] = page
                 progress(f"[{len(results)}/{len(notebooks)}] {page.executed.name} done")

@@ -13,7 +13,7 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import pandas as pd
 
@@ -23,8 +23,16 @@ from analytics.period import Period
 T = TypeVar("T")
 
 
-def _figure_key(ctx: ReportContext, what: str, period: Period) -> tuple:
-    return (what, str(period), ctx.policy.sha256)
+class FigureKey(NamedTuple):
+    """What a kept figure is: which figure, for which month, under which policy file."""
+
+    what: str  # a metric family, a frame, a work list (``retention.destroyed_early``)
+    period: str  # 'YYYY-MM'
+    policy: str  # the policy file's SHA-256
+
+
+def _figure_key(ctx: ReportContext, what: str, period: Period) -> FigureKey:
+    return FigureKey(what, str(period), ctx.policy.sha256)
 
 
 def month_figure(ctx: ReportContext, what: str, compute: Callable[[], T]) -> T:

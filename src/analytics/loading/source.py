@@ -4,7 +4,6 @@ per process, so a kernel's notebooks share its views, derived tables and figures
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +12,7 @@ import duckdb
 
 from analytics.errors import UsageError
 from analytics.loading.export import Export, ReadOptions
+from analytics.loading.handoff import Handoff
 from analytics.loading.kept import FIGURES_FILE
 from analytics.loading.loader import open_export
 from analytics.loading.snapshot import open_validated, read_snapshot_figures
@@ -29,7 +29,6 @@ def resolve_source(source: str | Path | None) -> Path:
     return Path(configured) if configured else sample_path()
 
 
-VALIDATED_ENV = "ANALYTICS_VALIDATED"  # "<source path>\n<snapshot folder>"
 
 
 def read_options(settings: Settings | None = None) -> ReadOptions:
@@ -88,11 +87,9 @@ def open_source(source: Path, options: ReadOptions | None = None) -> Export:
     """Open the export; read the monthly run's validated snapshot when it is of this source,
     else validate it, reusing the validation kept in ``validation_dir`` when one is set
     (the command sets it beside the reports; a workspace's notebooks have it too)."""
-    handed = os.environ.get(VALIDATED_ENV, "")
-    if "\n" in handed:
-        for_source, validated = handed.split("\n", 1)
-        if Path(for_source) == source.resolve() and Path(validated).is_dir():
-            return _snapshot_opened(Path(validated))
+    handoff = Handoff.received()
+    if handoff is not None and handoff.serves(source):
+        return _snapshot_opened(handoff.snapshot)
     settings = load_settings()
     keep_in = Path(settings.validation_dir) if settings.validation_dir else None
     return open_export(source, options=options or read_options(settings), keep_in=keep_in)

@@ -229,6 +229,14 @@ def incomplete_html(ctx: ReportContext) -> str:
     return f'<p class="incomplete" role="alert"><b>Incomplete month:</b> {html.escape(text)}</p>'
 
 
+def figures_origin(ctx: ReportContext) -> str:
+    """Where a page's figures come from: the monthly run's (``loading.handoff``: the ones
+    metrics.json holds, looked up) or computed for this page from the export."""
+    if ctx.export.snapshot is not None:
+        return "the monthly run's, as in its metrics.json (computed once, looked up here)"
+    return "computed for this page from the export"
+
+
 def banner_html(ctx: ReportContext, title: str, rule: str) -> str:
     """The header every report opens with: what, for which period, by which rule."""
     e = html.escape
@@ -240,6 +248,7 @@ def banner_html(ctx: ReportContext, title: str, rule: str) -> str:
         + f"<p><b>Rule:</b> {e(rule)}</p>"
         f"<p><b>Source:</b> {e(str(ctx.export.source))} ({e(ctx.export.form)}) · "
         f"<b>Policy:</b> {e(ctx.policy.path)} (sha256 {e(ctx.policy.sha256[:12])}…)</p>"
+        f"<p><b>Figures:</b> {e(figures_origin(ctx))}</p>"
         f"<p><b>Made:</b> {e(ctx.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by "
         f"analytics {e(__version__)}</p>"
         "</div>"

@@ -29,8 +29,8 @@ from analytics.errors import RunError, RunLocked, UsageError
 from analytics.files import check_out, write_private
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import check_period as check_coverage
+from analytics.loading.handoff import Handoff
 from analytics.loading.snapshot import open_validated, write_figures
-from analytics.loading.source import VALIDATED_ENV
 from analytics.paths import notebooks_dir
 from analytics.period import Period
 from analytics.presentation import charts, index
@@ -209,22 +209,17 @@ def snapshot(ctx: ReportContext, out: Path):
     folder = Path(tempfile.mkdtemp(prefix=".validated-", dir=out))
     in_use = (folder / IN_USE).open("w")
     fcntl.flock(in_use, fcntl.LOCK_EX)
-    previous = os.environ.get(VALIDATED_ENV)
     snap = None
     try:
         ctx.export.write_validated(folder)
         snap = replace(ctx, export=open_validated(folder))
         snap.export.figures.update(ctx.export.figures)  # kept from an earlier run, if any
-        os.environ[VALIDATED_ENV] = f"{ctx.export.source.resolve()}\n{folder}"
-        yield snap
+        with Handoff(ctx.export.source.resolve(), folder).handed():
+            yield snap
         snap.export.keep_figures()  # for the next run over these rows, and the notebooks
     finally:
         if snap is not None:
             snap.export.close()
-        if previous is None:
-            os.environ.pop(VALIDATED_ENV, None)
-        else:
-            os.environ[VALIDATED_ENV] = previous
         shutil.rmtree(folder, ignore_errors=True)
         in_use.close()
 

@@ -42,7 +42,7 @@ test: $(STAMP) browser lint ## lint, then every test: unit, CLI, notebooks (nbva
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## the tests that need no kernel, child process or browser (under a minute)
-	$(BIN)/python -m pytest -m "not slow" -n 2 -q tests
+	$(BIN)/python -m pytest -m "not slow" -n 2 -q -p no:nbval -p no:hypothesispytest -o addopts="-ra --ignore=tests/fixtures" tests
 
 format: $(STAMP) ## format the code and strip notebook outputs
 	$(BIN)/ruff format src tests benchmarks

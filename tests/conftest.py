@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ import pytest
 for _name in [k for k in os.environ if k.startswith("ANALYTICS_")]:
     del os.environ[_name]
 os.environ["ANALYTICS_CONFIG"] = ""
+
+# jsonschema (through nbformat and the policy's schema check) builds grammars for the IRI
+# formats at import when rfc3987-syntax is installed (a JupyterLab dependency): 1.2 s in
+# every test process. No schema of the suite or of a notebook uses those formats.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from helpers import write_export  # noqa: E402  (after the environment is cleaned)
 

@@ -12,8 +12,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pytest
 
 from analytics.contract import TABLES, TABLES_BY_NAME
 from analytics.loading.manifest import manifest_path
@@ -295,3 +297,36 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600, process: bo
             os.environ.clear()
             os.environ.update(environment)
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+# Tests that read or rewrite the whole shipped sample (3,000 patients, 22 months), or that
+# print with chromium: make test runs them, make test-fast leaves them out (a hand-made
+# export pins the same rule there).
+WHOLE_SAMPLE = pytest.mark.slow
+
+
+_OPENED: dict[tuple, Any] = {}
+
+
+def opened(path: Path, period: str, policy: Path | str | None = None):
+    """The report of ``path`` for ``period`` under ``policy``, the export validated once per
+    test process: a module's tests reading one hand-made export at several months or under
+    two policies validate it once (its derived tables and figures are keyed by month and
+    policy, as in a run). Not for a test that changes or closes the export."""
+    from dataclasses import replace
+
+    from analytics.period import Period
+    from analytics.registry import open_report
+
+    key = (str(path), str(policy))
+    if key not in _OPENED or not _is_open(_OPENED[key]):
+        _OPENED[key] = open_report(path, period, policy)
+    return replace(_OPENED[key], period=Period.parse(period))
+
+
+def _is_open(ctx) -> bool:
+    try:
+        ctx.export.con.execute("SELECT 1")
+    except Exception:
+        return False
+    return True

@@ -15,7 +15,7 @@ from analytics.period import Period, PeriodError
 from analytics.presentation.index import tiles
 from analytics.presentation.page import banner_html
 from analytics.registry import DOMAINS, load_policy, open_report
-from helpers import full_export, rows, run_cli, write_export
+from helpers import WHOLE_SAMPLE, full_export, rows, run_cli, write_export
 
 TZ = "America/Los_Angeles"
 ON = date(2026, 12, 7)  # "today" for the hand-made exports
@@ -168,6 +168,7 @@ def test_a_month_that_has_not_begun_is_refused_even_with_partial(tmp_path):
 # --------------------------------------------------------------- the shipped sample
 
 
+@WHOLE_SAMPLE
 def test_the_samples_november_is_refused_naming_the_logs_that_end_in_october(tmp_path):
     done = run_cli("run", "--period", "2026-11", "--out", str(tmp_path / "out"))
     assert done.returncode == 2
@@ -183,6 +184,7 @@ def test_the_samples_month_not_yet_begun_is_refused_even_with_partial(tmp_path):
     assert not (tmp_path / "out" / "2099-03").exists()
 
 
+@WHOLE_SAMPLE
 def test_a_notebook_month_beyond_the_export_says_which_logs_end_when():
     ctx = open_report(None, "2026-11")
     try:
@@ -307,6 +309,7 @@ def test_a_certain_violation_stays_on_the_action_list_as_a_lower_bound():
     assert incomplete["consent.marketing_after_optout"].sentence.startswith("At least: 6")
 
 
+@WHOLE_SAMPLE
 def test_metrics_json_says_whether_the_month_is_whole():
     """A tool reading metrics.json learns that a month reported with --partial is not a
     whole month, and how far the export reaches."""

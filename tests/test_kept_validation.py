@@ -32,6 +32,7 @@ from analytics.period import Period
 from analytics.registry import load_policy
 from analytics.run.metrics_json import compute_all
 from analytics.sql import ident, literal
+from helpers import WHOLE_SAMPLE
 
 KEPT_SHARE = 0.85  # the old export: the first 85 % of each table's rows
 
@@ -146,6 +147,7 @@ def exports(tmp_path_factory):
     return tmp, kept, trimmed_id
 
 
+@WHOLE_SAMPLE
 def test_rows_added_validate_as_a_full_validation_does(exports):
     tmp, kept, _ = exports
     os.utime(tmp / "new" / "vendors.parquet")  # same rows, touched: checked, not re-read
@@ -163,6 +165,7 @@ def test_rows_added_validate_as_a_full_validation_does(exports):
         full.close()
 
 
+@WHOLE_SAMPLE
 def test_the_rules_between_rows_hold_across_old_and_new_rows(exports):
     tmp, kept, trimmed_id = exports
     export = open_export(tmp / "new", keep_in=kept)
@@ -199,6 +202,7 @@ def test_the_rules_between_rows_hold_across_old_and_new_rows(exports):
         export.close()
 
 
+@WHOLE_SAMPLE
 def test_an_unchanged_export_is_not_read_again(exports):
     tmp, kept, _ = exports
     first = open_export(tmp / "new", keep_in=kept)
@@ -215,6 +219,7 @@ def test_an_unchanged_export_is_not_read_again(exports):
         full.close()
 
 
+@WHOLE_SAMPLE
 def test_rewritten_history_is_validated_again_in_full(exports, tmp_path):
     tmp, _, trimmed_id = exports
     export_path, kept = tmp_path / "export", tmp_path / "kept"
@@ -235,6 +240,7 @@ def test_rewritten_history_is_validated_again_in_full(exports, tmp_path):
         full.close()
 
 
+@WHOLE_SAMPLE
 def test_the_kept_validation_is_owner_only_and_a_damaged_one_is_ignored(exports, tmp_path):
     tmp, _, _ = exports
     kept = tmp_path / "kept"
@@ -254,6 +260,7 @@ def test_the_kept_validation_is_owner_only_and_a_damaged_one_is_ignored(exports,
         full.close()
 
 
+@WHOLE_SAMPLE
 def test_a_notebook_of_the_run_reads_the_figures_the_run_computed(tmp_path):
     """The run keeps the month's figures in its snapshot; a notebook opening the snapshot
     shows those (here a planted value proves it did not compute its own)."""
@@ -285,6 +292,7 @@ def test_a_notebook_of_the_run_reads_the_figures_the_run_computed(tmp_path):
         kernel.close()
 
 
+@WHOLE_SAMPLE
 def test_a_damaged_kept_file_is_treated_as_absent_never_loaded(exports, tmp_path, caplog):
     """A bit flipped in the kept validation: its checksum no longer matches, so it is
     validated again in full (one log line), never attached."""

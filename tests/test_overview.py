@@ -17,6 +17,7 @@ from analytics.presentation.index import (
 )
 from analytics.registry import DOMAINS, open_report
 from analytics.run.metrics_json import compute_all, history
+from helpers import WHOLE_SAMPLE
 
 REPORTS = [{"name": d.name, "title": d.title, "file": f"{d.name}.html"} for d in DOMAINS]
 NAMES = {d.name for d in DOMAINS}
@@ -37,6 +38,7 @@ def with_value(rows, metric, value, segment="all"):
     ]
 
 
+@WHOLE_SAMPLE
 def test_a_sentence_is_made_from_the_figure_and_follows_it(sample):
     ctx, rows, _ = sample
     first = {t.metric: t.sentence for t in tiles(rows, ctx.policy, NAMES)}
@@ -58,6 +60,7 @@ def test_a_sentence_is_made_from_the_figure_and_follows_it(sample):
     ] == ""
 
 
+@WHOLE_SAMPLE
 def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     ctx, rows, past = sample
     ranked = needs_action(tiles(rows, ctx.policy, NAMES, history=past))
@@ -85,6 +88,7 @@ def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     assert 'href="retention.html#How-long-overdue"' in action
 
 
+@WHOLE_SAMPLE
 def test_the_scorecard_groups_by_promise_with_last_month_change_and_sparkline(sample):
     ctx, rows, past = sample
     page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
@@ -108,6 +112,7 @@ def test_the_scorecard_groups_by_promise_with_last_month_change_and_sparkline(sa
     assert "OFF TARGET" not in row[0] and "off target" in row[0]  # in words, not colour alone
 
 
+@WHOLE_SAMPLE
 def test_request_types_with_no_activity_share_one_line(sample):
     ctx, rows, past = sample
     page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
@@ -132,6 +137,7 @@ def test_a_sparkline_leaves_a_gap_for_a_month_without_a_figure():
     assert sparkline((None, None, 3), "count") == ""
 
 
+@WHOLE_SAMPLE
 def test_every_chart_carries_its_text_alternative(sample):
     from analytics.presentation.charts import figure_html, trend_figure
     from analytics.run.metrics_json import all_trends
@@ -180,6 +186,7 @@ def test_the_opt_out_histograms_text_alternative_says_how_many_waited_past_the_l
     assert list(fig.layout.xaxis.range) == [0, 49.0]
 
 
+@WHOLE_SAMPLE
 def test_every_section_a_figure_links_to_is_a_heading_of_its_page(sample):
     """The overview's links land on the heading that explains the figure, on the page that
     leadership reads (not an officer-only section)."""

@@ -18,6 +18,8 @@ from analytics.run.metrics_json import compute_all
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import pandas_baseline  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the benchmark's pandas baseline over the whole shipped sample
+
 
 @pytest.mark.parametrize("period", ["2026-10", "2026-03", "2025-11"])
 def test_baseline_equals_duckdb_on_the_sample(period):

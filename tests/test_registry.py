@@ -11,6 +11,7 @@ import pytest
 
 from analytics.paths import notebooks_dir, project_root
 from analytics.registry import DOMAINS, load_policy
+from helpers import WHOLE_SAMPLE
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "analytics"
 ARCHITECTURE = (project_root() / "docs" / "architecture.md").read_text(encoding="utf-8")
@@ -141,6 +142,7 @@ def test_monthly_notebook_reads_in_the_one_order(name):
             assert cell.source.startswith(opening), cell.source
 
 
+@WHOLE_SAMPLE
 def test_each_domain_declares_exactly_the_metrics_it_writes():
     from analytics.registry import open_report
 

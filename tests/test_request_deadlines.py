@@ -12,7 +12,7 @@ import pytest
 
 from analytics.domains import requests as rr
 from analytics.registry import open_report
-from helpers import full_export, write_export
+from helpers import full_export, opened, write_export
 
 
 def request(rid: str, **kw) -> dict:
@@ -148,21 +148,18 @@ def export_path(tmp_path_factory):
 
 
 def per_request(path, period="2026-10", policy=None) -> dict:
-    ctx = open_report(path, period, policy)
+    ctx = opened(path, period, policy)
     rr.QUERIES.ensure(ctx, "request_deadlines")
     found = ctx.export.con.execute(
         "SELECT request_id, received_date, original_due_date, due_date, valid_extension, "
         "on_time, ack_due_date FROM request_deadlines"
     ).fetchall()
-    ctx.export.close()
     return {r[0]: r[1:] for r in found}
 
 
 def values(path, period="2026-10", policy=None) -> dict:
-    ctx = open_report(path, period, policy)
-    got = {(m["metric"], m["segment"]): m["value"] for m in rr.DOMAIN.metrics(ctx)}
-    ctx.export.close()
-    return got
+    ctx = opened(path, period, policy)
+    return {(m["metric"], m["segment"]): m["value"] for m in rr.DOMAIN.metrics(ctx)}
 
 
 def test_time_zone_boundary_last_evening_of_january_is_january(export_path):

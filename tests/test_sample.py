@@ -6,11 +6,15 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from analytics.contract import TABLES
 from analytics.loading.loader import open_export
 from analytics.paths import sample_path
 from analytics.sample import PLANTED_BAD_ROWS, generate_sample
 from analytics.sql import ident
+
+pytestmark = pytest.mark.slow  # generates and compares whole samples
 
 
 def table_hashes(path) -> dict[str, tuple]:

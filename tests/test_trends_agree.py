@@ -18,6 +18,8 @@ from analytics.domains import consent, retention
 from analytics.period import Period
 from analytics.registry import DOMAINS, domain, open_report
 
+pytestmark = pytest.mark.slow  # every domain over the whole shipped sample
+
 
 @pytest.fixture(scope="module")
 def ctx():

@@ -146,6 +146,7 @@ def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path
     assert "validated: 0 tables in full, 0 only their added rows" in again.stdout
 
 
+@pytest.mark.slow  # a child process: git
 def test_git_add_stores_a_repository_notebook_stripped(tmp_path):
     """The clean filter ``make install`` configures: outputs never reach a commit."""
     repo = tmp_path / "repo"

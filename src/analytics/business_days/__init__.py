@@ -7,6 +7,7 @@ domains whose clocks count business days (requests, the CDPH clock of incidents)
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import duckdb
@@ -19,16 +20,27 @@ from analytics.sql import ident, read_sql
 def holiday_dates(policy: Policy, first_year: int, last_year: int) -> list[tuple[date, str]]:
     """The policy's holidays (python-holidays, observed days included) in those years."""
     bd = policy.business_days
+    categories = tuple(bd.holiday_categories)
+    return list(
+        _holidays(bd.holiday_country, bd.holiday_subdivision, categories, first_year, last_year)
+    )
+
+
+@functools.cache
+def _holidays(
+    country: str, subdivision: str, categories: tuple[str, ...], first_year: int, last_year: int
+) -> tuple[tuple[date, str], ...]:
+    """One calendar's holidays in those years, computed once per process."""
     try:
         found = holidays.country_holidays(
-            bd.holiday_country,
-            subdiv=bd.holiday_subdivision or None,
+            country,
+            subdiv=subdivision or None,
             years=range(first_year, last_year + 1),
-            categories=tuple(bd.holiday_categories),
+            categories=categories,
         )
     except (NotImplementedError, KeyError, ValueError) as e:
         raise PolicyError(f"policy [business_days]: no such holiday calendar ({e})") from None
-    return sorted(found.items())
+    return tuple(sorted(found.items()))
 
 
 def load_holidays(con: duckdb.DuckDBPyConnection, policy: Policy, first: date, last: date) -> None:
@@ -38,8 +50,11 @@ def load_holidays(con: duckdb.DuckDBPyConnection, policy: Policy, first: date, l
     merged: dict[date, str] = {}
     for d, name in holiday_dates(policy, first.year, last.year):
         merged[d] = f"{merged[d]}; {name}" if d in merged else name
-    if merged:
-        con.executemany("INSERT INTO holiday VALUES (?, ?)", list(merged.items()))
+    if merged:  # one statement, not one per holiday
+        con.execute(
+            "INSERT INTO holiday SELECT unnest(?::DATE[]), unnest(?::VARCHAR[])",
+            [list(merged), list(merged.values())],
+        )
 
 
 def calendar_span(earliest: date | None, latest: date | None) -> tuple[date, date]:

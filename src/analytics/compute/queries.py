@@ -23,13 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 import pandas as pd
 
 from analytics.loading.context import ReportContext
 from analytics.period import Period
-from analytics.sql import ident, read_sql, use_months, use_segment_grid
+from analytics.sql import ident, read_sql, use_months, use_segment_grid, use_span
 
 # what a query binds by name without declaring it, from the context
 PERIOD_VALUES = ("first", "as_of", "span_first", "span_last")
@@ -221,13 +222,13 @@ class Queries:
         values, plus ``all``, make its segment grid (``use_segment_grid``).
         """
         if months or (not months_set and (grid is not None or self.reads_months(name))):
-            use_months(ctx.export.con, ctx.timezone, list(months or [ctx.period]))
+            set_months(ctx, list(months or [ctx.period]))
         for derived in self.reads(name):
             self.ensure(ctx, derived)
         if grid is not None:
             if grid[0] in self.derived:  # a grid over a derived table's values
                 self.ensure(ctx, grid[0])
-            use_segment_grid(ctx.export.con, *grid)
+            _set_grid(ctx, *grid)
         return ctx.export.con.execute(self.sql(name), self.values(ctx, name, params) or None).df()
 
     def one(self, ctx: ReportContext, name: str, params: Mapping | None = None) -> tuple:
@@ -238,6 +239,32 @@ class Queries:
         found = ctx.export.con.execute(sql, values).fetchone()
         assert found is not None, name
         return found
+
+
+def set_months(ctx: ReportContext, months: list[Period]) -> None:
+    """Make ``months`` the months the next queries read (``use_months``), unless they are
+    already: a month's figures set the same month a dozen times."""
+    key = ("months", ctx.timezone, tuple(str(p) for p in months))
+    if ctx.export.built.get("periods") != key:
+        use_months(ctx.export.con, ctx.timezone, months)
+        ctx.export.built["periods"] = key
+        ctx.export.built.pop("segment_grid", None)
+
+
+def set_span(ctx: ReportContext, label: str, first: date, as_of: date) -> None:
+    """Make one span of local days the ``periods`` the next query reads (``use_span``)."""
+    use_span(ctx.export.con, ctx.timezone, label, first, as_of)
+    ctx.export.built["periods"] = ("span", ctx.timezone, label, first, as_of)
+    ctx.export.built.pop("segment_grid", None)
+
+
+def _set_grid(ctx: ReportContext, table: str, column: str) -> None:
+    """The segment grid of the months set and ``table.column``'s values (``use_segment_grid``),
+    unless it is there already for the same months and the same build of the table."""
+    key = ("grid", table, column, ctx.export.built.get("periods"), ctx.export.built.get(table))
+    if ctx.export.built.get("segment_grid") != key:
+        use_segment_grid(ctx.export.con, table, column)
+        ctx.export.built["segment_grid"] = key
 
 
 def load_rows(ctx: ReportContext, table: str, columns: dict[str, str], rows: list[tuple]) -> None:

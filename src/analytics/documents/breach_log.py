@@ -16,14 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 import analytics.documents as documents
-from analytics.compute.queries import Queries
+from analytics.compute.queries import Queries, set_span
 from analytics.domains import incidents
 from analytics.domains.incidents import HHS_LOCATION, HHS_TYPE, KIND_WORDS, KINDS, annual_log_due
 from analytics.errors import UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import day_gap
 from analytics.registry import load_policy, open_for_date
-from analytics.sql import use_span
 
 # its .sql file (in this folder) reads the incidents domain's owed notices
 QUERIES = Queries("analytics.documents", uses=(incidents.QUERIES,))
@@ -132,7 +131,7 @@ def breach_log(ctx: ReportContext, year: int, as_of: date) -> BreachLog:
     """The year's breaches under the HHS threshold, judged as of ``as_of``."""
     _check(ctx, year, as_of)
     # the view reads `periods`: here the year so far, judged as of the as-of date itself
-    use_span(ctx.export.con, ctx.timezone, str(year), date(year, 1, 1), as_of)
+    set_span(ctx, str(year), date(year, 1, 1), as_of)
     year_days = {"first": date(year, 1, 1), "last": date(year, 12, 31)}
     threshold = {"hhs_at_least": incidents.DOMAIN.policy(ctx).hhs_at_least}
     frame = QUERIES.run(ctx, "breach_log", {**year_days, **threshold}, months_set=True)

@@ -29,8 +29,6 @@ def resolve_source(source: str | Path | None) -> Path:
     return Path(configured) if configured else sample_path()
 
 
-
-
 def read_options(settings: Settings | None = None) -> ReadOptions:
     """How to read the export's text, from the settings (option, environment, file): the
     export's, and each table's own where ``tables`` gives one ([tables.messages])."""

@@ -57,6 +57,12 @@ def segment_table(rows: list[MetricRow], names: dict[str, str], segment_label: s
     return table
 
 
+def rules_table(*rules: tuple[str, str, str]) -> pd.DataFrame:
+    """The rules a page applied, one line each: the rule, how it was applied (the policy's
+    values), and its source."""
+    return pd.DataFrame(rules, columns=["rule", "applied as", "source"])
+
+
 TrendKind = Literal["rate", "count", "rows_per_month", "consent"]
 
 

@@ -26,7 +26,7 @@ from analytics.compute.declare import Domain, Summary, WorkList, count_rows, mon
 from analytics.compute.memo import per_month, per_months
 from analytics.compute.queries import Queries
 from analytics.contract import DISCLOSURES
-from analytics.figures import MetricRow, Trend, month_of, rate, row
+from analytics.figures import MetricRow, Trend, month_of, rate, row, rules_table
 from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target
@@ -284,21 +284,18 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's rules as applied, each with its source."""
     p: RightsHonouredPolicy = DOMAIN.policy(ctx)
     exempt = ", ".join(x.replace("_", " ") for x in p.restriction_exempt_purposes)
-    return pd.DataFrame(
-        [
-            ("restriction", f"cannot stop disclosures for: {exempt}", p.restriction_exempt_source),
-            (
-                "complaint",
-                f"resolved within {p.complaint_resolve_days} calendar days",
-                p.complaint_source,
-            ),
-            (
-                "notice acknowledgment",
-                f"recorded by the first service (+{p.ack_grace_days} days)",
-                p.ack_source,
-            ),
-        ],
-        columns=["rule", "applied as", "source"],
+    return rules_table(
+        ("restriction", f"cannot stop disclosures for: {exempt}", p.restriction_exempt_source),
+        (
+            "complaint",
+            f"resolved within {p.complaint_resolve_days} calendar days",
+            p.complaint_source,
+        ),
+        (
+            "notice acknowledgment",
+            f"recorded by the first service (+{p.ack_grace_days} days)",
+            p.ack_source,
+        ),
     )
 
 

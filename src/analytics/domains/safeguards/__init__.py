@@ -24,7 +24,7 @@ from analytics.compute.declare import Domain, Summary, WorkList, count_rows, mon
 from analytics.compute.memo import bounded_passes, per_month, per_months
 from analytics.compute.queries import Queries, view
 from analytics.contract import ROLES
-from analytics.figures import MetricRow, Trend, month_of, row
+from analytics.figures import MetricRow, Trend, month_of, row, rules_table
 from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.policy import Target, check_clocks
@@ -221,32 +221,28 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     p: SafeguardsPolicy = DOMAIN.policy(ctx)
     roles = ", ".join(r.replace("_", " ") for r in p.relationship_roles)
     courses = ", ".join(p.required_courses)
-    return pd.DataFrame(
-        [
-            (
-                "required training",
-                f"{courses}: within {p.initial_days} days of hire, "
-                f"then every {p.refresh_months} months",
-                p.training_source,
-            ),
-            (
-                "treatment relationship",
-                f"{roles}: a visit of the patient within {p.relationship_days} days "
-                "before or after",
-                p.relationship_source,
-            ),
-            (
-                "working hours",
-                f"{p.day_starts} to {p.day_ends} local, Monday to Saturday",
-                p.hours_source,
-            ),
-            (
-                "patients in a day",
-                f"more than {p.bulk_patients_per_day} distinct patients by one member",
-                p.bulk_source,
-            ),
-        ],
-        columns=["rule", "applied as", "source"],
+    return rules_table(
+        (
+            "required training",
+            f"{courses}: within {p.initial_days} days of hire, "
+            f"then every {p.refresh_months} months",
+            p.training_source,
+        ),
+        (
+            "treatment relationship",
+            f"{roles}: a visit of the patient within {p.relationship_days} days before or after",
+            p.relationship_source,
+        ),
+        (
+            "working hours",
+            f"{p.day_starts} to {p.day_ends} local, Monday to Saturday",
+            p.hours_source,
+        ),
+        (
+            "patients in a day",
+            f"more than {p.bulk_patients_per_day} distinct patients by one member",
+            p.bulk_source,
+        ),
     )
 
 

@@ -55,7 +55,8 @@ class Summary:
     """A month's metric rows drawn as a table (``presentation.page.summary``): one line per
     segment, 'all' last, one labelled column per metric; or, ``segments_across``, one line
     per metric (``segment_label`` heads the labels) and one column per segment, where a
-    metric its rule does not apply to on a segment reads "n/a". ``formats`` gives a
+    metric its rule does not apply to on a segment reads "n/a"; or, ``pooled``, the one
+    line of the 'all' segment, without a segment column. ``formats`` gives a
     metric's format when it is not a count; ``hide_zero``: a metric whose zero hides a
     segment's line ('all' always shows)."""
 
@@ -65,6 +66,7 @@ class Summary:
     formats: dict[str, Format] = field(default_factory=dict)
     hide_zero: str | None = None
     segments_across: bool = False
+    pooled: bool = False  # one line: the 'all' segment only, without a segment column
 
     def format_of(self, metric: str) -> Format:
         return self.formats.get(metric, "count")

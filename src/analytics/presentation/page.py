@@ -159,12 +159,16 @@ def summary_frame(rows: list[MetricRow], summary: Summary) -> pd.DataFrame:
     metric's format."""
     if summary.segments_across:
         return _across(rows, summary)
+    if summary.pooled:
+        rows = [r for r in rows if r["segment"] == "all"]
     table = segment_table(rows, summary.columns, summary.segment_label)
     if summary.hide_zero is not None:
         shown = table[summary.columns[summary.hide_zero]] != 0
         table = table[shown | (table[summary.segment_label] == "all")]
     for metric, label in summary.columns.items():
         table[label] = _formatted(table[label], summary.format_of(metric))
+    if summary.pooled:
+        table = table.drop(columns=summary.segment_label)
     return table.reset_index(drop=True)
 
 

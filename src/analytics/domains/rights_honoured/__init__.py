@@ -197,20 +197,6 @@ def metrics(ctx: ReportContext, periods: list[Period]) -> dict[str, list[MetricR
     return {str(p): [m for part in parts for m in part[str(p)]] for p in periods}
 
 
-def restrictions_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's restriction figures, as one line."""
-    value = {r["metric"]: r["value"] for r in rows if r["segment"] == "all"}
-    names = {
-        "restrictions.requested": "requested",
-        "restrictions.agreed": "agreed",
-        "restrictions.denied": "denied",
-        "restrictions.self_pay_denied": "self-pay denied (each a violation)",
-        "restrictions.in_effect": "in effect at month end",
-        "restrictions.disclosures_breaking": "disclosures that broke one",
-    }
-    return pd.DataFrame([{label: value.get(m) for m, label in names.items()}])
-
-
 AGING_BUCKETS = (
     "not yet due",
     "1-30 days past due",
@@ -226,21 +212,6 @@ def complaints_aging(ctx: ReportContext) -> pd.DataFrame:
     counts = dict(zip(frame["bucket"], frame["complaints"], strict=True))
     return pd.DataFrame(
         [{"open complaints": b, "count": int(counts.get(b, 0))} for b in AGING_BUCKETS]
-    )
-
-
-def notice_table(rows: list[MetricRow]) -> pd.DataFrame:
-    """The month's new patients and their acknowledgments of the notice, as one line."""
-    value = {r["metric"]: r["value"] for r in rows}
-    rate_value = value.get("notice.ack_rate")
-    return pd.DataFrame(
-        [
-            {
-                "new patients (first service this month)": value.get("notice.new_patients"),
-                "with an acknowledgment": value.get("notice.acknowledged"),
-                "rate": "—" if rate_value is None else f"{rate_value:.1%}",
-            }
-        ]
     )
 
 
@@ -365,6 +336,30 @@ DOMAIN = Domain(
         ),
     ),
     summaries={
+        "restrictions": Summary(
+            "Restrictions, {period}",
+            "segment",
+            {
+                "restrictions.requested": "requested",
+                "restrictions.agreed": "agreed",
+                "restrictions.denied": "denied",
+                "restrictions.self_pay_denied": "self-pay denied (each a violation)",
+                "restrictions.in_effect": "in effect at month end",
+                "restrictions.disclosures_breaking": "disclosures that broke one",
+            },
+            pooled=True,
+        ),
+        "notice": Summary(
+            "New patients and the notice, {period}",
+            "segment",
+            {
+                "notice.new_patients": "new patients (first service this month)",
+                "notice.acknowledged": "with an acknowledgment",
+                "notice.ack_rate": "rate",
+            },
+            formats={"notice.ack_rate": "rate_1"},
+            pooled=True,
+        ),
         "breaking": Summary(
             "Disclosures that broke a restriction, by purpose, {period}",
             "purpose",

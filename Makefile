@@ -39,7 +39,7 @@ lint: $(STAMP) ## ruff lint and format check, mypy on src/, no outputs in commit
 	$(BIN)/python -m analytics.devtools check-notebooks notebooks
 
 test: $(STAMP) browser lint ## lint, then every test: unit, CLI, notebooks (nbval), browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## the tests that need no kernel, child process or browser (under a minute)
 	$(BIN)/python -m pytest -m "not slow" -n 2 -q -p no:nbval -p no:hypothesispytest -o addopts="-ra --ignore=tests/fixtures" tests

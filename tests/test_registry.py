@@ -153,3 +153,25 @@ def test_each_domain_declares_exactly_the_metrics_it_writes():
             assert written == list(domain.metric_names), domain.name
     finally:
         ctx.export.close()
+
+
+@pytest.mark.parametrize("name", [d.name for d in DOMAINS if d.queries is not None])
+def test_what_each_sql_file_reads_is_found_and_no_table_reads_the_months(name):
+    """Every derived table and query of a domain: what it reads is declared there, no
+    derived table reads ``periods`` (a view does), and nothing reads itself in a loop."""
+    from importlib import resources
+
+    queries = next(d for d in DOMAINS if d.name == name).queries
+    files = [f.name[:-4] for f in resources.files(queries.package).iterdir()]
+    files = [f for f in files if (SRC / "domains" / name / f"{f}.sql").is_file()]
+    assert set(queries.derived) - {d for d in queries.derived if queries.derived[d].build} <= set(
+        files
+    ), "a declared derived table without its .sql file"
+
+    def walk(node: str, seen: tuple[str, ...]) -> None:
+        assert node not in seen, f"{' -> '.join((*seen, node))}: a loop"
+        for read in queries.reads(node):
+            walk(read, (*seen, node))
+
+    for f in files:
+        walk(f, ())  # raises on a derived table that reads the months

@@ -256,7 +256,7 @@ def test_rerun_replaces_the_month(month):
     result, ctx = month
     marker = result.folder / "stale.txt"
     marker.write_text("from an earlier run")
-    run_month(ctx, result.folder.parent, jobs=1)
+    run_month(ctx, result.folder.parent, jobs=2)
     assert not marker.exists()
     assert (result.folder / "index.html").is_file()
 
@@ -442,10 +442,10 @@ def test_accounting_notebook_is_not_part_of_the_monthly_run():
 
 
 def test_same_month_twice_gives_identical_metrics_and_manifest(month, tmp_path):
-    _, ctx = month
+    """The session's run of the month, and the same month run again elsewhere."""
+    result, ctx = month
     docs = []
-    for k in range(2):
-        folder = run_month(ctx, tmp_path / f"out{k}", jobs=2).folder
+    for folder in (result.folder, run_month(ctx, tmp_path / "again", jobs=2).folder):
         metrics_doc = json.loads((folder / "metrics.json").read_text())
         manifest_doc = json.loads((folder / "manifest.json").read_text())
         for d in (metrics_doc, manifest_doc):

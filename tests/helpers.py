@@ -299,9 +299,8 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600, process: bo
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
-# Tests that read or rewrite the whole shipped sample (3,000 patients, 22 months), or that
-# print with chromium: make test runs them, make test-fast leaves them out (a hand-made
-# export pins the same rule there).
+# Tests that read or rewrite the whole shipped sample (3,000 patients, 22 months): make
+# test runs them, make test-fast leaves them out (a hand-made export pins the same rule).
 WHOLE_SAMPLE = pytest.mark.slow
 
 
@@ -315,18 +314,11 @@ def opened(path: Path, period: str, policy: Path | str | None = None):
     policy, as in a run). Not for a test that changes or closes the export."""
     from dataclasses import replace
 
+    from analytics.loading.source import is_open
     from analytics.period import Period
     from analytics.registry import open_report
 
     key = (str(path), str(policy))
-    if key not in _OPENED or not _is_open(_OPENED[key]):
+    if key not in _OPENED or not is_open(_OPENED[key].export):
         _OPENED[key] = open_report(path, period, policy)
     return replace(_OPENED[key], period=Period.parse(period))
-
-
-def _is_open(ctx) -> bool:
-    try:
-        ctx.export.con.execute("SELECT 1")
-    except Exception:
-        return False
-    return True

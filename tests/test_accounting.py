@@ -12,7 +12,7 @@ import pytest
 
 from analytics.documents import accounting as ac
 from analytics.registry import open_for_date
-from helpers import WHOLE_SAMPLE, full_export, write_export
+from helpers import full_export, write_export
 
 EXCLUDED = [
     "treatment",
@@ -129,7 +129,7 @@ def test_document_lists_each_disclosure_escaped_with_the_164_528_wording(ctx):
     assert "<script" not in page
 
 
-@WHOLE_SAMPLE
+@pytest.mark.slow  # prints the PDF with chromium
 def test_accounting_cli_writes_a_private_document(export, tmp_path):
     out = tmp_path / "acc.html"
     done = subprocess.run(

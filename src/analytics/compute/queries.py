@@ -28,6 +28,7 @@ from typing import Literal
 
 import pandas as pd
 
+from analytics.business_days import build_calendar, calendar_span
 from analytics.loading.context import ReportContext
 from analytics.period import Period
 from analytics.sql import ident, read_sql, use_months, use_segment_grid, use_span
@@ -78,13 +79,19 @@ def description_of(sql: str) -> str:
 class Derived:
     """A derived table or view of a domain, named like its ``.sql`` file (a ``SELECT``;
     ``ensure`` wraps it in ``CREATE``), or filled from Python by ``build`` (policy values
-    loaded as rows, a business calendar). ``key`` adds what else it depends on to its
-    cache key (a calendar's year)."""
+    loaded as rows), or a business calendar over a ``span`` (``calendar``). ``key`` adds
+    what else it depends on to its cache key (a calendar's year)."""
 
     name: str
     kind: Literal["table", "view"] = "table"
     build: Callable[[ReportContext], None] | None = None
     key: Callable[[ReportContext], Hashable] | None = None
+    span: str | None = None  # a business calendar's: the query of the dates it must cover
+
+    @property
+    def has_sql(self) -> bool:
+        """Whether it is made from its own ``.sql`` file (not from Python)."""
+        return self.build is None and self.span is None
 
 
 def view(name: str) -> Derived:
@@ -125,7 +132,7 @@ class Queries:
 
     def _find_reads(self, name: str) -> tuple[str, ...]:
         d = self.derived.get(name)
-        if d is not None and d.build is not None:
+        if d is not None and not d.has_sql:
             found: tuple[str, ...] = ()
         else:
             words = set(_WORD.findall(code_of(self.sql(name))))
@@ -141,7 +148,7 @@ class Queries:
         if name not in self.derived and any(name in q.derived for q in self.uses):
             return self._owner(name).reads_months(name)
         d = self.derived.get(name)
-        if d is not None and (d.build is not None or d.kind == "table"):
+        if d is not None and (not d.has_sql or d.kind == "table"):
             return False
         own = set(_WORD.findall(code_of(self.sql(name)))) & (_MONTHLY - {"segment_grid"})
         return bool(own) or any(self.reads_months(r) for r in self.reads(name))
@@ -150,7 +157,7 @@ class Queries:
         """Whether a derived table's SQL binds a month's date (its key is then the
         months computed)."""
         d = self.derived[name]
-        return d.build is None and bool(set(parameters_of(self.sql(name))) & set(PERIOD_VALUES))
+        return d.has_sql and bool(set(parameters_of(self.sql(name))) & set(PERIOD_VALUES))
 
     def values(self, ctx: ReportContext, name: str, params: Mapping | None = None) -> dict:
         """What ``name.sql`` binds: each of its parameters from the call's ``params``,
@@ -196,6 +203,10 @@ class Queries:
         d = self.derived[name]
         if d.build is not None:
             d.build(ctx)
+        elif d.span is not None:
+            lo, hi = self.one(ctx, d.span)
+            first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
+            build_calendar(ctx.export.con, ctx.policy, name, first, last)
         else:
             kind = "TABLE" if d.kind == "table" else "VIEW"
             ctx.export.con.execute(
@@ -265,6 +276,13 @@ def _set_grid(ctx: ReportContext, table: str, column: str) -> None:
     if ctx.export.built.get("segment_grid") != key:
         use_segment_grid(ctx.export.con, table, column)
         ctx.export.built["segment_grid"] = key
+
+
+def calendar(name: str, span: str) -> Derived:
+    """A business-day calendar ``name`` (``business_days.build_calendar``) from the first
+    date the query ``span.sql`` gives to two years past the later of its last date and the
+    report's as-of date: built again only when the as-of date's year changes."""
+    return Derived(name, span=span, key=lambda ctx: ctx.period.as_of.year)
 
 
 def load_rows(ctx: ReportContext, table: str, columns: dict[str, str], rows: list[tuple]) -> None:

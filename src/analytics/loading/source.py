@@ -104,7 +104,7 @@ def _snapshot_opened(folder: Path) -> Export:
     notebooks)."""
     written = _figures_written(folder)
     found = _OPENED.get(folder)
-    if found is None or not _is_open(found[0]):
+    if found is None or not is_open(found[0]):
         export = open_validated(folder)
     else:
         export, seen = found
@@ -114,7 +114,7 @@ def _snapshot_opened(folder: Path) -> Export:
     return export
 
 
-def _is_open(export: Export) -> bool:
+def is_open(export: Export) -> bool:
     """Whether the export's connection still answers (a notebook may have closed it)."""
     try:
         export.con.execute("SELECT 1").fetchall()

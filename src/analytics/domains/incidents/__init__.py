@@ -18,10 +18,9 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.business_days import build_calendar, calendar_span
 from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, rate_rows
 from analytics.compute.memo import per_month, per_months
-from analytics.compute.queries import Derived, Queries, view
+from analytics.compute.queries import Queries, calendar, view
 from analytics.figures import MetricRow, Trend, month_of
 from analytics.loading.context import ReportContext
 from analytics.period import Period
@@ -118,14 +117,6 @@ class IncidentsPolicy:
         return date.fromisoformat(self.ca_rule_effective)
 
 
-def _load_calendar(ctx: ReportContext) -> None:
-    """The business days from the first discovery to two years past the later of the
-    last discovery and the period (the CDPH clock counts them)."""
-    lo, hi = QUERIES.one(ctx, "incident_span")
-    first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
-    build_calendar(ctx.export.con, ctx.policy, "incident_calendar", first, last)
-
-
 def _bindings(ctx: ReportContext) -> dict:
     p: IncidentsPolicy = DOMAIN.policy(ctx)
     return {
@@ -148,7 +139,7 @@ def _bindings(ctx: ReportContext) -> dict:
 QUERIES = Queries(
     __name__,
     derived=(
-        Derived("incident_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year),
+        calendar("incident_calendar", "incident_span"),  # the CDPH clock counts them
         "incident_params",
         "incident_notices",
         # a view over `periods`: each query of notices reads the months it set

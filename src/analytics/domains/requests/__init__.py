@@ -21,7 +21,6 @@ from typing import Literal
 
 import pandas as pd
 
-from analytics.business_days import build_calendar, calendar_span
 from analytics.compute.declare import (
     Domain,
     Summary,
@@ -32,7 +31,7 @@ from analytics.compute.declare import (
     value_rows,
 )
 from analytics.compute.memo import per_month, per_months
-from analytics.compute.queries import Derived, Queries, load_rows
+from analytics.compute.queries import Derived, Queries, calendar, load_rows
 from analytics.contract import REQUEST_TYPES, REQUEST_TYPES_BY_REGIME
 from analytics.figures import MetricRow, Trend, month_of, rate
 from analytics.loading.context import ReportContext
@@ -160,14 +159,6 @@ def _load_deadlines(ctx: ReportContext) -> None:
     )
 
 
-def _load_calendar(ctx: ReportContext) -> None:
-    """The tables ``holiday`` and ``business_calendar``, over the dates the deadlines
-    need: every request's, and the period's."""
-    lo, hi = QUERIES.one(ctx, "request_span")
-    first, last = calendar_span(lo, max(filter(None, [hi, ctx.period.as_of])))
-    build_calendar(ctx.export.con, ctx.policy, "business_calendar", first, last)
-
-
 def _bindings(ctx: ReportContext) -> dict:
     ack = DOMAIN.policy(ctx).acknowledgment
     return {
@@ -183,9 +174,8 @@ QUERIES = Queries(
     __name__,
     derived=(
         Derived("deadline_policy", build=_load_deadlines),
-        # the calendar reaches two years past the later of the last request and the
-        # period: it is built again only when the period's year changes
-        Derived("business_calendar", build=_load_calendar, key=lambda ctx: ctx.period.as_of.year),
+        # the business days the deadlines count, over every request and the period
+        calendar("business_calendar", "request_span"),
         "request_deadlines",
     ),
     bindings=_bindings,

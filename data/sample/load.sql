@@ -1,4 +1,5 @@
 COPY access_log FROM 'access_log.parquet' (FORMAT 'parquet', compression 'zstd');
+COPY authorizations FROM 'authorizations.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY communication_preferences FROM 'communication_preferences.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY complaints FROM 'complaints.parquet' (FORMAT 'parquet', compression 'zstd');
 COPY consent_events FROM 'consent_events.parquet' (FORMAT 'parquet', compression 'zstd');

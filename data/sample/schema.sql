@@ -1,4 +1,5 @@
 CREATE TABLE access_log(access_id VARCHAR, member_id VARCHAR, patient_id VARCHAR, accessed_at TIMESTAMP WITH TIME ZONE, "action" VARCHAR);
+CREATE TABLE authorizations(authorization_id VARCHAR, patient_id VARCHAR, signed_at TIMESTAMP WITH TIME ZONE, regime VARCHAR, purposes VARCHAR, recipient_type VARCHAR, recipient_name VARCHAR, data_categories VARCHAR, expires_on DATE, states_remuneration BOOLEAN, revoked_at TIMESTAMP WITH TIME ZONE);
 CREATE TABLE communication_preferences(preference_id VARCHAR, patient_id VARCHAR, channel VARCHAR, "rule" VARCHAR, effective_at TIMESTAMP WITH TIME ZONE, ended_at TIMESTAMP WITH TIME ZONE);
 CREATE TABLE complaints(complaint_id VARCHAR, patient_id VARCHAR, received_at TIMESTAMP WITH TIME ZONE, channel VARCHAR, topic VARCHAR, regulator VARCHAR, resolved_at TIMESTAMP WITH TIME ZONE, outcome VARCHAR);
 CREATE TABLE consent_events(event_id VARCHAR, patient_id VARCHAR, channel VARCHAR, purpose VARCHAR, "action" VARCHAR, "method" VARCHAR, occurred_at TIMESTAMP WITH TIME ZONE, processed_at TIMESTAMP WITH TIME ZONE, source_message_id VARCHAR);

@@ -20,7 +20,9 @@ class Column:
 
     ``type`` is the DuckDB type the loader casts to. ``codes`` lists the allowed values
     of a coded column (matched after trimming and lower-casing). ``code_list`` marks a
-    comma-separated list of codes (``disclosures.data_categories``).
+    comma-separated list of codes (``disclosures.data_categories``); ``skip_empty``, a
+    list whose empty elements are ignored (an authorization's: ``"marketing, ,sale"`` is
+    two codes, ``" , "`` none, read as NULL) where v1's lists quarantine them.
     """
 
     name: str
@@ -29,6 +31,7 @@ class Column:
     codes: tuple[str, ...] = ()
     code_list: bool = False
     meaning: str = ""
+    skip_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class Table:
     meaning: str = ""
     # (later_column, earlier_column): the later one may not precede the earlier one.
     order_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # (date_column, timestamp_column): the date may not precede the timestamp's local
+    # date in the clinic's time zone (an authorization's end date and its signature)
+    local_order_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # The timestamp that places a row in a month (None: the table is not dated).
     time_column: str | None = None
     # A log of the clinic's daily activity (texts, consent changes, disclosures, record
@@ -641,6 +647,73 @@ ENCOUNTERS = Table(
     continuous=True,
 )
 
+AUTHORIZATIONS = Table(
+    "authorizations",
+    (
+        _c("authorization_id", "VARCHAR", meaning="unique id; `disclosures.authorization_id`"),
+        _c("patient_id", "VARCHAR", meaning="who signed it"),
+        _c("signed_at", TS, meaning="when the patient signed"),
+        _c(
+            "regime",
+            "VARCHAR",
+            codes=("hipaa", "mhmda"),
+            meaning="`hipaa`: HIPAA 164.508 / CMIA Civ. Code 56.11; `mhmda`: Washington's "
+            "authorization to sell consumer health data (RCW 19.373.070)",
+        ),
+        _c(
+            "purposes",
+            "VARCHAR",
+            False,
+            codes=DISCLOSURES.column("purpose").codes,
+            code_list=True,
+            skip_empty=True,
+            meaning="comma-separated purposes of `disclosures.purpose` it allows",
+        ),
+        _c(
+            "recipient_type",
+            "VARCHAR",
+            False,
+            codes=DISCLOSURES.column("recipient_type").codes,
+            meaning="the recipient type it allows; NULL: not stated",
+        ),
+        _c("recipient_name", "VARCHAR", False, meaning="the named recipient; NULL: not stated"),
+        _c(
+            "data_categories",
+            "VARCHAR",
+            False,
+            codes=DISCLOSURES.column("data_categories").codes,
+            code_list=True,
+            skip_empty=True,
+            meaning="comma-separated categories of `disclosures.data_categories` it allows",
+        ),
+        _c(
+            "expires_on",
+            "DATE",
+            False,
+            meaning="the last day it allows a disclosure (Civ. Code 56.11(h)); NULL: none stated",
+        ),
+        _c(
+            "states_remuneration",
+            "BOOLEAN",
+            meaning="the form states that the clinic is paid for the disclosure (164.508(a)(4))",
+        ),
+        _c(
+            "revoked_at",
+            TS,
+            False,
+            meaning="when the written revocation was received (164.508(b)(5); Civ. Code 56.15)",
+        ),
+    ),
+    id_column="authorization_id",
+    optional=True,
+    added_in=2,
+    meaning="the patients' authorizations behind disclosures (HIPAA 164.508, CMIA 56.11, "
+    "Washington MHMDA)",
+    time_column="signed_at",
+    order_rules=(("revoked_at", "signed_at"),),
+    local_order_rules=(("expires_on", "signed_at"),),
+)
+
 # A time-zone name the export gives (trimmed) that is not one of the IANA zones DuckDB
 # knows, ignoring case, is an unknown code.
 _UNKNOWN_ZONE = (
@@ -686,6 +759,7 @@ TABLES: tuple[Table, ...] = (
     ACCESS_LOG,
     ENCOUNTERS,
     PATIENTS,
+    AUTHORIZATIONS,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from analytics.compute.declare import Domain
 from analytics.domains import (
+    authorizations,
     consent,
     disclosures,
     incidents,
@@ -40,6 +41,7 @@ DOMAINS: tuple[Domain, ...] = (
     consent.DOMAIN,
     retention.DOMAIN,
     disclosures.DOMAIN,
+    authorizations.DOMAIN,
     incidents.DOMAIN,
     rights_honoured.DOMAIN,
     safeguards.DOMAIN,
@@ -78,7 +80,7 @@ def open_report(
     if audience not in AUDIENCES:
         raise UsageError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     pol = load_policy(policy)
-    export = open_source(resolve_source(source))
+    export = open_source(resolve_source(source), pol.timezone)
     try:
         if period:
             per = Period.parse(period)
@@ -96,5 +98,5 @@ def open_report(
 def open_for_date(source: str | Path | None, policy: str | Path | None, day: date) -> ReportContext:
     """A report context for one day's request (an accounting): the month holding ``day``."""
     pol = load_policy(policy)  # a bad policy file is refused before the export is opened
-    export = open_source(resolve_source(source))
+    export = open_source(resolve_source(source), pol.timezone)
     return ReportContext(export, pol, Period(day.year, day.month), "officer", datetime.now(UTC))

@@ -127,7 +127,10 @@ class Queries:
         return description_of(self.sql(name))
 
     def reads(self, name: str) -> tuple[str, ...]:
-        """The derived tables and views of this domain that ``name`` reads."""
+        """The derived tables and views of this domain (or one it uses) that ``name``
+        reads; another's derived table reads what its owner says."""
+        if name not in self.derived and any(name in q.derived for q in self.uses):
+            return self._owner(name).reads(name)
         return self._reads[name] if name in self._reads else self._find_reads(name)
 
     def _find_reads(self, name: str) -> tuple[str, ...]:

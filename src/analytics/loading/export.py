@@ -37,13 +37,18 @@ class ReadOptions:
     csv_encoding: str = "utf-8"  # utf-8, latin-1 (cp1252 read as latin-1) or utf-16
     csv_delimiter: str = ","
     duckdb_schema: str = "main"  # the schema of a .duckdb export that holds the tables
+    # the clinic's time zone (the policy's): a contract rule on a local date reads it (an
+    # authorization may not end before the local date it was signed); None: the
+    # configured policy's (``open_export``)
+    clinic_timezone: str | None = None
     # one table's file written otherwise than the rest (a Latin-1 messages.csv beside
     # UTF-8 files): (table, its options), which replace these for that table alone
     tables: tuple[tuple[str, ReadOptions], ...] = ()
 
     def for_table(self, name: str) -> ReadOptions:
         """How to read table ``name``: its own options, else the export's."""
-        return next((o for t, o in self.tables if t == name), replace(self, tables=()))
+        own = next((o for t, o in self.tables if t == name), self)
+        return replace(own, tables=(), clinic_timezone=self.clinic_timezone)
 
     @classmethod
     def from_dict(cls, data: dict) -> ReadOptions:
@@ -56,6 +61,12 @@ class ReadOptions:
                 "tables": tables,
             }
         )
+
+    @property
+    def zone(self) -> str:
+        """The clinic's time zone the local-date rules read (set by ``open_export``)."""
+        assert self.clinic_timezone is not None, "open_export sets the clinic's zone"
+        return self.clinic_timezone
 
     @property
     def reads_timestamps(self) -> bool:

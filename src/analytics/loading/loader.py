@@ -24,7 +24,7 @@ validation's results, and ``open_validated`` opens that snapshot without validat
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import duckdb
@@ -38,6 +38,8 @@ from analytics.loading.kept import folder_for, read_kept, write_kept
 from analytics.loading.manifest import read_extracted_at
 from analytics.loading.reading import locate, table_relations
 from analytics.loading.validation import connect, validate_table
+from analytics.policy import clinic_timezone
+from analytics.settings import load_settings
 
 
 def open_export(
@@ -50,11 +52,14 @@ def open_export(
 ) -> Export:
     """Read and validate an export in any accepted form; raise ExportError if unreadable.
 
-    ``memory_limit`` and ``threads`` cap DuckDB (see ``connect``). With ``keep_in`` (a
+    ``options.clinic_timezone`` is the zone of the contract's local-date rules (default:
+    the configured policy's). ``memory_limit`` and ``threads`` cap DuckDB (see ``connect``). With ``keep_in`` (a
     folder beside the reports), the validation kept there for this export is reused as
     far as the export is unchanged, and this one is kept (``analytics.loading.kept``).
     """
     path = Path(source).expanduser()
+    if options.clinic_timezone is None:  # the configured policy's, as a report would read
+        options = replace(options, clinic_timezone=clinic_timezone(load_settings().policy))
     con = connect(memory_limit, threads)
     try:
         files = locate(path)

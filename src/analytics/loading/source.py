@@ -17,6 +17,7 @@ from analytics.loading.kept import FIGURES_FILE
 from analytics.loading.loader import open_export
 from analytics.loading.snapshot import open_validated, read_snapshot_figures
 from analytics.paths import sample_path
+from analytics.policy import clinic_timezone
 from analytics.settings import TABLE_SETTINGS, Settings, load_settings
 
 
@@ -40,7 +41,7 @@ def read_options(settings: Settings | None = None) -> ReadOptions:
         (table, _options({**values, **given}, f"[tables.{table}] ", base.duckdb_schema))
         for table, given in sorted(own.items())
     )
-    return replace(base, tables=tables)
+    return replace(base, tables=tables, clinic_timezone=clinic_timezone(settings.policy))
 
 
 def _options(values: dict, where: str, schema: str) -> ReadOptions:
@@ -81,16 +82,22 @@ ENCODINGS = {
 }
 
 
-def open_source(source: Path, options: ReadOptions | None = None) -> Export:
-    """Open the export; read the monthly run's validated snapshot when it is of this source,
-    else validate it, reusing the validation kept in ``validation_dir`` when one is set
-    (the command sets it beside the reports; a workspace's notebooks have it too)."""
+def open_source(source: Path, zone: str | None = None) -> Export:
+    """Open the export; read the monthly run's validated snapshot when it is of this source
+    and validated in the clinic's time zone ``zone`` (the report's policy's), else validate
+    it, reusing the validation kept in ``validation_dir`` when one is set (the command sets
+    it beside the reports; a workspace's notebooks have it too)."""
     handoff = Handoff.received()
     if handoff is not None and handoff.serves(source):
-        return _snapshot_opened(handoff.snapshot)
+        export = _snapshot_opened(handoff.snapshot)
+        if zone is None or export.options.clinic_timezone == zone:
+            return export
     settings = load_settings()
     keep_in = Path(settings.validation_dir) if settings.validation_dir else None
-    return open_export(source, options=options or read_options(settings), keep_in=keep_in)
+    options = read_options(settings)
+    if zone is not None:
+        options = replace(options, clinic_timezone=zone)
+    return open_export(source, options=options, keep_in=keep_in)
 
 
 # the run's snapshot as opened in this process: a kernel of the run opens it once for all

@@ -32,6 +32,11 @@ def _typed_expr(col: Column, raw: str, options: ReadOptions = NO_OPTIONS) -> str
             f"coalesce(timezone($ts_zone, try_strptime(trim({raw}::VARCHAR), $ts_formats)), "
             f"TRY_CAST({raw} AS TIMESTAMPTZ))"
         )
+    if col.code_list and col.skip_empty:  # empty elements dropped; none left: NULL
+        return (
+            "nullif(array_to_string(list_filter(list_transform(string_split("
+            f"{raw}::VARCHAR, ','), lambda x: lower(trim(x))), lambda x: x <> ''), ','), '')"
+        )
     if col.code_list:
         return (
             f"array_to_string(list_transform(string_split({raw}::VARCHAR, ','), "
@@ -88,6 +93,10 @@ def _reason_expr(table: Table) -> str:
             unknown.append(f"{q[c.name]} NOT IN ({allowed})")
     unknown += table.rules_for("unknown_code")
     order = [f"{ident(later)} < {ident(earlier)}" for later, earlier in table.order_rules]
+    order += [  # a date before the local date of a timestamp, in the clinic's zone
+        f"{ident(day)} < timezone($clinic_tz, {ident(moment)})::DATE"
+        for day, moment in table.local_order_rules
+    ]
     branches = [
         ("bad_value", bad_value),
         ("missing_required", " OR ".join(missing)),
@@ -307,6 +316,8 @@ def _store_rows(
     bound = dict(params or {})
     if any(c.type == "TIMESTAMPTZ" for c in table.columns):  # DuckDB refuses unused ones
         bound.update(options.params())
+    if table.local_order_rules:
+        bound["clinic_tz"] = options.zone
     con.execute(
         f"""
         INSERT INTO {stored}

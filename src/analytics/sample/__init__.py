@@ -47,6 +47,8 @@ PLANTED_BAD_ROWS: dict[tuple[str, str], int] = {
     ("disclosures", "unknown_code"): 1,
     ("records", "bad_order"): 1,
     ("patients", "unknown_code"): 1,
+    ("authorizations", "unknown_code"): 1,
+    ("authorizations", "bad_order"): 1,
 }
 
 
@@ -67,6 +69,7 @@ _SOURCES = {
     "access_log": "g_access",
     "encounters": "g_encounters",
     "patients": "patient_places",
+    "authorizations": "g_authorizations",
 }
 
 

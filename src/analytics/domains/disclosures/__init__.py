@@ -2,7 +2,9 @@
 
 Per disclosure, in DuckDB (``shared/spec/policy-defaults.md``, *Disclosures*):
 - accountable (45 CFR 164.528(a)): every disclosure except to the patient, under a signed
-  authorization, or for a purpose the policy lists as not accountable;
+  authorization, or for a purpose the policy lists as not accountable; with the
+  authorizations log in the export, "under a signed authorization" means *validly*
+  authorized (``authorizations``: the authorization checked against the disclosure);
 - a business associate needs a BAA in effect on the disclosure's local date: signed on or
   before it and not ended on or before it (``baa_ended_on`` is the first day without);
 - marketing or sale needs the patient's authorization;
@@ -19,6 +21,7 @@ from analytics.compute.declare import Domain, Summary, WorkList, counts, monthly
 from analytics.compute.memo import per_month
 from analytics.compute.queries import Queries, view
 from analytics.contract import DISCLOSURES
+from analytics.domains import authorizations
 from analytics.figures import MetricRow, Trend
 from analytics.loading.context import ReportContext
 from analytics.policy import Target
@@ -57,6 +60,7 @@ def _bindings(ctx: ReportContext) -> dict:
     return {
         "exempt": list(section.non_accountable_purposes),
         "needs_auth": list(section.authorization_required_purposes),
+        "checked": not ctx.missing_logs(authorizations.LOGS[authorizations.NAME]),
     }
 
 
@@ -64,6 +68,8 @@ QUERIES = Queries(
     __name__,
     derived=("disclosure_params", "vendor_baa", view("disclosure_checks")),
     bindings=_bindings,
+    # each disclosure with the authorization it cites checked (``disclosures_authorized``)
+    uses=(authorizations.QUERIES,),
 )
 # Per period and purpose (and 'all'): every disclosure figure, in one pass.
 monthly_frame = monthly(QUERIES, "disclosures_monthly", grid=("disclosures", "purpose"))
@@ -138,6 +144,8 @@ DOMAIN = Domain(
     "shared)",
     policy_section=DisclosuresPolicy,
     tables=("disclosures",),  # the export tables its figures read
+    # with the log present, a disclosure under an invalid authorization is accountable
+    metric_tables={"disclosures.accountable": ("authorizations",)},
     metric_names=METRICS,
     metrics=counts(monthly_frame, NAME, COUNTS),
     trends=trends,

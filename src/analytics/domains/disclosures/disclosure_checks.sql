@@ -1,7 +1,11 @@
 -- Every disclosure with its rule flags (a view: a health system makes ten million
 -- disclosures a year and each query reads a month of them; filter on `disclosed_at`).
+-- Not accountable under an authorization: one cited (v1), or, with the authorizations log
+-- in the export, one that is valid (`disclosures_authorized`: no reason against it).
 SELECT disclosure.*, timezone(params.tz, disclosure.disclosed_at)::DATE AS disclosed_date,
-    NOT (disclosure.recipient_type = 'patient' OR disclosure.authorization_id IS NOT NULL
+    NOT (disclosure.recipient_type = 'patient'
+         OR (disclosure.authorization_id IS NOT NULL
+             AND (NOT params.checked OR disclosure.authorization_reason IS NULL))
          OR list_contains(params.exempt, disclosure.purpose)) AS accountable,
     disclosure.recipient_type = 'business_associate' AS to_business_associate,
     -- in effect on the disclosure's local date: signed on or before it, and not ended on
@@ -15,4 +19,4 @@ SELECT disclosure.*, timezone(params.tz, disclosure.disclosed_at)::DATE AS discl
         AS marketing_without_authorization,
     list_contains(string_split(disclosure.data_categories, ','), 'sms_phone')
         AND disclosure.recipient_type <> 'patient' AS sms_data_shared
-FROM disclosures disclosure CROSS JOIN disclosure_params params
+FROM disclosures_authorized disclosure CROSS JOIN disclosure_params params

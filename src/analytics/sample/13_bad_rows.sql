@@ -21,3 +21,14 @@ INSERT INTO g_disclosures SELECT 'D-BAD-0002', patient_id, disclosed_at, recipie
 INSERT INTO g_records SELECT 'REC-BAD-0001', patient_id, record_class, created_at,
     last_activity_at, birth_date, false, created_at - INTERVAL 30 DAY
     FROM g_records WHERE record_class = 'billing' LIMIT 1;
+-- an authorization ending the day before the local date it was signed (bad_order; a
+-- disclosure citing it then cites one not on file), and one allowing a purpose that is
+-- not a code (unknown_code)
+INSERT INTO g_authorizations SELECT 'A-BAD-0001', patient_id, signed_at, regime, purposes,
+    recipient_type, recipient_name, data_categories,
+    timezone((SELECT tz FROM cfg), signed_at)::DATE - 1, states_remuneration, NULL
+    FROM g_authorizations WHERE authorization_id = 'AS0002';
+INSERT INTO g_authorizations SELECT 'A-BAD-0002', patient_id, signed_at, regime,
+    'marketing, telemarketing', recipient_type, recipient_name, data_categories, expires_on,
+    states_remuneration, NULL
+    FROM g_authorizations WHERE authorization_id = 'AS0004';

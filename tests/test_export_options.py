@@ -174,7 +174,7 @@ def test_a_pipe_delimited_export_is_read_with_its_delimiter(pipe_export):
         open_export(pipe_export)
     export = open_export(pipe_export, options=_options(csv_delimiter="|"))
     try:
-        assert {s.rows_used for s in export.tables.values()} == {1}
+        assert {s.rows_used for s in export.tables.values() if s.present} == {1}
     finally:
         export.close()
 

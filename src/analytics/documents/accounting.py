@@ -16,7 +16,7 @@ import pandas as pd
 
 import analytics.documents as documents
 from analytics.compute.queries import Queries
-from analytics.domains import disclosures
+from analytics.domains import authorizations, disclosures
 from analytics.errors import UsageError
 from analytics.loading.context import ReportContext
 from analytics.loading.coverage import day_gap
@@ -40,6 +40,42 @@ PURPOSE_WORDS = {
     "payment": "Payment",
     "operations": "Health care operations",
 }
+
+
+OUTSIDE_WORDS = {
+    "purpose": "this purpose",
+    "recipient": "this recipient",
+    "information": "the information disclosed",
+}
+DEFECT_WORDS = {
+    "no_purpose": "it named no purpose",
+    "no_recipient": "it named no recipient",
+    "no_information": "it named no information to disclose",
+    "no_end_date": "it stated no end date",
+    "remuneration_not_stated": "it allowed a sale without stating that we are paid for it",
+    "over_one_year": "as a Washington authorization to sell, it ran longer than one year",
+}
+
+
+def why_listed(row: dict) -> str:
+    """Why a disclosure that cited the patient's authorization is listed (it did not allow
+    it), in the letter's words; empty for any other disclosure."""
+    reason = row.get("authorization_reason")
+    if not isinstance(reason, str):
+        return ""
+    words = {
+        "unknown": "the authorization it cites is not in our records",
+        "other_patient": "the authorization it cites was not signed by you",
+        "before_signature": "it was made before the authorization was signed on "
+        f"{row.get('authorization_signed')}",
+        "revoked": f"you had revoked the authorization on {row.get('authorization_revoked')}",
+        "expired": f"the authorization had expired on {row.get('authorization_expires')}",
+        "out_of_scope": "the authorization did not cover "
+        + OUTSIDE_WORDS.get(str(row.get("authorization_outside")), "this disclosure"),
+        "defective": "the authorization was not valid: "
+        + DEFECT_WORDS.get(str(row.get("authorization_defect")), "it was incomplete"),
+    }
+    return f"Listed although it cited your authorization: {words[reason]}."
 
 
 class AccountingError(UsageError):
@@ -116,6 +152,7 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
     first = window_start(as_of, disclosures.DOMAIN.policy(ctx).accounting_lookback_years)
     frame = QUERIES.run(ctx, "accounting", {"patient": patient_id, "first": first, "as_of": as_of})
     frame["purpose"] = [PURPOSE_WORDS.get(p, p.replace("_", " ")) for p in frame["purpose"]]
+    frame["why"] = [why_listed(r) for r in frame.to_dict("records")]
     review = documents.under_review(ctx, ROWS, first, as_of, patient=patient_id)
     return Accounting(patient_id, as_of, first, frame, records_begin, review)
 
@@ -178,6 +215,9 @@ def render(ctx: ReportContext, acc: Accounting, generated_at: datetime | None = 
         window_before_records=acc.window_before_records,
         under_review=len(acc.under_review),
         rows=acc.disclosures.to_dict("records"),
+        # with the authorizations log, only a valid authorization leaves a disclosure out
+        authorizations_checked=authorizations.DOMAIN.has_log(ctx),
+        any_why=bool(acc.disclosures["why"].astype(bool).any()) if len(acc.disclosures) else False,
         generated=generated_at.strftime("%Y-%m-%d"),
     )
 

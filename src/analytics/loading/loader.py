@@ -53,9 +53,10 @@ def open_export(
     """Read and validate an export in any accepted form; raise ExportError if unreadable.
 
     ``options.clinic_timezone`` is the zone of the contract's local-date rules (default:
-    the configured policy's). ``memory_limit`` and ``threads`` cap DuckDB (see ``connect``). With ``keep_in`` (a
-    folder beside the reports), the validation kept there for this export is reused as
-    far as the export is unchanged, and this one is kept (``analytics.loading.kept``).
+    the configured policy's). ``memory_limit`` and ``threads`` cap DuckDB (see
+    ``connect``). With ``keep_in`` (a folder beside the reports), the validation kept there
+    for this export is reused as far as the export is unchanged and validated in the same
+    zone, and this one is kept (``analytics.loading.kept``).
     """
     path = Path(source).expanduser()
     if options.clinic_timezone is None:  # the configured policy's, as a report would read

@@ -67,6 +67,8 @@ WITH cited AS (
              WHEN purpose = 'marketing' AND u(k, 'a_fate') < 0.25 THEN 'narrow'
              WHEN purpose = 'other' AND u(k, 'a_fate') < 0.13 THEN 'no_end_date'
              WHEN purpose = 'other' AND u(k, 'a_fate') < 0.16 THEN 'no_recipient'
+             WHEN purpose = 'other' AND u(k, 'a_fate') < 0.18 THEN 'no_information'
+             WHEN purpose = 'research' AND u(k, 'a_fate') < 0.36 THEN 'no_purpose'
              ELSE 'fine' END AS fate
     FROM cited
 )
@@ -77,11 +79,12 @@ SELECT authorization_id,
     CASE fate WHEN 'late_signature' THEN disclosed_at + INTERVAL 2 DAY
         ELSE disclosed_at - to_days((7 + floor(u(k, 'a_lead') * 50))::INTEGER) END AS signed_at,
     'hipaa' AS regime,
-    purpose AS purposes,
+    CASE fate WHEN 'no_purpose' THEN ' , ' ELSE purpose END AS purposes,
     CASE WHEN fate = 'no_recipient' THEN NULL ELSE recipient_type END AS recipient_type,
     CASE WHEN fate = 'no_recipient' OR purpose = 'other' THEN NULL
          ELSE recipient_name END AS recipient_name,
-    CASE fate WHEN 'narrow' THEN 'contact' ELSE data_categories END AS data_categories,
+    CASE fate WHEN 'narrow' THEN 'contact' WHEN 'no_information' THEN NULL
+        ELSE data_categories END AS data_categories,
     CASE fate
         WHEN 'no_end_date' THEN NULL
         WHEN 'expired' THEN timezone((SELECT tz FROM cfg), disclosed_at)::DATE - 3

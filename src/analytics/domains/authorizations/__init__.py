@@ -260,7 +260,9 @@ DOMAIN = Domain(
             logs=LOGS[NAME],
         ),
         WorkList(
-            "defective_authorizations", "Defective authorizations on file on {as_of}", logs=LOGS[NAME]
+            "defective_authorizations",
+            "Defective authorizations on file on {as_of}",
+            logs=LOGS[NAME],
         ),
         WorkList(
             "expiring_authorizations",

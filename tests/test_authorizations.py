@@ -379,6 +379,22 @@ def test_the_letter_lists_a_disclosure_under_an_expired_authorization_and_says_w
     assert "2026-03-02" in made.page and "2026-02-28</td>" not in made.page
 
 
+def test_a_quarantined_authorization_of_the_patient_stops_the_letter(tmp_path):
+    tables = full_export(
+        # revoked before it was signed: quarantined, so its disclosure reads as "unknown"
+        authorizations=[auth("A_BAD", revoked_at="2026-09-01 17:00:00")],
+        disclosures=[disclosure("D_UNDER", "A_BAD", "2026-10-05 17:00:00")],
+    )
+    path = write_export(tables, "files_parquet", tmp_path)
+    with pytest.raises(acc.IncompleteAccounting, match="1 authorization record of patient P1"):
+        acc.make(path, None, "P1", "2026-10-31")
+    made = acc.make(path, None, "P1", "2026-10-31", allow_incomplete=True)
+    words = " ".join(made.page.split())
+    assert "Some records are under review. 1 record of your authorizations could not be" in words
+    assert "may be listed below although it was allowed" in words
+    assert any("authorization record(s)" in w for w in made.warnings)
+
+
 def test_a_renewal_horizon_other_than_30_days_is_refused(tmp_path):
     text = Path(load_policy().path).read_text(encoding="utf-8")
     changed = tmp_path / "p.toml"

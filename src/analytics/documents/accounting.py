@@ -25,6 +25,12 @@ from analytics.registry import load_policy, open_for_date
 # its .sql files (in this folder) read the disclosures domain's checked disclosures
 QUERIES = Queries("analytics.documents", uses=(disclosures.QUERIES,))
 ROWS = documents.Rows("disclosures", "disclosure_id", "disclosed_at", "disclosure record")
+# the patient's authorizations that could not be read: a disclosure citing one would be
+# listed as not validly authorized ("not in our records"), more than the records show
+AUTHORIZATION_ROWS = documents.Rows(
+    "authorizations", "authorization_id", "signed_at", "authorization record"
+)
+EVER = date(1800, 1, 1)  # an authorization signed any time before may cover the window
 
 PURPOSE_WORDS = {
     "required_by_law": "Required by law",
@@ -99,6 +105,8 @@ class Accounting:
     records_begin: date  # the first local date of the disclosure log
     # quarantined rows that may be this patient's disclosures in the window
     under_review: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # quarantined authorizations of the patient signed by the as-of date (or undated)
+    authorizations_under_review: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def shown_from(self) -> date:
@@ -119,6 +127,13 @@ class Accounting:
             self.under_review,
             ROWS,
             whose,
+            allow_incomplete,
+            lambda text: IncompleteAccounting(f"no letter written: {text}"),
+        )
+        documents.refuse_incomplete(
+            self.authorizations_under_review,
+            AUTHORIZATION_ROWS,
+            f"of patient {self.patient_id} signed by {self.as_of}",
             allow_incomplete,
             lambda text: IncompleteAccounting(f"no letter written: {text}"),
         )
@@ -154,7 +169,12 @@ def accounting(ctx: ReportContext, patient_id: str, as_of: date) -> Accounting:
     frame["purpose"] = [PURPOSE_WORDS.get(p, p.replace("_", " ")) for p in frame["purpose"]]
     frame["why"] = [why_listed(r) for r in frame.to_dict("records")]
     review = documents.under_review(ctx, ROWS, first, as_of, patient=patient_id)
-    return Accounting(patient_id, as_of, first, frame, records_begin, review)
+    signed = (
+        documents.under_review(ctx, AUTHORIZATION_ROWS, EVER, as_of, patient=patient_id)
+        if authorizations.DOMAIN.has_log(ctx)
+        else pd.DataFrame()
+    )
+    return Accounting(patient_id, as_of, first, frame, records_begin, review, signed)
 
 
 def _check_covered(ctx: ReportContext, as_of: date) -> date:
@@ -214,6 +234,7 @@ def render(ctx: ReportContext, acc: Accounting, generated_at: datetime | None = 
         records_begin=acc.records_begin.isoformat(),
         window_before_records=acc.window_before_records,
         under_review=len(acc.under_review),
+        authorizations_under_review=len(acc.authorizations_under_review),
         rows=acc.disclosures.to_dict("records"),
         # with the authorizations log, only a valid authorization leaves a disclosure out
         authorizations_checked=authorizations.DOMAIN.has_log(ctx),
@@ -245,6 +266,11 @@ def make(
         notes.append(
             f"the six years begin on {acc.first_day}, the disclosure records on "
             f"{acc.records_begin}; the letter says it cannot show the years before"
+        )
+    if not acc.authorizations_under_review.empty:
+        warnings.append(
+            f"{len(acc.authorizations_under_review)} quarantined authorization record(s) of "
+            "the patient could not be checked; the letter says some records are under review"
         )
     if not acc.under_review.empty:
         warnings.append(

@@ -390,7 +390,7 @@ def test_a_quarantined_authorization_of_the_patient_stops_the_letter(tmp_path):
         acc.make(path, None, "P1", "2026-10-31")
     made = acc.make(path, None, "P1", "2026-10-31", allow_incomplete=True)
     words = " ".join(made.page.split())
-    assert "Some records are under review. 1 record of your authorizations could not be" in words
+    assert "under review.</b> 1 record of your authorizations could not be read" in words
     assert "may be listed below although it was allowed" in words
     assert any("authorization record(s)" in w for w in made.warnings)
 

@@ -417,3 +417,25 @@ def test_the_sample_shows_every_defect_reason_and_tile():
     for tile in ("disclosures_invalid", "wa_sales_without_mhmda", "defective"):
         assert _values(got, f"authorizations.{tile}")["all"] > 0, tile
     assert date(2026, 10, 31) == ctx.period.as_of
+
+
+def test_a_kept_validation_is_reused_only_in_the_zone_it_was_made_in(checks, tmp_path):
+    from dataclasses import replace
+
+    from analytics.loading.export import NO_OPTIONS
+    from analytics.loading.loader import open_export
+
+    def validated(zone: str) -> tuple[str, dict]:
+        options = replace(NO_OPTIONS, clinic_timezone=zone)
+        export = open_export(checks, options=options, keep_in=tmp_path)
+        try:
+            s = export.tables["authorizations"]
+            return s.validated, s.by_reason
+        finally:
+            export.close()
+
+    assert validated("America/Los_Angeles") == ("full", {"unknown_code": 1, "bad_order": 1})
+    assert validated("America/Los_Angeles")[0] == "kept"
+    # another zone is another validation: the end-date rule reads local dates
+    assert validated("Asia/Tokyo")[0] == "full"
+    assert validated("America/Los_Angeles")[0] == "kept"

@@ -81,11 +81,17 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     p: DisclosuresPolicy = DOMAIN.policy(ctx)
     exempt = ", ".join(x.replace("_", " ") for x in p.non_accountable_purposes)
     needs = ", ".join(x.replace("_", " ") for x in p.authorization_required_purposes)
+    checked = not ctx.missing_logs(authorizations.LOGS[authorizations.NAME])
+    under = (
+        "a valid authorization (checked against the authorizations log)"
+        if checked
+        else "a signed authorization"
+    )
     return pd.DataFrame(
         [
             {
-                "rule": "a disclosure is accountable unless made to the patient, under a "
-                f"signed authorization, or for: {exempt}",
+                "rule": "a disclosure is accountable unless made to the patient, under "
+                f"{under}, or for: {exempt}",
                 "source": p.non_accountable_source,
             },
             {

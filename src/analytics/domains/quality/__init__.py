@@ -55,8 +55,10 @@ class QualityPolicy:
 REASON_MEANINGS = {
     "bad_value": "a value that cannot be read as its column's type",
     "missing_required": "a required value is empty (or an outbound message has no purpose)",
-    "unknown_code": "a code outside the column's allowed list",
-    "bad_order": "a later step dated before an earlier one (e.g. closed before received)",
+    "unknown_code": "a code outside the column's allowed list (or, in a comma-separated list "
+    "of codes, one element outside it)",
+    "bad_order": "a later step dated before an earlier one (e.g. closed before received; an "
+    "authorization revoked before it was signed, or ending before the local date it was signed)",
     "inconsistent_state": "a step without its result, or a result without its step (a request "
     "closed without an outcome, an incident assessed without a determination)",
     "duplicate_row": "an exact copy of an earlier row (the first copy is used)",

@@ -241,10 +241,181 @@ def retention_metrics(t: dict, policy, first: date, as_of: date) -> list[MetricR
     return _rows(frame, "retention", names)
 
 
+def _codes(text) -> list[str]:
+    """A comma-separated list of codes: elements trimmed, lower-cased, empties dropped."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return []
+    return [e.strip().lower() for e in text.split(",") if e.strip()]
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _defect(r) -> str | None:
+    """An authorization's first defect, in the spec's order."""
+    if not r.purpose_list:
+        return "no_purpose"
+    if _missing(r.recipient_type) and _missing(r.recipient_name):
+        return "no_recipient"
+    if not r.category_list:
+        return "no_information"
+    if pd.isna(r.expires):
+        return "no_end_date"
+    if "sale" in r.purpose_list and not r.states_remuneration:
+        return "remuneration_not_stated"
+    if r.regime == "mhmda" and r.expires > r.anniversary:
+        return "over_one_year"
+    return None
+
+
+def authorization_checks(t: dict, policy) -> pd.DataFrame:
+    """Each authorization with its local dates, lists, anniversary, end date and defect."""
+    tz = policy.timezone
+    a = t["authorizations"].copy()
+    a["signed"] = local_date(a["signed_at"], tz)
+    a["revoked"] = local_date(a["revoked_at"], tz)
+    a["expires"] = pd.to_datetime(a["expires_on"])
+    years = int(policy.data["authorizations"]["mhmda_years"])
+    # pandas' year offset takes 29 February to 28 February
+    a["anniversary"] = [d + pd.DateOffset(years=years) for d in a["signed"]]
+    a["purpose_list"] = a["purposes"].map(_codes)
+    a["category_list"] = a["data_categories"].map(_codes)
+    a["defect"] = [_defect(r) for r in a.itertuples()]
+    mhmda = a["regime"] == "mhmda"
+    a["ends"] = a["expires"].where(~mhmda, a[["expires", "anniversary"]].min(axis=1))
+    return a
+
+
+def _reason(d, a, tz: str) -> str | None:
+    """A disclosure's first reason not to be validly authorized (None: valid or none cited)."""
+    if _missing(d.authorization_id):
+        return None
+    if a is None:
+        return "unknown"
+    if a.patient_id != d.patient_id:
+        return "other_patient"
+    disclosed = pd.Timestamp(d.disclosed_at)
+    if disclosed < pd.Timestamp(a.signed_at):
+        return "before_signature"
+    if not pd.isna(a.revoked_at) and disclosed >= pd.Timestamp(a.revoked_at):
+        return "revoked"
+    local = disclosed.tz_convert(tz).tz_localize(None).normalize()
+    if not pd.isna(a.expires) and local > a.expires:
+        return "expired"
+    cats = set(_codes(d.data_categories))
+    recipient_name = (
+        not _missing(a.recipient_name)
+        and str(a.recipient_name).strip().lower() != str(d.recipient_name).strip().lower()
+    )
+    if (
+        d.purpose not in a.purpose_list
+        or (not _missing(a.recipient_type) and a.recipient_type != d.recipient_type)
+        or recipient_name
+        or not cats <= set(a.category_list)
+    ):
+        return "out_of_scope"
+    if not _missing(a.defect):
+        return "defective"
+    return None
+
+
+def authorized(t: dict, policy) -> pd.DataFrame:
+    """Every disclosure with its reason and the regime of the authorization it cites."""
+    a = authorization_checks(t, policy)
+    by_id = {r.authorization_id: r for r in a.itertuples()}
+    d = t["disclosures"].copy()
+    found = [by_id.get(x) if not _missing(x) else None for x in d["authorization_id"]]
+    d["reason"] = [
+        _reason(r, f, policy.timezone) for r, f in zip(d.itertuples(), found, strict=True)
+    ]
+    d["regime"] = [None if f is None else f.regime for f in found]
+    return d
+
+
+def authorization_metrics(t: dict, policy, first: date, as_of: date) -> list[MetricRow]:
+    """The seven authorizations metrics of one month."""
+    if "authorizations" not in t:
+        return []
+    tz = policy.timezone
+    f, a_day = pd.Timestamp(first), pd.Timestamp(as_of)
+    a = authorization_checks(t, policy)
+    regimes = sorted(a["regime"].unique())
+    a["in_force"] = (
+        a["defect"].isna() & (a["signed"] <= a_day) & (a["revoked"].isna() | (a["revoked"] > a_day))
+    )
+    horizon = int(policy.data["authorizations"]["expiring_days"])
+    a["expiring"] = (
+        a["in_force"] & (a["ends"] > a_day) & (a["ends"] <= a_day + pd.Timedelta(days=horizon))
+    )
+    signed = a["signed"].between(f, a_day)
+    revoked = a["revoked"].between(f, a_day)
+    out: list[MetricRow] = []
+    for name, mask in (
+        ("signed", signed),
+        ("revoked", revoked),
+        ("expiring_next_30_days", a["expiring"]),
+    ):
+        for regime in regimes:
+            n = int((mask & (a["regime"] == regime)).sum())
+            out.append({"metric": f"authorizations.{name}", "segment": regime, "value": n})
+        out.append({"metric": f"authorizations.{name}", "segment": "all", "value": int(mask.sum())})
+    defects = a.loc[signed & a["defect"].notna(), "defect"].value_counts()
+    out += [
+        {"metric": "authorizations.defective", "segment": k, "value": int(v)}
+        for k, v in defects.items()
+    ]
+    out.append(
+        {"metric": "authorizations.defective", "segment": "all", "value": int(defects.sum())}
+    )
+    d = authorized(t, policy)
+    cites = d["authorization_id"].notna()
+    purposes = sorted(d.loc[cites, "purpose"].unique())
+    d["local"] = local_date(d["disclosed_at"], tz)
+    month = d[d["local"].between(f, a_day)]
+    checked = month[month["authorization_id"].notna()]
+    for purpose in purposes:
+        n = int((checked["purpose"] == purpose).sum())
+        out.append({"metric": "authorizations.disclosures_checked", "segment": purpose, "value": n})
+    out.append(
+        {"metric": "authorizations.disclosures_checked", "segment": "all", "value": len(checked)}
+    )
+    reasons = checked["reason"].dropna().value_counts()
+    out += [
+        {"metric": "authorizations.disclosures_invalid", "segment": k, "value": int(v)}
+        for k, v in reasons.items()
+    ]
+    out.append(
+        {
+            "metric": "authorizations.disclosures_invalid",
+            "segment": "all",
+            "value": int(reasons.sum()),
+        }
+    )
+    patients = t.get("patients")
+    wa = set()
+    if patients is not None:
+        wa = set(
+            patients.loc[patients["state"].fillna("").str.strip().str.upper() == "WA", "patient_id"]
+        )
+    valid_mhmda = (
+        month["authorization_id"].notna() & month["reason"].isna() & (month["regime"] == "mhmda")
+    )
+    wa_sales = (month["purpose"] == "sale") & month["patient_id"].isin(wa) & ~valid_mhmda
+    out.append(
+        {
+            "metric": "authorizations.wa_sales_without_mhmda",
+            "segment": "all",
+            "value": int(wa_sales.sum()),
+        }
+    )
+    return out
+
+
 def disclosure_metrics(t: dict, policy, first: date, as_of: date) -> list[MetricRow]:
     tz = policy.timezone
     p = policy.data["disclosures"]
-    d = t["disclosures"].copy()
+    d = authorized(t, policy) if "authorizations" in t else t["disclosures"].copy()
     d["local"] = local_date(d["disclosed_at"], tz)
     f, a = pd.Timestamp(first), pd.Timestamp(as_of)
     d = d[d["local"].between(f, a)].reset_index(drop=True)
@@ -258,9 +429,13 @@ def disclosure_metrics(t: dict, policy, first: date, as_of: date) -> list[Metric
     covered = set(j.loc[ok, "disclosure_id"])
     ba = d["recipient_type"] == "business_associate"
     d["total"] = True
+    # with the authorizations log, only a valid authorization leaves a disclosure out
+    under_authorization = d["authorization_id"].notna()
+    if "reason" in d:
+        under_authorization &= d["reason"].isna()
     d["accountable"] = ~(
         (d["recipient_type"] == "patient")
-        | d["authorization_id"].notna()
+        | under_authorization
         | d["purpose"].isin(p["non_accountable_purposes"])
     )
     d["ba_without_baa"] = ba & ~d["disclosure_id"].isin(covered)
@@ -286,6 +461,12 @@ def disclosure_metrics(t: dict, policy, first: date, as_of: date) -> list[Metric
 def all_metrics(tables: dict[str, pd.DataFrame], policy, first: date, as_of: date):
     """Every metric the baseline computes, for one month."""
     rows = []
-    for compute in (request_metrics, consent_metrics, retention_metrics, disclosure_metrics):
+    for compute in (
+        request_metrics,
+        consent_metrics,
+        retention_metrics,
+        disclosure_metrics,
+        authorization_metrics,
+    ):
         rows += compute(tables, policy, first, as_of)
     return rows

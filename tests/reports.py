@@ -15,9 +15,24 @@ FORMULA = '=HYPERLINK("http://example.invalid/x","stop")'  # CSV-formula text, a
 
 
 def tiny_month_export(where: Path) -> Path:
-    """A small export for 2026-10 with one quarantined request carrying markup."""
+    """A small export for 2026-10 with one quarantined request carrying markup, and an
+    authorizations log (every domain records its figures): one disclosure cites an
+    authorization not on file."""
     return write_export(
         full_export(
+            authorizations=rows("authorizations"),
+            disclosures=rows(
+                "disclosures",
+                {},
+                {
+                    "disclosure_id": "D2",
+                    "purpose": "marketing",
+                    "recipient_type": "marketing_partner",
+                    "recipient_name": "Glow Promotions LLC",
+                    "data_categories": "contact",
+                    "authorization_id": "A9",
+                },
+            ),
             requests=rows(
                 "requests",
                 {},

@@ -439,3 +439,24 @@ def test_a_kept_validation_is_reused_only_in_the_zone_it_was_made_in(checks, tmp
     # another zone is another validation: the end-date rule reads local dates
     assert validated("Asia/Tokyo")[0] == "full"
     assert validated("America/Los_Angeles")[0] == "kept"
+
+
+@pytest.mark.parametrize("fixture", ["checks", "sales"])
+def test_the_pandas_baseline_counts_the_same_on_the_hand_made_exports(fixture, request):
+    """The benchmark's independent pandas computation agrees figure by figure."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import pandas_baseline
+
+    ctx = opened(request.getfixturevalue(fixture), "2026-10", None)
+    tables = {
+        t: ctx.export.con.execute(f"SELECT * FROM {t}").df()  # noqa: S608 - fixed names
+        for t in ("disclosures", "vendors", "authorizations", "patients")
+    }
+    p = ctx.period
+    theirs = pandas_baseline.authorization_metrics(tables, ctx.policy, p.first_day, p.as_of)
+    theirs += pandas_baseline.disclosure_metrics(tables, ctx.policy, p.first_day, p.as_of)
+    ours = au.DOMAIN.metrics(ctx) + dis.DOMAIN.metrics(ctx)
+    key = lambda m: (m["metric"], m["segment"])  # noqa: E731
+    assert sorted(theirs, key=key) == sorted(ours, key=key)

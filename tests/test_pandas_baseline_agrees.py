@@ -26,13 +26,23 @@ def test_baseline_equals_duckdb_on_the_sample(period):
     ctx = open_report(None, period)
     tables = {
         t: ctx.export.con.execute(f"SELECT * FROM {t}").df()  # noqa: S608 - fixed names
-        for t in ("requests", "consent_events", "messages", "records", "disclosures", "vendors")
+        for t in (
+            "requests",
+            "consent_events",
+            "messages",
+            "records",
+            "disclosures",
+            "vendors",
+            "authorizations",
+            "patients",
+        )
     }
     p = Period.parse(period)
     theirs = pandas_baseline.all_metrics(tables, ctx.policy, p.first_day, p.as_of)
     ours = {(m["metric"], m["segment"]): m["value"] for m in compute_all(ctx)}
     ctx.export.close()
     assert len(theirs) > 100
+    assert any(m["metric"].startswith("authorizations.") for m in theirs)
     for m in theirs:
         key = (m["metric"], m["segment"])
         assert key in ours, key

@@ -18,6 +18,7 @@ from analytics.run.kernels import ensure_kernel
 from analytics.run.metrics_json import shape_problems
 from analytics.run.notebooks import report_notebooks
 from analytics.run.runner import RunLocked, month_lock, run_month
+from analytics.sample import PLANTED_BAD_ROWS
 from helpers import run_cli as cli
 from helpers import tree_hash
 from reports import FORMULA, MARKUP, OVERDUE_ID, SCRIPT, SECRET_ID, tiny_month_export
@@ -344,7 +345,7 @@ def test_end_to_end_on_the_shipped_sample(sample_month):
     doc = json.loads((folder / "metrics.json").read_text())
     assert shape_problems(doc) == []
     assert doc["source"]["path"].endswith("data/sample")
-    assert sum(q["rows"] for q in doc["quarantine"]) == 11  # the sample's planted bad rows
+    assert sum(q["rows"] for q in doc["quarantine"]) == sum(PLANTED_BAD_ROWS.values())
     assert (folder / "manifest.json").is_file()
 
 
@@ -471,6 +472,7 @@ def test_work_lists_are_private_csv_with_formulas_neutralised(month):
         "consent.missed_keyword_optouts",
         "retention.destruction_queue",
         "disclosures.disclosure_problems",
+        "authorizations.disclosures_not_authorized",
     }
     assert all(stat.S_IMODE(os.stat(f).st_mode) == 0o600 for f in files)
     with (folder / "consent.missed_keyword_optouts.csv").open() as f:

@@ -144,8 +144,10 @@ def test_health_system_profile_has_more_of_everything_and_the_same_planted_rows(
         assert health.tables[table].rows_read > ratio * clinic.tables[table].rows_read, table
     got = {(q["table"], q["reason"]): q["rows"] for q in health.quarantine_counts()}
     assert got == PLANTED_BAD_ROWS
-    # per patient: 5 disclosures (plus the two planted bad rows)
-    assert health.tables["disclosures"].rows_read == 600 * 5 + 2
+    # per patient: 5 disclosures, plus the two planted bad rows and the 25 disclosures of
+    # 12_authorizations.sql (18 sales to the marketing partner, 6 Washington sales, one
+    # after a revocation)
+    assert health.tables["disclosures"].rows_read == 600 * 5 + 2 + 25
     clinic.close()
     health.close()
 

@@ -93,6 +93,7 @@ def test_installed_wheel_runs_the_month_from_another_folder(installed):
                 "consent",
                 "retention",
                 "disclosures",
+                "authorizations",
                 "incidents",
                 "rights_honoured",
                 "safeguards",

@@ -18,7 +18,7 @@ from analytics.domains import authorizations as au
 from analytics.domains import disclosures as dis
 from analytics.policy import PolicyError
 from analytics.registry import load_policy, open_report
-from helpers import full_export, opened, rows, write_export
+from helpers import WHOLE_SAMPLE, full_export, opened, rows, write_export
 
 GLOW = "Glow Promotions LLC"
 
@@ -403,6 +403,7 @@ def test_a_renewal_horizon_other_than_30_days_is_refused(tmp_path):
         load_policy(changed)
 
 
+@WHOLE_SAMPLE
 def test_the_sample_shows_every_defect_reason_and_tile():
     ctx = opened(Path("data/sample"), "2026-10", None)
     got = au.DOMAIN.metrics(ctx)

@@ -31,7 +31,7 @@ LAYERS = [
         "schemas",
         "business_days",
     },
-    {"loading"},
+    {"loading", "imports"},
     {"compute"},
     {"domains", "registry"},
     {"presentation"},

@@ -155,6 +155,23 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from analytics.imports import run_import
+
+    settings = load_settings({}, args.config)
+    report = run_import(
+        args.kind,
+        [Path(s).expanduser() for s in args.sources],
+        Path(args.into).expanduser(),
+        directory=Path(args.directory).expanduser() if args.directory else None,
+        purposes=Path(args.purposes).expanduser() if args.purposes else None,
+        mapping_file=Path(args.mapping).expanduser() if args.mapping else None,
+        key=settings.values.get("import_key"),
+    )
+    print("\n".join(report.lines()))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from analytics.run.kernels import Timeouts
     from analytics.run.runner import run_months, terminal_progress
@@ -331,6 +348,34 @@ def build_parser() -> argparse.ArgumentParser:
         "patients on a machine with less memory than their tables",
     )
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser(
+        "import",
+        help="vendor files (Twilio, Mailchimp, Klaviyo, FHIR audit events, any CSV by a "
+        "mapping) into an export's contract tables",
+        description="Read a vendor's files and merge the contract rows they give into the "
+        "export folder's Parquet files (created if needed); the sources are only read. "
+        "See docs/imports.md.",
+    )
+    p.add_argument(
+        "kind",
+        choices=("twilio", "mailchimp", "klaviyo", "fhir-audit", "columns"),
+        help="the files' kind",
+    )
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="the vendor's files")
+    p.add_argument("--into", required=True, metavar="EXPORT", help="the export folder to write")
+    p.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="CSV of the clinic's patients: patient_id, phone and/or email",
+    )
+    p.add_argument(
+        "--purposes",
+        metavar="FILE",
+        help="TOML: [twilio.purposes] maps a messaging service or sending number to a purpose",
+    )
+    p.add_argument("--mapping", metavar="FILE", help="the mapping file of kind columns")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("validate", help="check an export against the data contract")
     p.add_argument(

@@ -84,6 +84,12 @@ SETTINGS: dict[str, Setting] = {
         "the time zone of timestamps written without an offset (default UTC)",
         inherited=True,
     ),
+    "import_key": Setting(
+        str,
+        None,
+        "the secret key of the pseudonymous ids `analytics import` gives patients not in the "
+        "directory (keep it the same for every import; never written anywhere)",
+    ),
     "tables": Setting(
         dict,
         None,

@@ -1,0 +1,535 @@
+"""`analytics import`: vendor files in, contract rows out, the same figures as the contract.
+
+The Twilio files are shaped as Twilio writes them: Message resources with every field the
+API returns (JSON lines as BulkExport writes them, dates ISO 8601; an API list page,
+dates RFC 2822; a CSV of the same fields, bodies quoted with commas, line breaks and
+emoji). October 2026 in Los Angeles (PDT, UTC-7) until 1 November 02:00 local.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.errors import UsageError
+from analytics.imports import run_import
+from analytics.imports.people import e164
+from analytics.imports.records import SourceError
+from analytics.period import Period
+from analytics.registry import open_report
+from analytics.run.metrics_json import compute_all
+from helpers import full_export, rows, run_cli, write_export
+
+KEY = "test-key-never-written-7c1e"
+ACCOUNT = "AC5e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b"
+CLINIC = "+18185550100"
+MARKETING = "MG9c1f0a7e2b3d4c5f6a7b8c9d0e1f2a3b"
+SERVICE = "MG0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+UNMAPPED = "MGdeadbeefdeadbeefdeadbeefdeadbeef"
+SHORT_CODE = "22395"
+
+DIRECTORY = (
+    "patient_id,phone,email\n"
+    "P1,(818) 555-0142,ana@example.com\n"
+    "P2,+1 818 555 0143,\n"
+    "P3,818.555.0144,\n"
+)
+PURPOSES = (
+    "[twilio.purposes]\n"
+    f'{MARKETING} = "marketing"\n'
+    f'{SERVICE} = "service"\n'
+    f'"{SHORT_CODE}" = "marketing"\n'
+)
+
+
+def message(sid, frm, to, body, status, direction, sent, service=None) -> dict:
+    """A Message resource with the fields Twilio's API returns (``sent``: UTC)."""
+    when = datetime.fromisoformat(sent).replace(tzinfo=UTC)
+    return {
+        "account_sid": ACCOUNT,
+        "api_version": "2010-04-01",
+        "body": body,
+        "date_created": when,
+        "date_sent": when if status not in ("queued", "failed", "canceled") else None,
+        "date_updated": when,
+        "direction": direction,
+        "error_code": 30003 if status == "failed" else None,
+        "error_message": "Unreachable destination handset" if status == "failed" else None,
+        "from": frm,
+        "messaging_service_sid": service,
+        "num_media": "0",
+        "num_segments": "1",
+        "price": "-0.00790",
+        "price_unit": "USD",
+        "sid": sid,
+        "status": status,
+        "subresource_uris": {"media": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}/Media.json"},
+        "to": to,
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid}.json",
+    }
+
+
+MESSAGES = [
+    message(
+        "SMa1",
+        CLINIC,
+        "+18185550142",
+        "Glow week: 20% off. Reply STOP to opt out",
+        "delivered",
+        "outbound-api",
+        "2026-10-05 17:00:00",
+        MARKETING,
+    ),
+    message("SMa2", "+18185550142", CLINIC, "Stop", "received", "inbound", "2026-10-06 18:00:00"),
+    # after the opt-out, a marketing text that failed: it never left Twilio, not counted
+    message(
+        "SMa3",
+        CLINIC,
+        "+18185550142",
+        "Last chance, 20% off",
+        "failed",
+        "outbound-api",
+        "2026-10-07 17:00:00",
+        MARKETING,
+    ),
+    message(
+        "SMa4",
+        "whatsapp:+18185550143",
+        "whatsapp:" + CLINIC,
+        'Hi, can I move my "appt"?\nThanks 😀',
+        "received",
+        "inbound",
+        "2026-10-08 16:00:00",
+    ),
+    message(
+        "SMa5",
+        SHORT_CODE,
+        "+18185550143",
+        "Members: double points, Sat only",
+        "delivered",
+        "outbound-api",
+        "2026-10-09 19:00:00",
+    ),
+    # an unknown number from a service nobody mapped: a pseudonym, no purpose
+    message(
+        "SMa6",
+        CLINIC,
+        "+13235550188",
+        "Your appointment is confirmed",
+        "delivered",
+        "outbound-api",
+        "2026-10-10 17:30:00",
+        UNMAPPED,
+    ),
+    # a body removed by Twilio's redaction
+    message("SMa7", "+18185550144", CLINIC, "", "received", "inbound", "2026-10-11 20:00:00"),
+    message(
+        "SMa8",
+        CLINIC,
+        "+18185550144",
+        "Reminder: tomorrow 10am",
+        "delivered",
+        "outbound-api",
+        "2026-10-12 17:00:00",
+        SERVICE,
+    ),
+    # across the change from PDT to PST: 01:30 local, twice
+    message(
+        "SMa9",
+        CLINIC,
+        "+18185550142",
+        "Reminder: 9am",
+        "delivered",
+        "outbound-api",
+        "2026-11-01 08:30:00",
+        SERVICE,
+    ),
+    message(
+        "SMb0",
+        CLINIC,
+        "+18185550142",
+        "Reminder: 9am (again)",
+        "delivered",
+        "outbound-api",
+        "2026-11-01 09:30:00",
+        SERVICE,
+    ),
+    message(
+        "SMb1",
+        CLINIC,
+        "+18185550143",
+        "Promo",
+        "canceled",
+        "outbound-api",
+        "2026-10-13 17:00:00",
+        MARKETING,
+    ),
+]
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+
+
+def _rfc(value):
+    return format_datetime(value) if isinstance(value, datetime) else value
+
+
+def write_jsonl(where: Path, items=MESSAGES) -> Path:
+    """BulkExport's form: one resource per line, dates ISO 8601."""
+    path = where / "messages.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({k: _iso(v) for k, v in m.items()}, ensure_ascii=False) + "\n" for m in items
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def write_page(where: Path, items=MESSAGES) -> Path:
+    """The REST API's list page: dates RFC 2822, as the API writes them."""
+    path = where / "page.json"
+    page = {
+        "end": len(items) - 1,
+        "first_page_uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json?PageSize=50&Page=0",
+        "messages": [{k: _rfc(v) for k, v in m.items()} for m in items],
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": 50,
+        "previous_page_uri": None,
+        "start": 0,
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json?PageSize=50&Page=0",
+    }
+    path.write_text(json.dumps(page, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def write_csv(where: Path, items=MESSAGES) -> Path:
+    """A CSV of the same fields: bodies quoted (commas, line breaks, emoji)."""
+    path = where / "messages.csv"
+    fields = [k for k in items[0] if k != "subresource_uris"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=fields)
+        out.writeheader()
+        for m in items:
+            out.writerow({k: "" if m[k] is None else _iso(m[k]) for k in fields})
+    return path
+
+
+@pytest.fixture
+def lookups(tmp_path) -> tuple[Path, Path]:
+    directory = tmp_path / "directory.csv"
+    directory.write_text(DIRECTORY, encoding="utf-8")
+    purposes = tmp_path / "purposes.toml"
+    purposes.write_text(PURPOSES, encoding="utf-8")
+    return directory, purposes
+
+
+def imported(tmp_path: Path, lookups, source: Path, name: str = "export"):
+    directory, purposes = lookups
+    into = tmp_path / name
+    report = run_import("twilio", [source], into, directory=directory, purposes=purposes, key=KEY)
+    return into, report
+
+
+def table_rows(path: Path) -> list[tuple]:
+    return duckdb.sql(f"SELECT * FROM read_parquet('{path}') ORDER BY message_id").fetchall()
+
+
+def test_json_lines_an_api_page_and_a_csv_give_the_same_rows(tmp_path, lookups):
+    forms = {}
+    for write in (write_jsonl, write_page, write_csv):
+        folder = tmp_path / write.__name__
+        folder.mkdir()
+        into, report = imported(folder, lookups, write(folder))
+        forms[write.__name__] = table_rows(into / "messages.parquet")
+        assert report.seen.records == 11 and report.added == 9, write.__name__
+        assert dict(report.seen.skipped) == {
+            "status failed or canceled: never left Twilio, not a message": 2
+        }
+    assert forms["write_jsonl"] == forms["write_page"] == forms["write_csv"]
+
+
+def test_each_field_as_the_contract_reads_it(tmp_path, lookups):
+    into, report = imported(tmp_path, lookups, write_jsonl(tmp_path))
+    got = {r[0]: r for r in table_rows(into / "messages.parquet")}
+    # (message_id, patient_id, channel, direction, purpose, body, campaign_id, sent_at)
+    assert got["SMa1"][1:7] == ("P1", "sms", "outbound", "marketing", None, None)
+    assert got["SMa2"][1:6] == ("P1", "sms", "inbound", None, "Stop")
+    assert got["SMa4"][1] == "P2" and got["SMa4"][5] == 'Hi, can I move my "appt"?\nThanks 😀'
+    assert got["SMa5"][4] == "marketing"  # the short code's purpose
+    assert got["SMa6"][1].startswith("anon-") and got["SMa6"][4] is None
+    assert got["SMa7"][5] is None  # redacted
+    # 01:30 PDT and 01:30 PST: two instants an hour apart
+    assert (got["SMb0"][7] - got["SMa9"][7]).total_seconds() == 3600
+    assert report.inbound_without_text == 1
+    assert report.seen.pseudonymous_rows == 1
+    assert dict(report.seen.unmapped) == {f"purposes: {UNMAPPED}": 1}
+
+
+def test_a_number_never_becomes_an_id_and_the_key_is_never_written(tmp_path, lookups):
+    into, _ = imported(tmp_path, lookups, write_jsonl(tmp_path))
+    (pseudonym,) = [r[1] for r in table_rows(into / "messages.parquet") if r[0] == "SMa6"]
+    assert "3235550188" not in pseudonym
+    for f in into.iterdir():
+        data = f.read_bytes()
+        assert KEY.encode() not in data and b"3235550188" not in data, f.name
+    # the same number under the same key: the same id, import after import
+    again, _ = imported(tmp_path, lookups, write_jsonl(tmp_path), "again")
+    assert pseudonym in {r[1] for r in table_rows(again / "messages.parquet")}
+
+
+def test_importing_twice_changes_nothing_and_next_month_adds(tmp_path, lookups):
+    source = write_jsonl(tmp_path)
+    into, _ = imported(tmp_path, lookups, source)
+    first = (into / "messages.parquet").read_bytes()
+    _, report = imported(tmp_path, lookups, source)
+    assert report.added == 0 and (into / "messages.parquet").read_bytes() == first
+    later = tmp_path / "november"
+    later.mkdir()
+    novembers = [
+        message(
+            "SMc1", "+18185550143", CLINIC, "HELP", "received", "inbound", "2026-11-03 17:00:00"
+        )
+    ]
+    _, report = imported(tmp_path, lookups, write_jsonl(later, novembers))
+    assert report.added == 1 and report.held == 10
+
+
+def test_rows_of_other_sources_are_kept_and_a_reused_id_is_written_twice(tmp_path, lookups):
+    into = tmp_path / "export"
+    email = rows(
+        "messages", {"message_id": "EM1", "channel": "email", "sent_at": "2026-10-02 18:00:00+00"}
+    )
+    write_export({"messages": email}, "files_parquet", tmp_path / "made")
+    into.mkdir()
+    (tmp_path / "made" / "files_parquet" / "messages.parquet").rename(into / "messages.parquet")
+    imported(tmp_path, lookups, write_jsonl(tmp_path))
+    ids = [r[0] for r in table_rows(into / "messages.parquet")]
+    assert "EM1" in ids and len(ids) == 10
+    # SMa1 again, with another body: a different record with the same id
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    other = [
+        message(
+            "SMa1",
+            CLINIC,
+            "+18185550142",
+            "Other text",
+            "delivered",
+            "outbound-api",
+            "2026-10-05 17:00:01",
+            MARKETING,
+        )
+    ]
+    _, report = imported(tmp_path, lookups, write_jsonl(changed, other))
+    assert report.added == 1
+    assert [r[0] for r in table_rows(into / "messages.parquet")].count("SMa1") == 2
+
+
+# ------------------------------------------------------------------ the same figures
+
+
+def contract_messages() -> list[dict]:
+    """The rows the Twilio files hold, written by hand in the contract's form (PSEUDONYM:
+    the keyed hash of +13235550188, read from the import)."""
+
+    def m(mid, patient, direction, purpose, body, sent):
+        return {
+            "message_id": mid,
+            "patient_id": patient,
+            "channel": "sms",
+            "direction": direction,
+            "purpose": purpose,
+            "body": body,
+            "campaign_id": None,
+            "sent_at": sent,
+        }
+
+    return [
+        m("SMa1", "P1", "outbound", "marketing", None, "2026-10-05 17:00:00+00"),
+        m("SMa2", "P1", "inbound", None, "Stop", "2026-10-06 18:00:00+00"),
+        m(
+            "SMa4",
+            "P2",
+            "inbound",
+            None,
+            'Hi, can I move my "appt"?\nThanks 😀',
+            "2026-10-08 16:00:00+00",
+        ),
+        m("SMa5", "P2", "outbound", "marketing", None, "2026-10-09 19:00:00+00"),
+        m("SMa6", "PSEUDONYM", "outbound", None, None, "2026-10-10 17:30:00+00"),
+        m("SMa7", "P3", "inbound", None, None, "2026-10-11 20:00:00+00"),
+        m("SMa8", "P3", "outbound", "service", None, "2026-10-12 17:00:00+00"),
+        m("SMa9", "P1", "outbound", "service", None, "2026-11-01 08:30:00+00"),
+        m("SMb0", "P1", "outbound", "service", None, "2026-11-01 09:30:00+00"),
+    ]
+
+
+CONSENT = [
+    {
+        "event_id": "CE1",
+        "patient_id": "P1",
+        "channel": "sms",
+        "purpose": "marketing",
+        "action": "opt_in",
+        "method": "web_form",
+        "occurred_at": "2026-09-01 17:00:00+00",
+        "processed_at": "2026-09-01 17:00:00+00",
+        "source_message_id": None,
+    },
+    {
+        "event_id": "CE2",
+        "patient_id": "P1",
+        "channel": "sms",
+        "purpose": "all",
+        "action": "opt_out",
+        "method": "sms_keyword",
+        "occurred_at": "2026-10-06 18:00:00+00",
+        "processed_at": "2026-10-06 18:01:00+00",
+        "source_message_id": "SMa2",
+    },
+    {
+        "event_id": "CE3",
+        "patient_id": "P2",
+        "channel": "sms",
+        "purpose": "marketing",
+        "action": "opt_in",
+        "method": "web_form",
+        "occurred_at": "2026-09-01 17:00:00+00",
+        "processed_at": "2026-09-01 17:00:00+00",
+        "source_message_id": None,
+    },
+]
+
+
+def test_the_run_s_figures_are_the_same_from_twilio_files_and_from_the_contract(tmp_path, lookups):
+    into, _ = imported(tmp_path, lookups, write_page(tmp_path))
+    pseudonym = next(r[1] for r in table_rows(into / "messages.parquet") if r[0] == "SMa6")
+    by_hand = [
+        {**m, "patient_id": pseudonym} if m["patient_id"] == "PSEUDONYM" else m
+        for m in contract_messages()
+    ]
+    others = full_export(consent_events=CONSENT)
+    del others["messages"]
+    contract = write_export({**others, "messages": by_hand}, "files_parquet", tmp_path / "contract")
+    vendor = write_export(others, "files_parquet", tmp_path / "vendor")
+    (into / "messages.parquet").rename(vendor / "messages.parquet")
+    figures = []
+    for source in (contract, vendor):
+        ctx = open_report(source, "2026-10")
+        try:
+            figures.append(compute_all(replace(ctx, period=Period.parse("2026-10"))))
+            quarantine = ctx.export.quarantine_counts()
+        finally:
+            ctx.export.close()
+        # the unmapped service's text has no purpose: quarantined, as the contract says
+        assert quarantine == [{"table": "messages", "reason": "missing_required", "rows": 1}]
+    assert figures[0] == figures[1]
+    value = {(r["metric"], r["segment"]): r["value"] for r in figures[1]}
+    # the failed text after the opt-out never left Twilio: no marketing after opt-out
+    assert value[("consent.marketing_after_optout", "all")] == 0
+
+
+# ------------------------------------------------------------------ hostile input
+
+
+def test_a_truncated_json_line_names_the_file_and_line_and_writes_nothing(tmp_path, lookups):
+    source = write_jsonl(tmp_path)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4][:60]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    into = tmp_path / "export"
+    with pytest.raises(SourceError, match=r"messages.jsonl line 5: not a JSON record"):
+        imported(tmp_path, lookups, source)
+    assert not (into / "messages.parquet").exists()
+
+
+def test_a_wrong_file_for_the_kind_is_refused(tmp_path, lookups):
+    mailchimp = tmp_path / "members.csv"
+    mailchimp.write_text(
+        "Email Address,First Name,OPTIN_TIME\nana@example.com,Ana,2026-01-02 10:00:00\n"
+    )
+    with pytest.raises(SourceError, match=r"members.csv line 2: no field sid: not a twilio record"):
+        imported(tmp_path, lookups, mailchimp)
+
+
+def test_a_phone_given_to_two_patients_is_refused_naming_both_lines(tmp_path):
+    directory = tmp_path / "directory.csv"
+    directory.write_text("patient_id,phone\nP1,818-555-0142\nP2,+18185550143\nP9,(818) 555 0142\n")
+    with pytest.raises(
+        UsageError,
+        match=r"line 4: phone \(818\) 555 0142 is patient P9's and, on line 2, patient P1's",
+    ):
+        run_import("twilio", [write_jsonl(tmp_path)], tmp_path / "x", directory=directory, key=KEY)
+
+
+def test_without_a_key_a_stranger_s_number_is_refused_not_written_in_clear(
+    tmp_path, lookups, monkeypatch
+):
+    monkeypatch.delenv("ANALYTICS_IMPORT_KEY", raising=False)
+    directory, purposes = lookups
+    with pytest.raises(UsageError, match="import_key"):
+        run_import(
+            "twilio",
+            [write_jsonl(tmp_path)],
+            tmp_path / "x",
+            directory=directory,
+            purposes=purposes,
+        )
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("spelling", "expected"),
+    [
+        ("(818) 555-0142", "+18185550142"),
+        ("818.555.0142", "+18185550142"),
+        ("1-818-555-0142", "+18185550142"),
+        ("+1 818 555 0142", "+18185550142"),
+        ("whatsapp:+18185550142", "+18185550142"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("22395", "22395"),
+        ("555-0142", None),
+    ],
+)
+def test_phone_spellings_compare_in_e164(spelling, expected):
+    assert e164(spelling) == expected
+
+
+@pytest.mark.slow  # a child process
+def test_the_command_reports_and_ends_with_a_code(tmp_path, lookups):
+    directory, purposes = lookups
+    source = write_jsonl(tmp_path)
+    done = run_cli(
+        "import",
+        "twilio",
+        str(source),
+        "--into",
+        str(tmp_path / "export"),
+        "--directory",
+        str(directory),
+        "--purposes",
+        str(purposes),
+        env={"ANALYTICS_IMPORT_KEY": KEY},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "9 rows added" in done.stdout and "skipped 2" in done.stdout
+    source.write_text('{"sid": "SMx", "from": "+1818\n', encoding="utf-8")
+    done = run_cli(
+        "import",
+        "twilio",
+        str(source),
+        "--into",
+        str(tmp_path / "export"),
+        env={"ANALYTICS_IMPORT_KEY": KEY},
+    )
+    assert done.returncode == 3 and "line 1" in done.stderr and "Traceback" not in done.stderr

@@ -533,3 +533,139 @@ def test_the_command_reports_and_ends_with_a_code(tmp_path, lookups):
         env={"ANALYTICS_IMPORT_KEY": KEY},
     )
     assert done.returncode == 3 and "line 1" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------ e-mail consent
+
+MAILCHIMP_HEADER = (
+    "Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,"
+    "CONFIRM_IP,LATITUDE,LONGITUDE,GMTOFF,DSTOFF,TIMEZONE,CC,REGION,LAST_CHANGED,LEID,EUID,"
+    "NOTES,TAGS"
+)
+
+
+def test_mailchimp_audience_files_give_opt_ins_and_unsubscribes_not_bounces(tmp_path, lookups):
+    subscribed = tmp_path / "subscribed_members_export_3f2a.csv"
+    subscribed.write_text(
+        MAILCHIMP_HEADER + "\n"
+        # double opt-in: the confirmation is the moment of consent
+        '"Ana@Example.com ",Ana,"Ruiz, Jr.",2,"2026-09-01 16:00:00",203.0.113.5,'
+        '"2026-09-01 16:05:00",203.0.113.5,,,,,,,,"2026-09-01 16:05:00",101,a1b2c3,,"""VIP"""\n'
+        # an imported contact: no opt-in time, no proof of consent
+        "new@example.com,Bo,Lee,2,,,,,,,,,,,,2026-10-01 10:00:00,102,d4e5f6,,\n",
+        encoding="utf-8",
+    )
+    unsubscribed = tmp_path / "unsubscribed_members_export_3f2a.csv"
+    unsubscribed.write_text(
+        MAILCHIMP_HEADER
+        + ",UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_CAMPAIGN_ID,UNSUB_REASON,UNSUB_REASON_OTHER\n"
+        "stranger@example.org,Cy,Do,1,2026-03-02 10:00:00,,,,,,,,,,,2026-10-04 09:00:00,103,"
+        'g7h8i9,,,"2026-10-04 09:00:00","October offers",c0ffee,'
+        '"I no longer want to receive these emails",\n',
+        encoding="utf-8",
+    )
+    cleaned = tmp_path / "cleaned_members_export_3f2a.csv"
+    cleaned.write_text(
+        MAILCHIMP_HEADER + ",CLEAN_TIME,CLEAN_CAMPAIGN_TITLE,CLEAN_CAMPAIGN_ID\n"
+        "gone@example.net,Di,Ex,1,,,,,,,,,,,,2026-10-05 11:00:00,104,j1k2l3,,,"
+        "2026-10-05 11:00:00,October offers,c0ffee\n",
+        encoding="utf-8",
+    )
+    directory, _ = lookups
+    into = tmp_path / "export"
+    report = run_import(
+        "mailchimp", [subscribed, unsubscribed, cleaned], into, directory=directory, key=KEY
+    )
+    got = duckdb.sql(
+        f"SELECT patient_id, channel, purpose, action, method, occurred_at, event_id "
+        f"FROM read_parquet('{into / 'consent_events.parquet'}') ORDER BY occurred_at"
+    ).fetchall()
+    assert [g[:5] for g in got] == [
+        (got[0][0], "email", "marketing", "opt_in", "web_form"),  # stranger's opt-in
+        ("P1", "email", "marketing", "opt_in", "web_form"),
+        (got[0][0], "email", "marketing", "opt_out", "email_link"),
+    ]
+    assert got[1][5] == datetime(2026, 9, 1, 16, 5, tzinfo=UTC)  # the confirmation
+    assert got[0][0].startswith("anon-")
+    assert all("example" not in g[6] for g in got)  # an address never becomes an id
+    assert dict(report.seen.skipped) == {
+        "gives no row (none of the fields its rows need)": 2  # no opt-in time; bounced
+    }
+
+
+def test_klaviyo_suppressions_count_unsubscribes_and_complaints_only(tmp_path, lookups):
+    source = tmp_path / "suppressions.csv"
+    source.write_text(
+        "Email,Reason,Timestamp\n"
+        "ana@example.com,UNSUBSCRIBE,2026-10-04T20:07:38+00:00\n"
+        "ana@example.com,SPAM_COMPLAINT,2026-10-06T08:00:00+00:00\n"
+        "bounce@example.com,HARD_BOUNCE,2026-10-05T08:00:00+00:00\n"
+        "clinic@example.com,USER_SUPPRESSED,2026-10-05T09:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    directory, _ = lookups
+    into = tmp_path / "export"
+    report = run_import("klaviyo", [source], into, directory=directory, key=KEY)
+    got = duckdb.sql(
+        f"SELECT patient_id, action FROM read_parquet('{into / 'consent_events.parquet'}')"
+    ).fetchall()
+    assert got == [("P1", "opt_out"), ("P1", "opt_out")]
+    assert sum(report.seen.skipped.values()) == 2
+
+
+# ------------------------------------------------------------------ columns
+
+
+def docs_example() -> str:
+    """The mapping of docs/imports.md, as the docs show it."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "imports.md").read_text()
+    block = text.split("<!-- columns-example:start -->")[1].split("<!-- columns-example:end -->")[0]
+    return block.strip().removeprefix("```toml").removesuffix("```")
+
+
+def test_the_docs_columns_example_maps_a_release_of_information_log(tmp_path):
+    mapping = tmp_path / "roi-log.toml"
+    mapping.write_text(docs_example(), encoding="utf-8")
+    log = tmp_path / "roi-log.csv"
+    log.write_text(
+        "Log #,Chart ID,Released,Released To,Address,Recipient Type,Reason,Items Released,"
+        "Authorization #,Status\n"
+        'R-101,P1,10/07/2026 1:00 PM,"Smith & Lee, LLP","1 Main St, Encino",Attorney,'
+        'Patient request,"Chart, 2024-2026",A-9,Released\n'
+        # 1:30 AM on the night the clocks go back: PDT, the first of the two
+        "R-102,P1,11/01/2026 1:30 AM,Anthem,,Insurance,Claim,Claim form,,Released\n"
+        "R-103,P2,10/09/2026 9:00 AM,Dr. Ng,,Provider,Continuity of care,Summary,,Cancelled\n"
+        "R-104,P2,10/10/2026 9:00 AM,Dr. Ng,,Provider,Second opinion,Summary,,Released\n",
+        encoding="utf-8",
+    )
+    into = tmp_path / "export"
+    report = run_import("columns", [log], into, mapping_file=mapping)
+    got = duckdb.sql(
+        f"SELECT disclosure_id, disclosed_at, recipient_name, recipient_type, purpose, "
+        f"authorization_id FROM read_parquet('{into / 'disclosures.parquet'}') "
+        "ORDER BY disclosure_id"
+    ).fetchall()
+    assert [g[0] for g in got] == ["R-101", "R-102", "R-104"]
+    assert got[0][1] == datetime(2026, 10, 7, 20, 0, tzinfo=UTC)  # 1 PM PDT
+    assert got[1][1] == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # 1:30 AM PDT
+    assert got[0][2:] == ("Smith & Lee, LLP", "other", "other", "A-9")
+    # a reason outside the code map: kept as given, counted, quarantined by the run
+    assert got[2][4] == "Second opinion"
+    assert dict(report.seen.outside_codes) == {"purpose: Second opinion": 1}
+    assert dict(report.seen.skipped) == {"a cancelled release: nothing was disclosed": 1}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('table = "disclosures"', 'table = "disclosure"', "not a contract table"),
+        ('"Claim" = "payment"', '"Claim" = "billing"', "'billing' is not a code of purpose"),
+        ("description = ", "summary = ", "'summary' is not a column of disclosures"),
+        ('description = { field = "Items Released" }\n', "", "no rule for required column"),
+    ],
+)
+def test_a_mapping_s_mistake_is_refused_naming_its_key(tmp_path, old, new, words):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(docs_example().replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(UsageError, match=words):
+        run_import("columns", [mapping], tmp_path / "x", mapping_file=mapping)

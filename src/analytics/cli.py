@@ -351,15 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="vendor files (Twilio, Mailchimp, Klaviyo, FHIR audit events, any CSV by a "
-        "mapping) into an export's contract tables",
+        help="vendor files (Twilio, Mailchimp, Klaviyo, any CSV by a mapping) into an "
+        "export's contract tables",
         description="Read a vendor's files and merge the contract rows they give into the "
         "export folder's Parquet files (created if needed); the sources are only read. "
         "See docs/imports.md.",
     )
     p.add_argument(
         "kind",
-        choices=("twilio", "mailchimp", "klaviyo", "fhir-audit", "columns"),
+        choices=("twilio", "mailchimp", "klaviyo", "columns"),
         help="the files' kind",
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="the vendor's files")

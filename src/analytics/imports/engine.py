@@ -84,14 +84,15 @@ def make_rows(
 
 
 def _check_kind(mapping: Mapping, record: Record) -> None:
-    """A record without the id field of the table is not this kind's: refuse the file."""
+    """A record without the field its row's id is made from is not this kind's: refuse
+    the file (before anything is written)."""
+    wanted: list[str] = []
     for block in mapping.rows:
         rule = block.columns.get(mapping.table.id_column)
-        if rule is not None and rule.fields and any(record.has(f) for f in rule.fields):
+        needed = (rule.fields or rule.id_from[:1]) if rule is not None else ()
+        if not needed or any(record.has(f) for f in needed):
             return
-        if rule is None or not rule.fields:
-            return
-    wanted = mapping.rows[0].columns[mapping.table.id_column].fields
+        wanted += [f for f in needed if f not in wanted]
     raise SourceError(
         f"{record.file} line {record.line}: no field {' or '.join(wanted)}: not a "
         f"{mapping.kind} record (is it the right file for this kind?); nothing was written"
@@ -134,6 +135,11 @@ def _value(
 ) -> tuple[Any, bool]:
     if rule.value is not None:
         return _typed(rule.value, rule, column), False
+    if rule.id_from:
+        parts = [record.get(f) for f in rule.id_from]
+        if any(p is None for p in parts):
+            raise Unreadable(f"{column.name}: no {' or '.join(rule.id_from)} to make its id from")
+        return rule.prefix + directory.pseudonym("id", "|".join(str(p) for p in parts)), False
     if rule.phone or rule.email:
         kind, source = ("phone", rule.phone) if rule.phone else ("email", rule.email)
         return directory.patient(kind, record.get(str(source)))

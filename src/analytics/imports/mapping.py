@@ -1,8 +1,8 @@
 """A mapping from a vendor's records to contract rows, declared in TOML and read here.
 
-One machinery, many presets (``presets/*.toml``: Twilio, Mailchimp, Klaviyo, FHIR audit
-events) and any file a clinic writes for its own CSV reports (kind ``columns``). A mapping
-names the contract table it writes, the records that are not rows (``[[skip]]``), and one
+One machinery, many presets (``presets/*.toml``: Twilio, Mailchimp, Klaviyo) and any file
+a clinic writes for its own CSV reports (kind ``columns``). A mapping names the contract
+table it writes, the records that are not rows (``[[skip]]``), and one
 or more ``[[rows]]`` blocks (a record may give several rows: a Mailchimp contact's opt-in
 and its unsubscribe), each with a rule per contract column:
 
@@ -13,6 +13,8 @@ and its unsubscribe), each with a rule per contract column:
 - ``phone = "from"`` / ``email = "Email Address"``: the patient found in the directory by
   that field, else a pseudonymous id (a keyed hash: never the number or address in clear);
 - ``lookup = "purposes"`` with ``keys``: a value from the table the user gives for it;
+- ``id_from = ["Email Address", "UNSUB_TIME"]`` with ``prefix``: an id made of a keyed
+  hash of those fields (a record whose vendor gives no id; the address never shows);
 - ``by = "direction"`` with ``cases``: a rule chosen by a column computed before it (a
   case left out gives no value).
 
@@ -31,8 +33,20 @@ from typing import Any
 from analytics.contract import TABLES_BY_NAME, Column, Table
 from analytics.errors import UsageError
 
-PRESETS = ("twilio", "mailchimp", "klaviyo", "fhir-audit")
-RULE_KEYS = {"field", "codes", "timestamp", "zone", "value", "phone", "email", "lookup", "keys"}
+PRESETS = ("twilio", "mailchimp", "klaviyo")
+RULE_KEYS = {
+    "field",
+    "codes",
+    "timestamp",
+    "zone",
+    "value",
+    "phone",
+    "email",
+    "lookup",
+    "keys",
+    "id_from",
+    "prefix",
+}
 
 
 class MappingError(UsageError):
@@ -54,6 +68,8 @@ class Rule:
     keys: tuple[str, ...] = ()
     by: str | None = None
     cases: dict[str, Rule] = field(default_factory=dict)
+    id_from: tuple[str, ...] = ()
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -217,9 +233,9 @@ def _rule(given: Any, column: Column, where: str, nested: bool = False) -> Rule:
             cases={str(k): _rule(v, column, f"{where}.cases.{k}", True) for k, v in cases.items()},
         )
     _only(given, RULE_KEYS, where)
-    kinds = [k for k in ("field", "value", "phone", "email", "lookup") if k in given]
+    kinds = [k for k in ("field", "value", "phone", "email", "lookup", "id_from") if k in given]
     if len(kinds) != 1:
-        raise MappingError(f"{where}: give one of field, value, phone, email or lookup")
+        raise MappingError(f"{where}: give one of field, value, phone, email, lookup or id_from")
     fields = given.get("field", ())
     fields = (fields,) if isinstance(fields, str) else tuple(str(f) for f in fields)
     timestamp = given.get("timestamp", ())
@@ -227,11 +243,10 @@ def _rule(given: Any, column: Column, where: str, nested: bool = False) -> Rule:
     if column.type in ("TIMESTAMPTZ", "DATE") and fields and not timestamp:
         timestamp = ("iso8601",)
     codes = {str(k).strip().lower(): str(v) for k, v in given.get("codes", {}).items()}
-    bad = sorted(
-        v
-        for v in {*codes.values(), given.get("value")}
-        if v and column.codes and v not in column.codes
-    )
+    given_codes = [v for v in (*codes.values(), given.get("value")) if v]
+    if column.code_list:  # each element of a comma-separated list is a code
+        given_codes = [e.strip() for v in given_codes for e in str(v).split(",")]
+    bad = sorted(str(v) for v in given_codes if column.codes and v not in column.codes)
     if bad:
         raise MappingError(
             f"{where}: {bad[0]!r} is not a code of {column.name} ({', '.join(column.codes)})"
@@ -247,4 +262,6 @@ def _rule(given: Any, column: Column, where: str, nested: bool = False) -> Rule:
         email=given.get("email"),
         lookup=given.get("lookup"),
         keys=(keys,) if isinstance(keys, str) else tuple(keys),
+        id_from=tuple(str(f) for f in given.get("id_from", ())),
+        prefix=str(given.get("prefix", "")),
     )

@@ -86,15 +86,16 @@ class Directory:
     def pseudonym(self, kind: str, value: str) -> str:
         """The keyed hash of a normalised phone or e-mail: the same under the same key."""
         if self.key is None:
+            what = "a record's id" if kind == "id" else f"a {kind} not in the directory"
             raise UsageError(
-                f"a {kind} not in the directory needs a pseudonymous id, and no key is set: "
+                f"{what} needs a pseudonymous id, and no key is set: "
                 "set import_key in analytics.toml or $ANALYTICS_IMPORT_KEY (a long random "
                 "secret, kept the same for every import), or add the patient to --directory"
             )
         name = f"{kind}:{value}"
         if name not in self.pseudonyms:
             digest = hmac.new(self.key, name.encode("utf-8"), hashlib.sha256).hexdigest()
-            self.pseudonyms[name] = PSEUDONYM_PREFIX + digest[:20]
+            self.pseudonyms[name] = (PSEUDONYM_PREFIX if kind != "id" else "") + digest[:20]
         return self.pseudonyms[name]
 
 

@@ -18,10 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics.contract import TABLES_BY_NAME
 from analytics.errors import UsageError
 from analytics.imports import run_import
 from analytics.imports.people import e164
 from analytics.imports.records import SourceError
+from analytics.imports.writing import merge
 from analytics.period import Period
 from analytics.registry import open_report
 from analytics.run.metrics_json import compute_all
@@ -669,3 +671,212 @@ def test_a_mapping_s_mistake_is_refused_naming_its_key(tmp_path, old, new, words
     mapping.write_text(docs_example().replace(old, new, 1), encoding="utf-8")
     with pytest.raises(UsageError, match=words):
         run_import("columns", [mapping], tmp_path / "x", mapping_file=mapping)
+
+
+# ------------------------------------------------------------------ FHIR audit events
+
+
+def audit_event(aid, who, patient, recorded, action="R", outcome="0") -> dict:
+    """An R4 AuditEvent as an EHR's bulk export writes it."""
+    return {
+        "resourceType": "AuditEvent",
+        "id": aid,
+        "meta": {"lastUpdated": recorded},
+        "type": {
+            "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+            "code": "rest",
+            "display": "RESTful Operation",
+        },
+        "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": "read"}],
+        "action": action,
+        "recorded": recorded,
+        "outcome": outcome,
+        "agent": [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/extra-security-role-type",
+                            "code": "humanuser",
+                        }
+                    ]
+                },
+                "who": {"reference": f"Practitioner/{who}", "display": "Dr. A. Rivera"},
+                "requestor": True,
+                "network": {"address": "10.0.0.12", "type": "2"},
+            },
+            {"who": {"display": "Contour EHR"}, "requestor": False},
+        ],
+        "source": {"observer": {"display": "Contour EHR"}},
+        "entity": [
+            {
+                "what": {"reference": f"Patient/{patient}"},
+                "type": {"code": "1", "display": "Person"},
+                "role": {"code": "1", "display": "Patient"},
+            }
+        ],
+    }
+
+
+EVENTS = [
+    audit_event("ae-1", "W1", "P1", "2026-10-07T10:00:00-07:00"),
+    audit_event("ae-2", "W1", "P2", "2026-10-08T22:30:00-07:00", action="U"),  # after hours
+    audit_event("ae-3", "W1", "P2", "2026-10-09T10:00:00-07:00", outcome="8"),  # failed
+    audit_event("ae-4", "EHR-77", "P3", "2026-10-10T10:00:00-07:00", action="D"),
+]
+
+
+def test_fhir_audit_events_from_ndjson_or_a_bundle(tmp_path):
+    ndjson = tmp_path / "AuditEvent.ndjson"
+    ndjson.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
+    bundle = tmp_path / "bundle.json"
+    patient = {"resourceType": "Patient", "id": "P1"}
+    bundle.write_text(
+        json.dumps(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": 5,
+                "entry": [{"fullUrl": f"urn:uuid:{e['id']}", "resource": e} for e in EVENTS]
+                + [{"resource": patient}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    references = tmp_path / "references.toml"
+    references.write_text('[fhir-audit.members]\n"Practitioner/EHR-77" = "W9"\n')
+    found = []
+    for source in (ndjson, bundle):
+        into = tmp_path / source.stem
+        report = run_import("fhir-audit", [source], into, purposes=references)
+        found.append(
+            duckdb.sql(
+                f"SELECT * FROM read_parquet('{into / 'access_log.parquet'}') ORDER BY access_id"
+            ).fetchall()
+        )
+        assert (
+            report.seen.skipped["a failed attempt (outcome 4, 8 or 12): no record was opened"] == 1
+        )
+    assert found[0] == found[1]
+    assert [r[:3] + r[4:] for r in found[0]] == [
+        ("ae-1", "W1", "P1", "view"),
+        ("ae-2", "W1", "P2", "edit"),
+        ("ae-4", "W9", "P3", "delete"),  # the reference mapped by the lookup file
+    ]
+    assert found[0][1][3] == datetime(2026, 10, 9, 5, 30, tzinfo=UTC)
+
+
+def test_the_run_s_figures_from_every_kind_of_vendor_file_equal_the_contract_s(tmp_path, lookups):
+    """Texts from a Twilio page, e-mail consent from Mailchimp, record access from FHIR:
+    the same rows written by hand in the contract's form give the same metrics.json."""
+    directory, purposes = lookups
+    vendor = tmp_path / "vendor"
+    run_import(
+        "twilio", [write_page(tmp_path)], vendor, directory=directory, purposes=purposes, key=KEY
+    )
+    members = tmp_path / "unsubscribed.csv"
+    members.write_text(
+        "Email Address,OPTIN_TIME,CONFIRM_TIME,UNSUB_TIME,LEID\n"
+        "ana@example.com,2026-09-01 16:00:00,2026-09-01 16:05:00,2026-10-04 09:00:00,101\n",
+        encoding="utf-8",
+    )
+    run_import("mailchimp", [members], vendor, directory=directory, key=KEY)
+    ndjson = tmp_path / "AuditEvent.ndjson"
+    ndjson.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
+    references = tmp_path / "references.toml"
+    references.write_text('[fhir-audit.members]\n"Practitioner/EHR-77" = "W9"\n')
+    run_import("fhir-audit", [ndjson], vendor, purposes=references)
+    imported_ids = {
+        table: duckdb.sql(
+            f"SELECT * FROM read_parquet('{vendor / (table + '.parquet')}')"
+        ).fetchall()
+        for table in ("messages", "consent_events")
+    }
+    pseudonym = next(r[1] for r in imported_ids["messages"] if r[0] == "SMa6")
+    by_id = {r[4]: r[0] for r in imported_ids["consent_events"]}  # action -> event_id
+    email = [
+        {
+            "event_id": by_id["opt_in"],
+            "patient_id": "P1",
+            "channel": "email",
+            "purpose": "marketing",
+            "action": "opt_in",
+            "method": "web_form",
+            "occurred_at": "2026-09-01 16:05:00+00",
+            "processed_at": "2026-09-01 16:05:00+00",
+            "source_message_id": None,
+        },
+        {
+            "event_id": by_id["opt_out"],
+            "patient_id": "P1",
+            "channel": "email",
+            "purpose": "marketing",
+            "action": "opt_out",
+            "method": "email_link",
+            "occurred_at": "2026-10-04 09:00:00+00",
+            "processed_at": "2026-10-04 09:00:00+00",
+            "source_message_id": None,
+        },
+    ]
+    access = [
+        {
+            "access_id": "ae-1",
+            "member_id": "W1",
+            "patient_id": "P1",
+            "accessed_at": "2026-10-07 17:00:00+00",
+            "action": "view",
+        },
+        {
+            "access_id": "ae-2",
+            "member_id": "W1",
+            "patient_id": "P2",
+            "accessed_at": "2026-10-09 05:30:00+00",
+            "action": "edit",
+        },
+        {
+            "access_id": "ae-4",
+            "member_id": "W9",
+            "patient_id": "P3",
+            "accessed_at": "2026-10-10 17:00:00+00",
+            "action": "delete",
+        },
+    ]
+    texts = [
+        {**m, "patient_id": pseudonym} if m["patient_id"] == "PSEUDONYM" else m
+        for m in contract_messages()
+    ]
+    # the other tables as the contract writes them, the same in both exports; the texts'
+    # consent (CONSENT) beside the e-mail rows in consent_events
+    others = full_export()
+    for table in ("messages", "consent_events", "access_log"):
+        del others[table]
+    contract = write_export(
+        {**others, "messages": texts, "consent_events": CONSENT + email, "access_log": access},
+        "files_parquet",
+        tmp_path / "contract",
+    )
+    # the texts' consent log, from the texting platform's own records, merged beside
+    # the e-mail rows (rows of other sources are kept)
+    typed = [
+        {k: datetime.fromisoformat(v) if k.endswith("_at") and v else v for k, v in c.items()}
+        for c in CONSENT
+    ]
+    pending, added, _ = merge(
+        TABLES_BY_NAME["consent_events"], typed, vendor / "consent_events.parquet"
+    )
+    assert pending is not None and added == 3
+    pending.replace(vendor / "consent_events.parquet")
+    rest = write_export(others, "files_parquet", tmp_path / "rest")
+    for f in rest.glob("*.parquet"):
+        f.rename(vendor / f.name)
+    figures = []
+    for source in (contract, vendor):
+        ctx = open_report(source, "2026-10")
+        try:
+            figures.append(compute_all(ctx))
+        finally:
+            ctx.export.close()
+    assert figures[0] == figures[1]
+    value = {(r["metric"], r["segment"]): r["value"] for r in figures[1]}
+    assert value[("consent.opt_outs", "email")] == 1
+    assert value[("access.events", "all")] == 3

@@ -351,15 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="vendor files (Twilio, Mailchimp, Klaviyo, any CSV by a mapping) into an "
-        "export's contract tables",
+        help="vendor files (Twilio, Mailchimp, Klaviyo, FHIR audit events, any CSV by a "
+        "mapping) into an export's contract tables",
         description="Read a vendor's files and merge the contract rows they give into the "
         "export folder's Parquet files (created if needed); the sources are only read. "
         "See docs/imports.md.",
     )
     p.add_argument(
         "kind",
-        choices=("twilio", "mailchimp", "klaviyo", "columns"),
+        choices=("twilio", "mailchimp", "klaviyo", "fhir-audit", "columns"),
         help="the files' kind",
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="the vendor's files")
@@ -371,8 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--purposes",
+        "--lookups",
+        dest="purposes",
         metavar="FILE",
-        help="TOML: [twilio.purposes] maps a messaging service or sending number to a purpose",
+        help="TOML of the kind's lookups: [twilio.purposes] maps a messaging service or "
+        "sending number to a purpose; [fhir-audit.members] and [fhir-audit.patients] map "
+        "FHIR references to ids",
     )
     p.add_argument("--mapping", metavar="FILE", help="the mapping file of kind columns")
     p.set_defaults(func=_cmd_import)

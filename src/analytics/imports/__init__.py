@@ -96,7 +96,9 @@ def read_lookups(path: Path | None, mapping: Mapping) -> dict[str, dict[str, str
     wanted = mapping.lookups
     if not wanted:
         if path is not None:
-            raise UsageError(f"the {mapping.kind} mapping reads no lookup: --purposes is not used")
+            raise UsageError(
+                f"the {mapping.kind} mapping reads no lookup: --purposes (--lookups) is not used"
+            )
         return {}
     if path is None:
         return {}

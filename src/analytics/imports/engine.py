@@ -56,14 +56,7 @@ def make_rows(
         for record in read_records(path, mapping.list_key, mapping.bundle):
             seen.records += 1
             _check_kind(mapping, record)
-            skip = next(
-                (
-                    s
-                    for s in mapping.skips
-                    if (record.get(s.field) or "").strip().lower() in s.values
-                ),
-                None,
-            )
+            skip = next((s for s in mapping.skips if s.applies(record.get(s.field))), None)
             if skip is not None:
                 seen.skip(skip.reason, record)
                 continue
@@ -151,12 +144,18 @@ def _value(
                 for key in (raw.strip(), e164(raw) if phone_like(raw) else None):
                     if key and key in table:
                         return table[key], False
+        if rule.fallback is not None:
+            return _value(rule.fallback, column, record, directory, lookups, seen)
         shown = next((g for g in given if g is not None), "(none)")
         seen.unmapped[f"{rule.lookup}: {shown}"] += 1
         return None, False
     raw = next((v for v in (record.get(f) for f in rule.fields) if v is not None), None)
     if raw is None:
         return None, False
+    if rule.after is not None:
+        raw = raw.rsplit(rule.after, 1)[-1].strip() or None
+        if raw is None:
+            return None, False
     if rule.codes:
         code = rule.codes.get(raw.strip().lower())
         if code is None:

@@ -1,6 +1,7 @@
 """A mapping from a vendor's records to contract rows, declared in TOML and read here.
 
-One machinery, many presets (``presets/*.toml``: Twilio, Mailchimp, Klaviyo) and any file
+One machinery, many presets (``presets/*.toml``: Twilio, Mailchimp, Klaviyo, FHIR audit
+events) and any file
 a clinic writes for its own CSV reports (kind ``columns``). A mapping names the contract
 table it writes, the records that are not rows (``[[skip]]``), and one
 or more ``[[rows]]`` blocks (a record may give several rows: a Mailchimp contact's opt-in
@@ -15,6 +16,8 @@ and its unsubscribe), each with a rule per contract column:
 - ``lookup = "purposes"`` with ``keys``: a value from the table the user gives for it;
 - ``id_from = ["Email Address", "UNSUB_TIME"]`` with ``prefix``: an id made of a keyed
   hash of those fields (a record whose vendor gives no id; the address never shows);
+- ``after = "/"``: with ``field``, the text after the last ``/`` (a FHIR reference's id);
+- ``fallback = { ... }``: with ``lookup``, the rule used when the lookup finds nothing;
 - ``by = "direction"`` with ``cases``: a rule chosen by a column computed before it (a
   case left out gives no value).
 
@@ -33,7 +36,7 @@ from typing import Any
 from analytics.contract import TABLES_BY_NAME, Column, Table
 from analytics.errors import UsageError
 
-PRESETS = ("twilio", "mailchimp", "klaviyo")
+PRESETS = ("twilio", "mailchimp", "klaviyo", "fhir-audit")
 RULE_KEYS = {
     "field",
     "codes",
@@ -46,6 +49,8 @@ RULE_KEYS = {
     "keys",
     "id_from",
     "prefix",
+    "after",
+    "fallback",
 }
 
 
@@ -70,6 +75,8 @@ class Rule:
     cases: dict[str, Rule] = field(default_factory=dict)
     id_from: tuple[str, ...] = ()
     prefix: str = ""
+    after: str | None = None  # keep the text after the last one of these ("Patient/456")
+    fallback: Rule | None = None  # a lookup's rule when the lookup finds nothing
 
 
 @dataclass(frozen=True)
@@ -82,11 +89,17 @@ class RowsBlock:
 
 @dataclass(frozen=True)
 class Skip:
-    """Records that are not rows: ``field`` holds one of ``values`` (ignoring case)."""
+    """Records that are not rows: ``field`` holds one of ``values`` (ignoring case), or,
+    given ``other_than``, any value but those."""
 
     field: str
     values: tuple[str, ...]
     reason: str
+    other_than: bool = False
+
+    def applies(self, value: str | None) -> bool:
+        found = (value or "").strip().lower() in self.values
+        return not found if self.other_than else found
 
 
 @dataclass(frozen=True)
@@ -153,10 +166,13 @@ def parse_mapping(data: dict, where: str) -> Mapping:
         raise MappingError(f"{where}: give at least one [[rows]] block with its columns")
     rows = tuple(_block(b, table, f"{where}: [[rows]] {i + 1}") for i, b in enumerate(blocks))
     skips = tuple(
-        Skip(str(s["field"]), tuple(str(v).lower() for v in s["values"]), str(s["reason"]))
-        for s in _list_of_tables(
-            data.get("skip", []), f"{where}: [[skip]]", {"field", "values", "reason"}
+        Skip(
+            str(s["field"]),
+            tuple(str(v).lower() for v in s.get("values", s.get("other_than", []))),
+            str(s["reason"]),
+            other_than="other_than" in s,
         )
+        for s in _list_of_tables(data.get("skip", []), f"{where}: [[skip]]", {"field", "reason"})
     )
     return Mapping(
         kind=str(data.get("kind", "columns")),
@@ -264,4 +280,8 @@ def _rule(given: Any, column: Column, where: str, nested: bool = False) -> Rule:
         keys=(keys,) if isinstance(keys, str) else tuple(keys),
         id_from=tuple(str(f) for f in given.get("id_from", ())),
         prefix=str(given.get("prefix", "")),
+        after=given.get("after"),
+        fallback=_rule(given["fallback"], column, f"{where}.fallback", True)
+        if "fallback" in given
+        else None,
     )

@@ -880,3 +880,53 @@ def test_the_run_s_figures_from_every_kind_of_vendor_file_equal_the_contract_s(t
     value = {(r["metric"], r["segment"]): r["value"] for r in figures[1]}
     assert value[("consent.opt_outs", "email")] == 1
     assert value[("access.events", "all")] == 3
+
+
+def test_a_redacted_reply_makes_only_the_figures_that_read_words_not_measurable(tmp_path, lookups):
+    from analytics.domains.quality import data_problems
+    from analytics.presentation.index import tiles
+    from analytics.registry import DOMAINS
+
+    # SMa7 arrived without text (and without SMa6, which the run quarantines: every text
+    # of the month is read)
+    texts = [m for m in MESSAGES if m["sid"] != "SMa6"]
+    into, _ = imported(tmp_path, lookups, write_jsonl(tmp_path, texts))
+    others = full_export(consent_events=CONSENT)
+    del others["messages"]
+    vendor = write_export(others, "files_parquet", tmp_path / "vendor")
+    (into / "messages.parquet").rename(vendor / "messages.parquet")
+    ctx = open_report(vendor, "2026-10")
+    try:
+        problems = data_problems(ctx)
+        figures = compute_all(ctx)
+    finally:
+        ctx.export.close()
+    assert list(problems) == ["messages.body"]
+    assert problems["messages.body"].startswith("1 inbound text of 2026-10 has no words")
+    shown = {
+        t.metric: t
+        for t in tiles(figures, ctx.policy, {d.name for d in DOMAINS}, problems)
+        if t.segment in ("all", "sms")
+    }
+    # what needs the words of replies: never green
+    assert shown["consent.missed_keyword_optouts"].status == "problem"
+    # what does not: judged as usual
+    assert shown["consent.marketing_after_optout"].status == "green"
+
+
+def test_the_consent_page_says_what_a_redaction_hides(tmp_path, lookups):
+    from analytics.domains import consent
+
+    into, _ = imported(tmp_path, lookups, write_jsonl(tmp_path))
+    others = full_export(consent_events=CONSENT)
+    del others["messages"]
+    vendor = write_export(others, "files_parquet", tmp_path / "vendor")
+    (into / "messages.parquet").rename(vendor / "messages.parquet")
+    ctx = open_report(vendor, "2026-10")
+    try:
+        said = consent.replies_without_words(ctx)
+        november = consent.replies_without_words(replace(ctx, period=Period.parse("2026-11")))
+    finally:
+        ctx.export.close()
+    assert said.startswith("1 inbound text of 2026-10 arrived without its words")
+    assert november == ""

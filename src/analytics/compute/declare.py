@@ -97,6 +97,9 @@ class Domain:
     # whose figures read different tables: a broken table or column then marks only the
     # figures that read it (rights honoured's notice figures read three columns of records)
     reads: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # metric -> {table: columns} it reads beyond its prefix's ``reads`` (consent's figures
+    # that read the words of replies: messages.body)
+    metric_columns: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def policy(self, ctx: ReportContext) -> Any:
         """Its section of the report's policy, typed."""
@@ -147,7 +150,10 @@ class Domain:
         """Each export table one of its metrics reads, with the columns it reads (empty:
         every column)."""
         declared = self.reads.get(metric.split(".")[0])
-        tables = declared if declared is not None else {t: () for t in self.tables}
+        tables = dict(declared if declared is not None else {t: () for t in self.tables})
+        for table, columns in self.metric_columns.get(metric, {}).items():
+            known = tables.get(table)
+            tables[table] = () if known == () and table in tables else (*(known or ()), *columns)
         return {**tables, **{t: () for t in self.metric_tables.get(metric, ())}}
 
     @property

@@ -33,6 +33,8 @@ from analytics.compute.declare import (
 )
 from analytics.compute.memo import bounded_passes, per_month, per_months
 from analytics.compute.queries import Derived, Queries, load_rows
+from analytics.contract import MESSAGES
+from analytics.domains.quality import inbound_without_text
 from analytics.figures import MetricRow, Trend, month_of
 from analytics.loading.context import ReportContext
 from analytics.period import Period
@@ -62,6 +64,24 @@ METRICS = (
 # metrics that read a table besides its tables: quiet hours are judged where the
 # patient is (an absent patients table means everyone is in the clinic's zone)
 METRIC_TABLES: dict[str, tuple[str, ...]] = {"consent.marketing_quiet_hours": ("patients",)}
+# The columns its figures read: every figure reads the consent log and the messages but
+# their text; only those below read the words of inbound texts (a vendor's redaction that
+# removed them is a data problem for these figures alone).
+READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "consent": {
+        "consent_events": (),
+        "messages": tuple(c for c in MESSAGES.column_names if c != "body"),
+    }
+}
+READS_TEXT: dict[str, dict[str, tuple[str, ...]]] = {
+    metric: {"messages": ("body",)}
+    for metric in (
+        "consent.missed_keyword_optouts",
+        "consent.help_requests",
+        "consent.help_unanswered",
+        "consent.possible_revocations",
+    )
+}
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: Monday is 1
 
@@ -477,6 +497,8 @@ DOMAIN = Domain(
     trends=trends,
     queries=QUERIES,
     metric_tables=METRIC_TABLES,
+    reads=READS,
+    metric_columns=READS_TEXT,
     lists=(
         WorkList("forbidden_marketing", "Forbidden marketing, {period}"),
         WorkList("missed_keyword_optouts", "Withdrawals without an opt-out, {period}"),
@@ -526,3 +548,18 @@ DOMAIN = Domain(
         ),
     },
 )
+
+
+def replies_without_words(ctx: ReportContext) -> str:
+    """What the page says when inbound texts of the month arrived without their words (a
+    texting vendor's redaction): the figures that read replies cannot see into them."""
+    n = inbound_without_text(ctx)
+    if not n:
+        return ""
+    return (
+        f"{n:,} inbound text{'s' if n != 1 else ''} of {ctx.period} arrived without "
+        f"{'their' if n != 1 else 'its'} words (removed by the texting vendor's redaction?). "
+        "A STOP, a HELP or a revocation in other words cannot be seen there: missed keyword "
+        "opt-outs, HELP requests and possible revocations count only the texts that "
+        "arrived, and the overview does not judge them."
+    )

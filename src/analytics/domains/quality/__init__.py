@@ -161,7 +161,28 @@ def data_problems(ctx: ReportContext) -> dict[str, str]:
                 found[f"{s.table}.{column}"] = (
                     f"{s.table} has no column {column} (its {name!r} looks like it)"
                 )
+    silent = inbound_without_text(ctx)
+    if silent and "messages.body" not in found:
+        found["messages.body"] = (
+            f"{silent:,} inbound text{'s' if silent != 1 else ''} of {ctx.period} "
+            f"{'have' if silent != 1 else 'has'} no words (removed by the texting vendor's "
+            "redaction?): what needs the words of replies is not measurable"
+        )
     return found
+
+
+def inbound_without_text(ctx: ReportContext) -> int:
+    """Inbound texts of the month whose words did not arrive (a vendor's redaction): a STOP
+    or HELP among them cannot be seen."""
+    return ctx.export.con.execute(
+        """
+        SELECT count(*) FROM messages
+        WHERE direction = 'inbound' AND channel = 'sms' AND body IS NULL
+          AND sent_at >= timezone($tz, $first::TIMESTAMP)
+          AND sent_at < timezone($tz, ($as_of::DATE + 1)::TIMESTAMP)
+        """,
+        {"tz": ctx.timezone, "first": ctx.period.first_day, "as_of": ctx.period.as_of},
+    ).fetchall()[0][0]
 
 
 def absent_columns(export: Export) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import pandas as pd
 from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, value_rows
 from analytics.compute.memo import per_month, per_months
 from analytics.compute.queries import Queries
-from analytics.contract import DISCLOSURES
+from analytics.contract import DISCLOSURES, MESSAGES
 from analytics.figures import MetricRow, Trend, month_of, rate, row, rules_table
 from analytics.loading.context import ReportContext
 from analytics.period import Period
@@ -37,7 +37,11 @@ PURPOSES = DISCLOSURES.column("purpose").codes or ()
 # table or column marks only the figures that read it
 READS: dict[str, dict[str, tuple[str, ...]]] = {
     "restrictions": {"restrictions": (), "disclosures": ()},
-    "communications": {"communication_preferences": (), "messages": ()},
+    # a preference is kept or broken by a message's channel, patient and time, not its text
+    "communications": {
+        "communication_preferences": (),
+        "messages": tuple(c for c in MESSAGES.column_names if c != "body"),
+    },
     "complaints": {"complaints": ()},
     "notice": {
         "notice_acknowledgments": (),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -930,3 +931,45 @@ def test_the_consent_page_says_what_a_redaction_hides(tmp_path, lookups):
         ctx.export.close()
     assert said.startswith("1 inbound text of 2026-10 arrived without its words")
     assert november == ""
+
+
+# ------------------------------------------------------------------ the newcomer's path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_example_release_log_mapping_is_the_docs_example():
+    shipped = (ROOT / "examples" / "first-import" / "roi-log.toml").read_text(encoding="utf-8")
+    assert docs_example().strip() in shipped
+
+
+@pytest.mark.slow  # child processes and a run
+def test_the_readme_s_newcomer_path_imports_vendor_files_and_runs_the_month(tmp_path):
+    """The README's lines, as written, from a folder holding the checkout's .venv and
+    examples: five imports and a run give the month's reports."""
+    import subprocess
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- newcomer:start -->")[1].split("<!-- newcomer:end -->")[0]
+    lines = [x for x in block.strip().strip("`").removeprefix("sh").strip().splitlines()]
+    assert len(lines) <= 8
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    done = subprocess.run(
+        ["bash", "-euc", "\n".join(lines)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ANALYTICS_")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "messages: 8 rows added" in done.stdout
+    doc = json.loads((tmp_path / "reports" / "demo" / "2026-10" / "metrics.json").read_text())
+    value = {(m["metric"], m["segment"]): m["value"] for m in doc["metrics"]}
+    assert value[("requests.received", "all")] == 2
+    assert value[("consent.opt_outs", "email")] == 1
+    assert value[("disclosures.total", "all")] == 2
+    # the examples hold no phone number or address in clear anywhere in the export
+    for f in (tmp_path / "exports" / "demo").iterdir():
+        assert b"example.com" not in f.read_bytes() and b"555014" not in f.read_bytes()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import email.utils
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from analytics.contract import Column
+from analytics.contract import Column, Table
 from analytics.imports.mapping import Mapping, MappingError, Rule
 from analytics.imports.people import Directory, e164, phone_like
 from analytics.imports.records import Record, SourceError, read_records
@@ -92,6 +93,11 @@ def _check_kind(mapping: Mapping, record: Record) -> None:
     )
 
 
+@lru_cache(maxsize=512)
+def _column(table: Table, name: str) -> Column:
+    return table.column(name)
+
+
 def _row(
     rules: dict[str, Rule],
     mapping: Mapping,
@@ -103,7 +109,7 @@ def _row(
     row: dict[str, Any] = {}
     pseudonymous = False
     for name, rule in rules.items():
-        column = mapping.table.column(name)
+        column = _column(mapping.table, name)
         if rule.by is not None:
             case = rule.cases.get(str(row.get(rule.by)))
             if case is None:

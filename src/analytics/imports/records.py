@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,11 @@ class Record:
         """The text at ``path`` (``agent[0].who.reference``); None when absent or empty."""
         found: Any = self.values
         if self.csv:  # a CSV header is matched ignoring case and surrounding spaces
-            found = self.values.get(path.strip().lower())
+            found = self.values.get(_header(path))
+        elif path in self.values:  # a top-level field (most of them)
+            found = self.values[path]
         else:
-            for name, index in _STEP.findall(path):
+            for name, index in _steps(path):
                 if name:
                     found = found.get(name) if isinstance(found, dict) else None
                 else:
@@ -61,9 +64,19 @@ class Record:
     def has(self, path: str) -> bool:
         """Whether the record has the field at all (even empty)."""
         if self.csv:
-            return path.strip().lower() in self.values
-        first = _STEP.findall(path)[0][0]
-        return first in self.values
+            return _header(path) in self.values
+        return _steps(path)[0][0] in self.values
+
+
+@lru_cache(maxsize=256)
+def _steps(path: str) -> list[tuple[str, str]]:
+    """A field's path as steps: (name, '') or ('', index)."""
+    return _STEP.findall(path)
+
+
+@lru_cache(maxsize=256)
+def _header(path: str) -> str:
+    return path.strip().lower()
 
 
 def read_records(path: Path, list_key: str | None, bundle: bool) -> Iterator[Record]:

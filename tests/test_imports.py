@@ -973,3 +973,10 @@ def test_the_readme_s_newcomer_path_imports_vendor_files_and_runs_the_month(tmp_
     # the examples hold no phone number or address in clear anywhere in the export
     for f in (tmp_path / "exports" / "demo").iterdir():
         assert b"example.com" not in f.read_bytes() and b"555014" not in f.read_bytes()
+
+
+def test_an_import_never_writes_into_the_shipped_sample(tmp_path, lookups):
+    from analytics.paths import sample_path
+
+    with pytest.raises(UsageError, match="EXPORT DATABASE"):
+        imported(tmp_path, lookups, write_jsonl(tmp_path), name=str(sample_path()))

@@ -43,8 +43,11 @@ def check_target(into: Path, table: Table) -> Path:
                 f"--into {into} holds {other.name}: an import writes {table.name}.parquet and "
                 "would leave two files of one table; give a folder of Parquet files"
             )
-    if list(into.glob("*.duckdb")):
-        raise UsageError(f"--into {into} holds a .duckdb file: give a folder of Parquet files")
+    if list(into.glob("*.duckdb")) or (into / "load.sql").exists():
+        raise UsageError(
+            f"--into {into} holds a .duckdb file or a DuckDB EXPORT DATABASE (load.sql): "
+            "an import writes a folder of Parquet files, one per table; give another folder"
+        )
     return into / f"{table.name}.parquet"
 
 

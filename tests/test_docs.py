@@ -75,3 +75,28 @@ def test_every_domain_has_its_page(name):
     page = ROOT / "docs" / "domains" / f"{name}.md"
     assert page.is_file()
     assert f"[`{name}`]({name}.md)" in (ROOT / "docs" / "domains" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("code", [0, 4])
+def test_the_documented_cron_line_mails_a_failure_only_and_logs_where_it_can(tmp_path, code):
+    """The cron entry of docs/operating.md, run as cron runs it (sh, in the job's folder):
+    silent on success (cron mails nothing), one line and the log's tail on failure."""
+    import re
+    import subprocess
+
+    text = (ROOT / "docs" / "operating.md").read_text(encoding="utf-8")
+    block = text.split("```cron")[1].split("```")[0]
+    entry = next(x for x in block.splitlines() if re.match(r"^[0-9*]", x))
+    command = entry.split(None, 5)[5].replace("\\%", "%").replace("/srv/analytics", str(tmp_path))
+    stub = tmp_path / "venv" / "bin" / "analytics"
+    stub.parent.mkdir(parents=True)
+    stub.write_text(f"#!/bin/sh\necho 'analytics: the run said why' >&2\nexit {code}\n")
+    stub.chmod(0o755)
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60)
+    log = (tmp_path / "logs" / "analytics-run.log").read_text()
+    assert "the run said why" in log
+    if code == 0:
+        assert done.stdout == "" and done.stderr == ""
+    else:
+        assert done.stdout.startswith(f"analytics run failed (exit {code}): ")
+        assert "the run said why" in done.stdout

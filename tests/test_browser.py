@@ -201,11 +201,11 @@ def test_the_overview_works_with_the_keyboard(pages, browser):
     for _ in range(8):
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.textContent.trim()"))
-    assert focused[:4] == ["What needs action", "Scorecard", "Trends", "Reports"]
+    assert focused[:5] == ["What needs action", "Scorecard", "Trends", "Reports", "Provenance"]
     sentences = page.locator("ol.action a")
     if sentences.count():
         first = sentences.first.inner_text().strip()
-        assert first in focused[4:6]  # after at most the data-quality details link
+        assert first in focused[5:7]  # after at most the data-quality details link
         for _ in range(10):  # back to it
             if page.evaluate("document.activeElement.textContent.trim()") == first:
                 break

@@ -525,3 +525,42 @@ def test_metrics_and_manifest_follow_their_shipped_schemas(month):
     for name in ("metrics", "manifest"):
         doc = json.loads((result.folder / f"{name}.json").read_text())
         assert problems(shipped(name), doc) == [], name
+
+
+def test_every_link_of_both_pdfs_leads_to_a_page_of_the_month(month):
+    """The board pack's links: inside the document (its own destinations) or relative to
+    the month's folder, to a page and heading that exist; page 1 carries no server path or
+    hash, and every page its number and the running header."""
+    import re
+    from urllib.parse import unquote
+
+    from pypdf import PdfReader
+
+    result, _ = month
+    folder = result.folder
+    for name in ("index.pdf", "index-a4.pdf"):
+        reader = PdfReader(folder / name)
+        destinations = set(reader.trailer["/Root"].get("/Dests", {}).keys())
+        followed = 0
+        for page in reader.pages:
+            for ref in page.get("/Annots") or []:
+                link = ref.get_object()
+                action = link.get("/A")
+                if action is None:
+                    assert str(link["/Dest"]) in destinations, name
+                else:
+                    target, _, anchor = unquote(str(action["/URI"])).partition("#")
+                    assert not re.match(r"^[a-z]+:", target), (name, target)  # no file://
+                    page_file = folder / target
+                    assert page_file.is_file(), (name, target)
+                    if anchor:
+                        assert f'id="{anchor}"' in page_file.read_text(), (name, target, anchor)
+                followed += 1
+        assert followed >= 10, name
+        first = reader.pages[0].extract_text()
+        assert str(folder.parent) not in first and not re.search(r"[0-9a-f]{64}", first)
+        count = len(reader.pages)
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text()
+            assert f"Page {number} of {count}" in text, (name, number)
+            assert "privacy compliance, October 2026" in text.splitlines()[0], (name, number)

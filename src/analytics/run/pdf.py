@@ -70,9 +70,43 @@ def print_pdf(page: Path, pdf: Path, mode: int = 0o644, paper: str | None = None
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
             log.warning("PDF skipped: chromium failed to print %s %s", page.name, tail)
             return False
+        relative_links(printed, page.parent)
         os.chmod(printed, mode)
         shutil.move(printed, pdf)
     return True
+
+
+def relative_links(pdf: Path, folder: Path) -> int:
+    """Make the PDF's links to pages of ``folder`` (where its page was printed) relative to
+    it: chromium writes them as ``file://`` links into that folder, which the run renames
+    (its staging folder) and which leak the server's path. Links that stay inside the
+    document are chromium's own destinations; a ``file://`` link elsewhere is removed.
+    Return how many links were rewritten."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, NameObject, TextStringObject
+
+    base = folder.resolve().as_uri() + "/"
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    changed = 0
+    for page in writer.pages:
+        annotations = page.get("/Annots")
+        if not annotations:
+            continue
+        kept = ArrayObject()
+        for ref in annotations:
+            annotation = ref.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(base):
+                action[NameObject("/URI")] = TextStringObject(uri[len(base) :])
+                changed += 1
+            elif uri.startswith("file:"):
+                continue  # a link to this machine outside the month: dead anywhere else
+            kept.append(ref)
+        page[NameObject("/Annots")] = kept
+    with pdf.open("wb") as f:
+        writer.write(f)
+    return changed
 
 
 def _print_on(page: Path, pdf: Path, mode: int, paper: str) -> bool:

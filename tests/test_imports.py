@@ -377,40 +377,40 @@ def contract_messages() -> list[dict]:
     ]
 
 
+def consent_event(eid, patient, action, method, at, processed, purpose="marketing", source=None):
+    """A texting consent event as the contract writes it (times UTC)."""
+    return rows(
+        "consent_events",
+        {
+            "event_id": eid,
+            "patient_id": patient,
+            "purpose": purpose,
+            "action": action,
+            "method": method,
+            "occurred_at": at,
+            "processed_at": processed,
+            "source_message_id": source,
+        },
+    )[0]
+
+
 CONSENT = [
-    {
-        "event_id": "CE1",
-        "patient_id": "P1",
-        "channel": "sms",
-        "purpose": "marketing",
-        "action": "opt_in",
-        "method": "web_form",
-        "occurred_at": "2026-09-01 17:00:00+00",
-        "processed_at": "2026-09-01 17:00:00+00",
-        "source_message_id": None,
-    },
-    {
-        "event_id": "CE2",
-        "patient_id": "P1",
-        "channel": "sms",
-        "purpose": "all",
-        "action": "opt_out",
-        "method": "sms_keyword",
-        "occurred_at": "2026-10-06 18:00:00+00",
-        "processed_at": "2026-10-06 18:01:00+00",
-        "source_message_id": "SMa2",
-    },
-    {
-        "event_id": "CE3",
-        "patient_id": "P2",
-        "channel": "sms",
-        "purpose": "marketing",
-        "action": "opt_in",
-        "method": "web_form",
-        "occurred_at": "2026-09-01 17:00:00+00",
-        "processed_at": "2026-09-01 17:00:00+00",
-        "source_message_id": None,
-    },
+    consent_event(
+        "CE1", "P1", "opt_in", "web_form", "2026-09-01 17:00:00+00", "2026-09-01 17:00:00+00"
+    ),
+    consent_event(
+        "CE2",
+        "P1",
+        "opt_out",
+        "sms_keyword",
+        "2026-10-06 18:00:00+00",
+        "2026-10-06 18:01:00+00",
+        purpose="all",
+        source="SMa2",
+    ),
+    consent_event(
+        "CE3", "P2", "opt_in", "web_form", "2026-09-01 17:00:00+00", "2026-09-01 17:00:00+00"
+    ),
 ]
 
 

@@ -180,10 +180,11 @@ def serious_violations(browser, page_path: Path, width: int = 1280) -> list[str]
 
 
 def test_pages_have_no_serious_accessibility_violation(pages, browser, worklist_page):
-    """The index, every leadership and officer page, and a work list: no serious or
-    critical violation, on a desktop and (the overview) on a phone."""
+    """The index, every leadership and officer page, a work list and the index of months:
+    no serious or critical violation, on a desktop and (the overview) on a phone."""
     found = {}
-    for page_path in dict.fromkeys([*pages, worklist_page]):
+    months = pages[0].parent.parent / "index.html"
+    for page_path in dict.fromkeys([*pages, worklist_page, months]):
         if problems := serious_violations(browser, page_path):
             found[f"{page_path.parent.name}/{page_path.name}"] = problems
     if problems := serious_violations(browser, pages[0], width=390):

@@ -227,3 +227,36 @@ def test_an_export_without_the_incident_log_shows_no_data_not_zero(tmp_path):
         assert "Data problems" not in page  # an absent v2 log is not a data problem
     finally:
         ctx.export.close()
+
+
+def test_the_index_of_months_shows_a_missing_month_as_a_gap(tmp_path):
+    import json
+
+    from analytics.presentation.months import month_rows, render_months
+
+    for month, off in (("2026-08", 3), ("2026-10", 1)):
+        (tmp_path / month).mkdir()
+        manifest = {
+            "period": month,
+            "generated_at": f"{month}-02T14:00:00+00:00",
+            "summary": {
+                "figures": 5,
+                "off_target": off,
+                "watch": 1,
+                "on_target": 2,
+                "not_judged": 1,
+            },
+        }
+        (tmp_path / month / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "2026-11").mkdir()  # a month folder without a manifest: not a finished month
+    (tmp_path / ".2026-12-abc").mkdir()  # a run's staging folder
+    rows = month_rows(tmp_path)
+    assert [(r["period"], r["written"]) for r in rows] == [
+        ("2026-10", True),
+        ("2026-09", False),
+        ("2026-08", True),
+    ]
+    page = render_months(tmp_path, "Contour <Medical> Spa")
+    assert '<a href="2026-10/index.html">October 2026</a>' in page
+    assert 'September 2026</th><td colspan="5">No report for this month.' in page
+    assert "Contour &lt;Medical&gt; Spa" in page and "<script" not in page

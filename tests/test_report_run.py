@@ -564,3 +564,14 @@ def test_every_link_of_both_pdfs_leads_to_a_page_of_the_month(month):
             text = page.extract_text()
             assert f"Page {number} of {count}" in text, (name, number)
             assert "privacy compliance, October 2026" in text.splitlines()[0], (name, number)
+
+
+def test_the_run_writes_the_index_of_months_beside_the_month(month):
+    result, _ = month
+    page = (result.folder.parent / "index.html").read_text()
+    assert '<a href="2026-10/index.html">October 2026</a>' in page
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    summary = manifest["summary"]
+    assert summary["figures"] == sum(
+        summary[k] for k in ("off_target", "watch", "on_target", "not_judged")
+    )

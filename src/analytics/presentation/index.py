@@ -328,19 +328,17 @@ def _page_of_metric(prefix: str, reports: list[dict]) -> str:
     return "#"
 
 
-def render_index(
+def month_tiles(
     ctx: ReportContext,
     metric_rows: list[MetricRow],
-    charts: list[go.Figure],
     reports: list[dict],
-    generated_at: datetime,
     history: dict[tuple[str, str], list[float | None]] | None = None,
-) -> str:
-    """The leadership overview as HTML: what needs action, then the scorecard."""
-    summaries = ctx.export.tables.values()
+) -> tuple[list[Tile], dict[str, str]]:
+    """The month's headline figures against their targets, and the data problems that
+    keep some from being judged."""
     read = {t for d in DOMAINS for t in d.all_tables}
     problems = {k: why for k, why in data_problems(ctx).items() if k.partition(".")[0] in read}
-    all_tiles = tiles(
+    found = tiles(
         metric_rows,
         ctx.policy,
         {r["name"] for r in reports},
@@ -349,6 +347,34 @@ def render_index(
         tuple(ctx.export.absent_logs()),
         ctx.incomplete,
     )
+    return found, problems
+
+
+def month_summary(all_tiles: list[Tile]) -> dict[str, int]:
+    """How the month's headline figures stand, for the index of months (``manifest.json``)."""
+    counted = {s: sum(1 for t in all_tiles if t.status == s) for s in STATUS_TEXT}
+    return {
+        "figures": len(all_tiles),
+        "off_target": counted.get("red", 0),
+        "watch": counted.get("amber", 0),
+        "on_target": counted.get("green", 0),
+        "not_judged": len(all_tiles) - sum(counted.get(s, 0) for s in ("red", "amber", "green")),
+    }
+
+
+def render_index(
+    ctx: ReportContext,
+    metric_rows: list[MetricRow],
+    charts: list[go.Figure],
+    reports: list[dict],
+    generated_at: datetime,
+    history: dict[tuple[str, str], list[float | None]] | None = None,
+    computed: tuple[list[Tile], dict[str, str]] | None = None,
+) -> str:
+    """The leadership overview as HTML: what needs action, then the scorecard
+    (``computed``: its tiles and problems, when the run has them already)."""
+    summaries = ctx.export.tables.values()
+    all_tiles, problems = computed or month_tiles(ctx, metric_rows, reports, history)
     previous = ctx.period.shift(-1)
     return (
         environment()

@@ -34,6 +34,7 @@ from analytics.loading.snapshot import open_validated, write_figures
 from analytics.paths import notebooks_dir
 from analytics.period import Period
 from analytics.presentation import charts, index
+from analytics.presentation.months import render_months
 from analytics.registry import open_report
 from analytics.run import metrics_json
 from analytics.run.kernels import KernelPool, KernelStartError, Timeouts, WarmKernel
@@ -285,6 +286,7 @@ def run_month(
                 pages = _build_month(month, staging, notebooks, parameters, pool, progress)
                 os.chmod(staging, 0o755)
                 _swap_into_place(staging, target)
+                write_months_index(out, ctx.policy.clinic_name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     moved = [replace(p, **_relocate(p, staging, target)) for p in pages]
@@ -331,7 +333,8 @@ def _build_month(
     started = time.monotonic()
     reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
     figures = [charts.trend_figure(t) for t in trends]
-    page = index.render_index(ctx, rows, figures, reports, generated_at, history)
+    computed = index.month_tiles(ctx, rows, reports, history)
+    page = index.render_index(ctx, rows, figures, reports, generated_at, history, computed)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
     write_page_css(staging)  # and the one copy of their style sheet
     # leadership's files are 0644 whatever the umask (as every page is); the officer's 0600
@@ -344,11 +347,21 @@ def _build_month(
         staging / "metrics.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n", 0o644
     )
     record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
+    record["summary"] = index.month_summary(computed[0])  # for the index of months
     write_private(
         staging / "manifest.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n", 0o644
     )
     log.info("%s: overview, PDFs and files in %.1f s", ctx.period, _since(started))
     return pages
+
+
+def write_months_index(out: Path, clinic: str) -> None:
+    """``out/index.html``: every month written, and the gaps (written whole, then renamed)."""
+    page = render_months(out, clinic)
+    fd, name = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=out)
+    os.close(fd)
+    write_private(Path(name), page, 0o644)
+    Path(name).replace(out / "index.html")
 
 
 def _since(started: float) -> float:

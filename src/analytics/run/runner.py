@@ -288,7 +288,7 @@ def run_month(
                 _swap_into_place(staging, target)
                 write_months_index(out, ctx.policy.clinic_name)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_staging(staging)
     moved = [replace(p, **_relocate(p, staging, target)) for p in pages]
     return MonthResult(ctx.period, target, moved)
 
@@ -353,6 +353,18 @@ def _build_month(
     )
     log.info("%s: overview, PDFs and files in %.1f s", ctx.period, _since(started))
     return pages
+
+
+def _remove_staging(staging: Path, seconds: float = 10.0) -> None:
+    """Remove the month's staging folder. After a failure, a notebook's thread whose kernel
+    was killed may still write its executed notebook there for a moment (the pool does not
+    wait for it): removed again until nothing comes back, for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not staging.exists() or time.monotonic() > deadline:
+            return
+        time.sleep(0.2)
 
 
 def write_months_index(out: Path, clinic: str) -> None:

@@ -38,6 +38,7 @@ from analytics.loading.loader import open_export
 from analytics.loading.source import read_options, resolve_source
 from analytics.paths import reports_dir
 from analytics.period import Period, PeriodError
+from analytics.policy import clinic_timezone
 from analytics.settings import (
     CONFIG_ENV,
     CONFIG_NAME,
@@ -75,9 +76,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    # validated in the zone of the policy its reports will apply (the configured one)
+    zone = clinic_timezone(settings.policy)
     export = open_export(
         resolve_source(settings.source),
-        options=read_options(settings),
+        options=replace(read_options(settings), clinic_timezone=zone),
         keep_in=Path(settings.validation_dir),
     )
     try:

@@ -1,12 +1,26 @@
 """Writing files that may hold patients' data: private from the moment they exist, into a
-folder checked before anything is written."""
+folder checked before anything is written; and reading the TOML files a person writes
+(configuration, lookups), a mistake in them one clear message."""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Any
 
-from analytics.errors import OutputError
+from analytics.errors import OutputError, UsageError
+
+
+def read_toml(path: Path, what: str, error: type[UsageError] = UsageError) -> dict[str, Any]:
+    """The TOML file ``path`` (``what`` names it in a message: "configuration file"), or
+    ``error`` saying why it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise error(f"cannot read {what} {path}: {e.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{what} {path} is not valid TOML: {e}") from None
 
 
 def write_private(path: Path, text: str, mode: int = 0o600) -> None:

@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.errors import UsageError
+from analytics.files import read_toml
 
 T = TypeVar("T")
 
@@ -183,10 +184,7 @@ def clinic_timezone(path: str | Path | None) -> str:
     """The ``[clinic]`` time zone of a policy file (default: the shipped one), read alone:
     what validating an export needs of the policy (``loading.open_export``)."""
     p = Path(path).expanduser() if path else default_policy_path()
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise PolicyError(f"cannot read the clinic's time zone from policy file {p}: {e}") from None
+    data = read_toml(p, "policy file", PolicyError)
     where = f"policy file {p}: [clinic]"
     return read_section(_table(data, "clinic", f"policy file {p}"), Clinic, where).timezone
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 from analytics.contract import TABLES
 from analytics.errors import UsageError
+from analytics.files import read_toml
 
 CONFIG_NAME = "analytics.toml"
 VALIDATION_FOLDER = ".validation"  # in the reports folder: each export's kept validation
@@ -179,12 +179,7 @@ def config_file(explicit: str | Path | None = None) -> Path | None:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise UsageError(f"cannot read configuration file {path}: {e.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise UsageError(f"configuration file {path} is not valid TOML: {e}") from None
+    data = read_toml(path, "configuration file")
     problems = []
     for key, value in data.items():
         setting = SETTINGS.get(key)

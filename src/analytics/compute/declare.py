@@ -91,15 +91,14 @@ class Domain:
     on_request: tuple[str, ...] = ()  # its notebooks not in the monthly run
     # metric prefix -> the optional (v2) logs its figures need: one absent, they are omitted
     logs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # metric -> the tables it reads besides ``tables`` (consent's quiet hours: patients)
-    metric_tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # metric prefix -> {table: the columns it reads (empty: every column)}, for a domain
     # whose figures read different tables: a broken table or column then marks only the
     # figures that read it (rights honoured's notice figures read three columns of records)
     reads: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
-    # metric -> {table: columns} it reads beyond its prefix's ``reads`` (consent's figures
-    # that read the words of replies: messages.body)
-    metric_columns: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # metric -> {table: the columns it reads (empty: every column)} beyond its prefix's
+    # (consent's quiet hours: the patients table; the figures that read the words of
+    # replies: messages.body)
+    metric_reads: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def policy(self, ctx: ReportContext) -> Any:
         """Its section of the report's policy, typed."""
@@ -151,15 +150,16 @@ class Domain:
         every column)."""
         declared = self.reads.get(metric.split(".")[0])
         tables = dict(declared if declared is not None else {t: () for t in self.tables})
-        for table, columns in self.metric_columns.get(metric, {}).items():
+        for table, columns in self.metric_reads.get(metric, {}).items():
             known = tables.get(table)
-            tables[table] = () if known == () and table in tables else (*(known or ()), *columns)
-        return {**tables, **{t: () for t in self.metric_tables.get(metric, ())}}
+            every = not columns or (table in tables and not known)
+            tables[table] = () if every else (*(known or ()), *columns)
+        return tables
 
     @property
     def all_tables(self) -> tuple[str, ...]:
         """Every export table any of its figures reads."""
-        extra = (t for tables in self.metric_tables.values() for t in tables)
+        extra = (t for tables in self.metric_reads.values() for t in tables)
         return tuple(dict.fromkeys((*self.tables, *extra)))
 
     @property

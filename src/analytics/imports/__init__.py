@@ -13,13 +13,13 @@ could not know.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.contract import TABLES
 from analytics.errors import UsageError
+from analytics.files import read_toml
 from analytics.imports.engine import Seen, make_rows
 from analytics.imports.mapping import Mapping, load_mapping
 from analytics.imports.people import e164, phone_like, read_directory
@@ -102,12 +102,7 @@ def read_lookups(path: Path | None, mapping: Mapping) -> dict[str, dict[str, str
         return {}
     if path is None:
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path} is not valid TOML: {e}") from None
+    data = read_toml(path, "lookup file")
     section = data.get(mapping.kind)
     if not isinstance(section, dict):
         raise UsageError(f"{path} has no [{mapping.kind}.{sorted(wanted)[0]}] table")

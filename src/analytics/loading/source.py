@@ -17,7 +17,6 @@ from analytics.loading.kept import FIGURES_FILE
 from analytics.loading.loader import open_export
 from analytics.loading.snapshot import open_validated, read_snapshot_figures
 from analytics.paths import sample_path
-from analytics.policy import clinic_timezone
 from analytics.settings import TABLE_SETTINGS, Settings, load_settings
 
 
@@ -41,7 +40,7 @@ def read_options(settings: Settings | None = None) -> ReadOptions:
         (table, _options({**values, **given}, f"[tables.{table}] ", base.duckdb_schema))
         for table, given in sorted(own.items())
     )
-    return replace(base, tables=tables, clinic_timezone=clinic_timezone(settings.policy))
+    return replace(base, tables=tables)
 
 
 def _options(values: dict, where: str, schema: str) -> ReadOptions:

@@ -63,7 +63,6 @@ METRICS = (
 )
 # metrics that read a table besides its tables: quiet hours are judged where the
 # patient is (an absent patients table means everyone is in the clinic's zone)
-METRIC_TABLES: dict[str, tuple[str, ...]] = {"consent.marketing_quiet_hours": ("patients",)}
 # The columns its figures read: every figure reads the consent log and the messages but
 # their text; only those below read the words of inbound texts (a vendor's redaction that
 # removed them is a data problem for these figures alone).
@@ -73,14 +72,17 @@ READS: dict[str, dict[str, tuple[str, ...]]] = {
         "messages": tuple(c for c in MESSAGES.column_names if c != "body"),
     }
 }
-READS_TEXT: dict[str, dict[str, tuple[str, ...]]] = {
-    metric: {"messages": ("body",)}
-    for metric in (
-        "consent.missed_keyword_optouts",
-        "consent.help_requests",
-        "consent.help_unanswered",
-        "consent.possible_revocations",
-    )
+METRIC_READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "consent.marketing_quiet_hours": {"patients": ()},  # where each patient is
+    **{
+        metric: {"messages": ("body",)}
+        for metric in (
+            "consent.missed_keyword_optouts",
+            "consent.help_requests",
+            "consent.help_unanswered",
+            "consent.possible_revocations",
+        )
+    },
 }
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: Monday is 1
@@ -496,9 +498,8 @@ DOMAIN = Domain(
     metrics=metrics,
     trends=trends,
     queries=QUERIES,
-    metric_tables=METRIC_TABLES,
     reads=READS,
-    metric_columns=READS_TEXT,
+    metric_reads=METRIC_READS,
     lists=(
         WorkList("forbidden_marketing", "Forbidden marketing, {period}"),
         WorkList("missed_keyword_optouts", "Withdrawals without an opt-out, {period}"),

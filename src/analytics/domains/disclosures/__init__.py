@@ -151,7 +151,7 @@ DOMAIN = Domain(
     policy_section=DisclosuresPolicy,
     tables=("disclosures",),  # the export tables its figures read
     # with the log present, a disclosure under an invalid authorization is accountable
-    metric_tables={"disclosures.accountable": ("authorizations",)},
+    metric_reads={"disclosures.accountable": {"authorizations": ()}},
     metric_names=METRICS,
     metrics=counts(monthly_frame, NAME, COUNTS),
     trends=trends,

@@ -172,17 +172,10 @@ def data_problems(ctx: ReportContext) -> dict[str, str]:
 
 
 def inbound_without_text(ctx: ReportContext) -> int:
-    """Inbound texts of the month whose words did not arrive (a vendor's redaction): a STOP
-    or HELP among them cannot be seen."""
-    return ctx.export.con.execute(
-        """
-        SELECT count(*) FROM messages
-        WHERE direction = 'inbound' AND channel = 'sms' AND body IS NULL
-          AND sent_at >= timezone($tz, $first::TIMESTAMP)
-          AND sent_at < timezone($tz, ($as_of::DATE + 1)::TIMESTAMP)
-        """,
-        {"tz": ctx.timezone, "first": ctx.period.first_day, "as_of": ctx.period.as_of},
-    ).fetchall()[0][0]
+    """Inbound texts of the month whose words did not arrive (``inbound_without_text.sql``)."""
+    values = {"tz": ctx.timezone, "first": ctx.period.first_day, "as_of": ctx.period.as_of}
+    sql = read_sql(__name__, "inbound_without_text")
+    return ctx.export.con.execute(sql, values).fetchall()[0][0]
 
 
 def absent_columns(export: Export) -> pd.DataFrame:

@@ -82,10 +82,17 @@ def test_the_overview_leads_with_the_figures_off_target_worst_first(sample):
     assert [t.severity for t in ranked] == sorted((t.severity for t in ranked), reverse=True)
     page = render_index(ctx, rows, [], REPORTS, datetime.now(UTC), past)
     action = page[page.index('id="action"') : page.index('id="scorecard"')]
-    assert action.index("309 records are overdue for secure destruction.") < action.index(
-        "10 disclosures went to vendors with no BAA in effect."
+    # five actions: the two worst legal findings, what falls due, the worst internal one
+    assert action.count("<li>") == 5
+    assert action.index("1 breach notice is past its legal due date and not sent.") < action.index(
+        "67 marketing texts or calls reached patients outside the hours allowed where they are."
     )
-    assert 'href="retention.html#How-long-overdue"' in action
+    assert "2 breach notices due Nov 15, 2026 to Nov 27, 2026" in action
+    assert "321 people concerned" in action
+    assert "all 67: campaign CMP-2026-10-SMS-EVE (to FL, NY, TX)" in action
+    assert "<b>Acts:</b> Marketing lead" in action
+    assert 'href="incidents.html#Notices-owed,-by-notice"' in action
+    assert '<a href="#scorecard">see the scorecard</a>' in action
 
 
 @WHOLE_SAMPLE
@@ -106,8 +113,10 @@ def test_the_scorecard_groups_by_promise_with_last_month_change_and_sparkline(sa
         r'<tr class="tile red" data-metric="retention.overdue_disposal".*?</tr>', page, re.S
     )
     assert row is not None
-    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row[0])
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)<', row[0])
     assert cells == ["309", "307", "+2"]  # this month, last month, change
+    # two more records overdue is worse: coloured so, and said so to a screen reader
+    assert '<td class="num worse">+2<span class="visually-hidden"> (worse)</span>' in row[0]
     assert '<svg class="spark" role="img"' in row[0] and "Twelve months, oldest first" in row[0]
     assert "OFF TARGET" not in row[0] and "off target" in row[0]  # in words, not colour alone
 

@@ -99,8 +99,22 @@ class Target:
     # how urgent a figure off target is against the others: the overview ranks what needs
     # action by how far past its amber limit each figure is, times this weight
     weight: float = 1.0
+    # who acts when it is off target: a role, never a person's name (the overview says it)
+    owner: str = "Privacy officer"
+    # "legal": a law or the notice's promise sets it; "internal": the clinic's own target
+    # (the overview lists a legal rule missed before an internal target missed)
+    obligation: Literal["legal", "internal"] = "legal"
+    # a rate's shortfall in people's words, ``shortfall`` with {n} (short of the rule) of
+    # {m}, the ``population`` metric's value in the same segment ("1 of 6 answered late")
+    population: str = ""
+    shortfall: str = ""
 
     def __post_init__(self) -> None:
+        if bool(self.population) != bool(self.shortfall):
+            raise ValueError(
+                f"target {self.metric}: population and shortfall go together (the metric "
+                "counting the people, and the words for those short of the rule)"
+            )
         if self.unit == "rate" and not (0 <= self.green <= 1 and 0 <= self.amber <= 1):
             raise ValueError(
                 f"target {self.metric}: green and amber of a rate are shares from 0 to 1 "
@@ -120,12 +134,18 @@ class Clinic:
     timezone: str
     address: str = ""
     timezone_source: str = ""
+    # the overview's "due in the next N days": every deadline the suite follows (breach
+    # notices, requests, destruction, complaints, training) due within this many days
+    due_soon_days: int = 30
+    due_soon_source: str = ""
 
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone {self.timezone!r} is not a time zone") from None
+        if not 1 <= self.due_soon_days <= 366:
+            raise ValueError(f"due_soon_days must be 1 to 366 days, not {self.due_soon_days}")
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,34 @@ class WorkList:
     make: Callable[[ReportContext], pd.DataFrame] | None = None
 
 
+@dataclass(frozen=True)
+class Clock:
+    """A deadline the suite follows item by item, for the overview's actions. Its one name
+    is its ``.sql`` file, which counts, as of the month's last day ``$as_of``, the open
+    items past their due date (``state`` 'missed') and those due within ``$days`` days
+    after it ('due_soon'): ``items``, the ``people`` they concern and the ``first_due`` and
+    ``last_due`` dates. ``metric``: the headline figure it details (its target's owner
+    acts); ``what``: an item in words, singular and plural; ``logs``: the optional logs it
+    reads (one absent: no clock)."""
+
+    name: str
+    metric: str
+    what: tuple[str, str]
+    logs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a figure off target comes down to, as aggregates only (a campaign, a vendor, a
+    state; never a patient). Its ``.sql`` file gives, for the report's month, a ``cause``
+    (words), an optional ``detail`` and the ``items`` of the figure it accounts for, the
+    largest first; the overview names the first few."""
+
+    name: str
+    metric: str
+    logs: tuple[str, ...] = ()
+
+
 # a count; a rate as a whole percentage, or with one decimal; a number to one decimal;
 # a value as computed (a median of days)
 Format = Literal["count", "rate", "rate_1", "one_decimal", "as_is"]
@@ -99,6 +127,8 @@ class Domain:
     # (consent's quiet hours: the patients table; the figures that read the words of
     # replies: messages.body)
     metric_reads: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    clocks: tuple[Clock, ...] = ()  # the deadlines it follows item by item
+    causes: tuple[Cause, ...] = ()  # what its figures off target come down to
 
     def policy(self, ctx: ReportContext) -> Any:
         """Its section of the report's policy, typed."""
@@ -140,6 +170,16 @@ class Domain:
             for w in self.lists
             if not ctx.missing_logs(w.logs)
         }
+
+    def clock_frame(self, ctx: ReportContext, clock: Clock, days: int) -> pd.DataFrame:
+        """One of its clocks as of the report's last day: missed and due within ``days``."""
+        assert self.queries is not None, self.name
+        return self.queries.run(ctx, clock.name, {"days": days})
+
+    def cause_frame(self, ctx: ReportContext, cause: Cause) -> pd.DataFrame:
+        """What one of its figures comes down to in the report's month, largest first."""
+        assert self.queries is not None, self.name
+        return self.queries.run(ctx, cause.name)
 
     def tables_of(self, metric: str) -> tuple[str, ...]:
         """The export tables one of its metrics is computed from."""

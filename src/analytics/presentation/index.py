@@ -16,7 +16,9 @@ from analytics.domains.quality import data_problems
 from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
 from analytics.policy import Policy, Target
+from analytics.presentation.actions import agenda
 from analytics.presentation.charts import PLOTLY_FILE, figure_html
+from analytics.presentation.formatting import format_value, local_time_text, plain
 from analytics.presentation.templates import environment
 from analytics.registry import DOMAINS
 
@@ -46,6 +48,7 @@ class Tile:
     promise: str = ""  # the notice's promise it measures (its group on the overview)
     previous_text: str = ""  # last month's figure, as shown
     change_text: str = ""  # this month against last month
+    change_class: str = ""  # "better" or "worse" than last month, by the target's direction
     history: tuple[float | None, ...] = ()  # twelve months, oldest first, this month last
     sentence: str = ""  # the overview's sentence, when off target
     severity: float = 0.0  # how far past the amber limit (off-target figures rank by it)
@@ -56,21 +59,6 @@ class Tile:
     @property
     def status_text(self) -> str:
         return STATUS_TEXT[self.status]
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A figure as a reader sees it: a percentage, a count, or 'no data'."""
-    if value is None:
-        return "no data"
-    if unit == "rate":
-        if value in (0, 1):
-            return f"{value * 100:.0f} %"
-        return f"{value * 100:.1f} %" if value >= 0.01 else f"{value * 100:.2g} %"
-    if unit == "days":
-        return f"{value:.1f} days"
-    if unit == "hours":
-        return f"{value:.1f} h"
-    return f"{int(value):,}"
 
 
 def status(value: float | None, target: Target) -> str:
@@ -97,13 +85,16 @@ def partial_status(state: str, target: Target) -> str:
 
 
 def target_text(target: Target) -> str:
-    """The target in words: the policy's own wording if it gives one."""
+    """The target in plain words ("none allowed", "at least 95 %"): the policy's own
+    wording if it gives one."""
     if target.target_text:
         return target.target_text
     green, amber = format_value(target.green, target.unit), format_value(target.amber, target.unit)
     if target.better == "lower":
-        return f"{green} or less (amber up to {amber})"
-    return f"{green} or more (amber from {amber})"
+        said = "none allowed" if target.green == 0 else f"at most {green}"
+        return said if target.amber == target.green else f"{said} (watch up to {amber})"
+    said = green if target.unit == "rate" and target.green == 1 else f"at least {green}"
+    return said if target.amber == target.green else f"{said} (watch from {amber})"
 
 
 def _expand(target: Target, metric_rows: list[MetricRow]) -> list[Target]:
@@ -115,8 +106,8 @@ def _expand(target: Target, metric_rows: list[MetricRow]) -> list[Target]:
         replace(
             target,
             segment=s,
-            label=target.label.format(segment=s.replace("_", " ")),
-            rule=target.rule.format(segment=s.replace("_", " ")),
+            label=target.label.format(segment=plain(s)),
+            rule=target.rule.format(segment=plain(s)),
         )
         for s in segments
     ]
@@ -187,6 +178,7 @@ def tiles(
                         previous_text=format_value(previous, t.unit) if past else "",
                         # part of a month against a whole one is no change: not shown
                         change_text="—" if incomplete else change_text(value, previous, t.unit),
+                        change_class="" if incomplete else direction(value, previous, t),
                         history=tuple(past),
                         sentence=(
                             sentence(t, value, at_least=lower_bound)
@@ -221,7 +213,7 @@ def sentence(target: Target, value: float | None, at_least: bool = False) -> str
         text = target.sentence_one
     else:
         text = target.sentence or f"{target.label}: {{value}} (target {target_text(target)})"
-    text = text.format(value=shown, segment=target.segment.replace("_", " "))
+    text = text.format(value=shown, segment=plain(target.segment))
     if at_least:
         return f"At least: {text} (counted from data that is not whole)."
     return text[:1].upper() + text[1:] + "."
@@ -249,6 +241,15 @@ def change_text(value: float | None, previous: float | None, unit: str) -> str:
     if unit in ("days", "hours"):
         return "no change" if abs(diff) < 0.05 else f"{diff:+.1f}"
     return "no change" if diff == 0 else f"{int(diff):+,}"
+
+
+def direction(value: float | None, previous: float | None, target: Target) -> str:
+    """Whether this month moved the right way for its target ("better"), the wrong way
+    ("worse"), or not at all (""), so that the change is coloured by what it means."""
+    if value is None or previous is None or value == previous:
+        return ""
+    up = value > previous
+    return "better" if up == (target.better == "higher") else "worse"
 
 
 def anchor(heading: str) -> str:
@@ -376,6 +377,9 @@ def render_index(
     summaries = ctx.export.tables.values()
     all_tiles, problems = computed or month_tiles(ctx, metric_rows, reports, history)
     previous = ctx.period.shift(-1)
+    values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
+    shown = [t for t in all_tiles if not is_quiet(t)]
+    opening = agenda(ctx, shown, values, {r["name"] for r in reports})
     return (
         environment()
         .get_template("index.html.j2")
@@ -386,7 +390,7 @@ def render_index(
             period_label=ctx.period.first_day.strftime("%B %Y"),
             as_of=ctx.period.as_of.isoformat(),
             timezone=ctx.timezone,
-            generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            generated_at=local_time_text(generated_at, ctx.timezone),
             version=__version__,
             source=str(ctx.export.source),
             source_form=ctx.export.form,
@@ -395,7 +399,7 @@ def render_index(
             rows_read=sum(s.rows_read for s in summaries),
             rows_used=sum(s.rows_used for s in summaries),
             rows_quarantined=sum(s.rows_quarantined for s in summaries),
-            action=needs_action(all_tiles),
+            agenda=opening,
             groups=scorecard(all_tiles),
             quiet=[t for t in all_tiles if is_quiet(t)],
             sparkline=sparkline,

@@ -109,7 +109,7 @@ def problems(schema: dict, document: Any) -> list[str]:
 
 def policy_problems(data: dict, sections: Mapping[str, type], metrics: set[str]) -> list[str]:
     """Every problem of a policy file at once: its schema's, a time zone that does not
-    exist, and targets naming a metric no domain writes."""
+    exist, and targets naming a metric (or a population) no domain writes."""
     found = problems(policy_schema(sections), data)
     timezone = data.get("clinic", {}).get("timezone") if isinstance(data, dict) else None
     if isinstance(timezone, str):
@@ -121,7 +121,8 @@ def policy_problems(data: dict, sections: Mapping[str, type], metrics: set[str])
         section = data.get(name) if isinstance(data, dict) else None
         targets = section.get("targets", []) if isinstance(section, dict) else []
         for i, target in enumerate(targets if isinstance(targets, list) else [], start=1):
-            metric = target.get("metric") if isinstance(target, dict) else None
-            if isinstance(metric, str) and metric not in metrics:
-                found.append(f"{name}.targets[{i}].metric: no domain writes {metric!r}")
+            for key in ("metric", "population"):
+                metric = target.get(key) if isinstance(target, dict) else None
+                if isinstance(metric, str) and metric and metric not in metrics:
+                    found.append(f"{name}.targets[{i}].{key}: no domain writes {metric!r}")
     return found

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.compute.declare import (
+    Cause,
     Domain,
     Summary,
     WorkList,
@@ -500,6 +501,10 @@ DOMAIN = Domain(
     queries=QUERIES,
     reads=READS,
     metric_reads=METRIC_READS,
+    causes=(
+        Cause("quiet_hours_causes", "consent.marketing_quiet_hours"),
+        Cause("forbidden_marketing_causes", "consent.marketing_after_optout"),
+    ),
     lists=(
         WorkList("forbidden_marketing", "Forbidden marketing, {period}"),
         WorkList("missed_keyword_optouts", "Withdrawals without an opt-out, {period}"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.compute.declare import Domain, Summary, WorkList, counts, monthly
+from analytics.compute.declare import Cause, Domain, Summary, WorkList, counts, monthly
 from analytics.compute.memo import per_month
 from analytics.compute.queries import Queries, view
 from analytics.contract import DISCLOSURES
@@ -156,6 +156,7 @@ DOMAIN = Domain(
     metrics=counts(monthly_frame, NAME, COUNTS),
     trends=trends,
     queries=QUERIES,
+    causes=(Cause("vendors_without_baa", "disclosures.ba_without_baa"),),
     lists=(WorkList("disclosure_problems", "Disclosures breaking a rule, {period}"),),
     summaries={
         "purposes": Summary(

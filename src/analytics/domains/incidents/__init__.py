@@ -18,7 +18,15 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, rate_rows
+from analytics.compute.declare import (
+    Clock,
+    Domain,
+    Summary,
+    WorkList,
+    count_rows,
+    monthly,
+    rate_rows,
+)
 from analytics.compute.memo import per_month, per_months
 from analytics.compute.queries import Queries, calendar, view
 from analytics.figures import MetricRow, Trend, month_of
@@ -284,6 +292,14 @@ DOMAIN = Domain(
     trends=trends,
     queries=QUERIES,
     logs=LOGS,
+    clocks=(
+        Clock(
+            "notices_due",
+            "incidents.notices_overdue",
+            ("breach notice", "breach notices"),
+            LOGS[NAME],
+        ),
+    ),
     lists=(
         WorkList("open_notices", "Notices owed and not sent by {as_of}", logs=LOGS[NAME]),
         WorkList("sent_notices", "Notices sent in {period}", logs=LOGS[NAME]),

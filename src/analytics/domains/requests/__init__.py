@@ -22,6 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from analytics.compute.declare import (
+    Clock,
     Domain,
     Summary,
     WorkList,
@@ -321,6 +322,7 @@ DOMAIN = Domain(
     metrics=metrics,
     trends=trends,
     queries=QUERIES,
+    clocks=(Clock("requests_due", "requests.open_overdue", ("rights request", "rights requests")),),
     lists=(
         WorkList("open_overdue", "Open and overdue at the end of {as_of}"),
         WorkList("closed_late", "Answered after the due date, {period}"),

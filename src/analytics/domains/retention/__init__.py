@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.compute.declare import Domain, Summary, WorkList, counts, monthly
+from analytics.compute.declare import Clock, Domain, Summary, WorkList, counts, monthly
 from analytics.compute.memo import per_month
 from analytics.compute.queries import Derived, Queries, load_rows, view
 from analytics.contract import RECORDS
@@ -173,6 +173,13 @@ DOMAIN = Domain(
     metrics=counts(monthly_frame, NAME, COUNTS),
     trends=trends,
     queries=QUERIES,
+    clocks=(
+        Clock(
+            "destruction_due",
+            "retention.overdue_disposal",
+            ("record to destroy", "records to destroy"),
+        ),
+    ),
     lists=(
         WorkList("destruction_queue", "Due for destruction by {as_of} + 90 days"),
         WorkList("destroyed_early", "Destroyed before retention end, {period}"),

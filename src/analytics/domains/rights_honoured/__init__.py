@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, value_rows
+from analytics.compute.declare import (
+    Clock,
+    Domain,
+    Summary,
+    WorkList,
+    count_rows,
+    monthly,
+    value_rows,
+)
 from analytics.compute.memo import per_month, per_months
 from analytics.compute.queries import Queries
 from analytics.contract import DISCLOSURES, MESSAGES
@@ -317,6 +325,14 @@ DOMAIN = Domain(
     queries=QUERIES,
     logs=LOGS,
     reads=READS,
+    clocks=(
+        Clock(
+            "complaints_due",
+            "complaints.open_overdue",
+            ("privacy complaint", "privacy complaints"),
+            LOGS["complaints"],
+        ),
+    ),
     lists=(
         WorkList(
             "disclosures_broken_list",

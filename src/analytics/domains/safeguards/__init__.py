@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.compute.declare import Domain, Summary, WorkList, count_rows, monthly, rate_rows
+from analytics.compute.declare import (
+    Clock,
+    Domain,
+    Summary,
+    WorkList,
+    count_rows,
+    monthly,
+    rate_rows,
+)
 from analytics.compute.memo import bounded_passes, per_month, per_months
 from analytics.compute.queries import Queries, view
 from analytics.contract import ROLES
@@ -297,6 +305,14 @@ DOMAIN = Domain(
     trends=trends,
     queries=QUERIES,
     logs=LOGS,
+    clocks=(
+        Clock(
+            "courses_due",
+            "training.compliance_rate",
+            ("required course", "required courses"),
+            LOGS["training"],
+        ),
+    ),
     lists=(
         WorkList("alerts_list", "Access alerts, {period}", logs=LOGS["access"]),
         WorkList("member_summary", "Openings of records by member, {period}", logs=LOGS["access"]),

@@ -255,3 +255,23 @@ def test_the_vocabulary_says_codes_in_words():
     assert count_of(320, "person", "people") == "320 people"
     assert listed(["a", "b", "c"]) == "a, b and c"
     assert day_text(datetime(2026, 2, 28).date()) == "Feb 28, 2026"
+
+
+def test_a_table_reads_in_words_its_flags_as_yes_and_no():
+    import pandas as pd
+
+    from analytics.presentation.formatting import readable
+
+    frame = pd.DataFrame(
+        {
+            "legal_hold": pd.Series([True, False], dtype=bool),
+            "record_class": ["consent_proof", "medical"],
+            "records": [3, 4],
+            "record_id": ["REC_0001", "REC_0002"],
+        }
+    )
+    shown = readable(frame)
+    assert list(shown.columns) == ["Legal hold", "Record class", "Records", "Record id"]
+    assert list(shown["Legal hold"]) == ["Yes", "No"]
+    assert list(shown["Record class"]) == ["consent proof", "medical"]
+    assert list(shown["Records"]) == [3, 4] and list(shown["Record id"]) == ["REC_0001", "REC_0002"]

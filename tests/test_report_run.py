@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -432,6 +434,66 @@ def test_leadership_artefacts_of_a_sample_run_hold_no_id_and_no_message_body(sam
             assert body not in text and html.escape(body) not in text, (page.name, body)
     officer = (sample_month / "officer" / "requests.html").read_text()
     assert set(re.findall(r"[A-Za-z0-9_-]+", officer)) & ids  # the officer's page names them
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees on a page: none of its scripts, styles or attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.text.append(data)
+
+
+CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # confidential_comms, baa_signed_on
+PYTHON = re.compile(r"\b(?:True|False|None|NaN|nan|NaT)\b")
+
+
+def test_no_leadership_page_shows_a_code_or_a_python_value(sample_month):
+    """Leadership reads words: every page of the month, the overview and the index of
+    months, in their text and in their charts' legends and axis labels, without a code of
+    the contract or the policy or a Python value (the server's paths aside)."""
+    from analytics.paths import sample_path
+    from analytics.policy import default_policy_path
+
+    folder = sample_month[0]
+    js = get_plotlyjs()
+    paths = (str(sample_path()), str(default_policy_path()))
+    pages = [*folder.glob("*.html"), folder.parent / "index.html"]
+    assert len(pages) >= 10
+    for page in pages:
+        source = page.read_text().replace(js, "")
+        seen = _Visible()
+        seen.feed(source)
+        text = " ".join(seen.text)
+        for path in paths:
+            text = text.replace(path, "")
+        # what a chart draws: its series' names and its axes' categories
+        drawn = re.findall(r'"(?:name|text|title)":"([^"]*)"', source)
+        drawn += [c for xs in re.findall(r'"x":\[([^\]]*)\]', source) for c in xs.split(",")]
+        for shown in (text, " ".join(drawn)):
+            assert CODE.findall(shown) == [], (page.name, sorted(set(CODE.findall(shown)))[:10])
+            assert PYTHON.findall(shown) == [], (page.name, sorted(set(PYTHON.findall(shown))))
+
+
+def test_the_sample_months_board_pack_is_at_most_ten_pages(sample_month):
+    """Two charts to a page, the scorecard in three: at most ten Letter pages (and A4)."""
+    from pypdf import PdfReader
+
+    folder = sample_month[0]
+    for name in ("index.pdf", "index-a4.pdf"):
+        pages = len(PdfReader(folder / name).pages)
+        assert 3 <= pages <= 10, (name, pages)
 
 
 def test_accounting_notebook_is_not_part_of_the_monthly_run():

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from analytics.policy import Target
+
 MetricRow = dict[str, Any]
 
 
@@ -63,7 +65,7 @@ def rules_table(*rules: tuple[str, str, str]) -> pd.DataFrame:
     return pd.DataFrame(rules, columns=["rule", "applied as", "source"])
 
 
-TrendKind = Literal["rate", "count", "rows_per_month", "consent"]
+TrendKind = Literal["rate", "count", "rows_per_month", "consent", "share"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ class Trend:
 
     ``kind`` names the chart's shape: ``rate`` (``value`` per segment, each month's
     ``population`` as hover text), ``count`` (``value`` per segment), ``rows_per_month``
-    (rows per table) and ``consent`` (opt-ins, opt-outs and coverage).
+    (rows per table), ``consent`` (opt-ins and opt-outs) and ``share`` (``value``, a
+    share, per segment, every line shown). ``target``: the policy's target for the figure
+    it draws (a line on the chart); ``overview``: False for a chart that serves the
+    officer or data quality, not leadership (kept off the overview).
     """
 
     kind: TrendKind
@@ -83,3 +88,5 @@ class Trend:
     population: str = ""
     legend: str = ""
     all_label: str = "all types"  # the legend's name for the pooled 'all' line
+    target: Target | None = None
+    overview: bool = True

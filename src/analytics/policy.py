@@ -188,6 +188,14 @@ class Policy:
         """The leadership targets of section ``[name]`` (none if it declares none)."""
         return list(getattr(self.sections.get(name), "targets", []))
 
+    def target(self, metric: str, segment: str = "all") -> Target | None:
+        """The target of ``metric`` for ``segment`` (one for every segment, '*', else)."""
+        found = [t for s in self.sections.values() for t in getattr(s, "targets", [])]
+        mine = [t for t in found if t.metric == metric]
+        return next((t for t in mine if t.segment == segment), None) or next(
+            (t for t in mine if t.segment == "*"), None
+        )
+
     def text(self, template: str, **values: object) -> str:
         """``template`` with its policy values filled in: ``{requests.acknowledgment.days}``
         names a section's value (``{clinic.name}`` the clinic's), so that words a reader

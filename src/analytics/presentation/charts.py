@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,8 @@ from plotly.offline import get_plotlyjs
 from analytics.contract import QUARANTINE_REASONS
 from analytics.figures import Trend
 from analytics.files import write_private
+from analytics.policy import Target
+from analytics.presentation.formatting import plain, rate_text, target_text
 
 # the month's one copy of plotly.js, beside its pages (officer pages load it from ../)
 PLOTLY_FILE = "plotly.min.js"
@@ -35,8 +38,52 @@ def write_plotly_js(folder: Path) -> Path:
 
 
 def _style(height: int) -> dict:
-    """The look every chart shares: white template, the given height, room for a title."""
-    return {"template": "plotly_white", "height": height, "margin": {"t": 60, "b": 40}}
+    """The look every chart shares: white template, the given height, room for a title,
+    the legend across the top (on a phone a legend beside the plot took half its width)."""
+    return {
+        "template": "plotly_white",
+        "height": height,
+        "margin": {"t": 60, "b": 40, "l": 60, "r": 20},
+        # above the plot, under the page's title: below it, the rotated months of a phone
+        # ran into it
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "xaxis": {"automargin": True},
+        "yaxis": {"automargin": True},
+    }
+
+
+# How every page draws a chart's caption and the chart in dark mode (Plotly paints its
+# own white background and dark text inline: overridden here, not left a white slab).
+# Captions and their hidden text alternative; contrast at least 4.5:1 in both modes.
+CHART_CSS = """
+.chart-title { font-weight: 600; margin: .8rem 0 0; }
+.chart-caption { font-size: .85rem; color: #2d3748; margin: .2rem 0 .8rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
+@media (prefers-color-scheme: dark) {
+  .chart-caption { color: #cbd5e0; }
+  .js-plotly-plot .main-svg { background: transparent !important; }
+  .js-plotly-plot .bg { fill: #1a202c !important; }
+  .js-plotly-plot text { fill: #e2e8f0 !important; }
+  .js-plotly-plot .gridlayer path,
+  .js-plotly-plot .zerolinelayer path { stroke: #4a5568 !important; }
+  .js-plotly-plot .legend .bg { fill: transparent !important; }
+}
+@media print { .chart-figure { break-inside: avoid; } }
+"""
+
+# a chart's script runs once the page is parsed: plotly.js loads deferred, so the page's
+# text is painted before the 4.7 MB of plotly.js is read
+_DEFERRED = 'document.addEventListener("DOMContentLoaded", function () {'
+
+
+def _deferred(chart: str) -> str:
+    """Plotly's HTML fragment with each of its inline scripts run after the deferred
+    plotly.js (``<script>`` or ``<script type="text/javascript">``, as versions write it)."""
+    return _SCRIPT.sub(lambda m: f"{m[1]}{_DEFERRED}{m[2]}}});</script>", chart)
+
+
+_SCRIPT = re.compile(r'(<script(?: type="text/javascript")?>)(.*?)</script>', re.S)
 
 
 def figure_html(fig: go.Figure) -> str:
@@ -48,21 +95,26 @@ def figure_html(fig: go.Figure) -> str:
     drawn = go.Figure(fig)  # a copy: the figure shown in JupyterLab keeps its title
     if title:
         drawn.update_layout(title_text="", margin_t=36)
-    chart = drawn.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        config={"displaylogo": False, "responsive": True},
+    chart = _deferred(
+        drawn.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            config={"displaylogo": False, "responsive": True},
+        )
     )
-    heading = (
-        f'<p class="chart-title" style="font-weight:600;margin:.8rem 0 0">{html.escape(title)}</p>'
-        if title
-        else ""
+    heading = f'<p class="chart-title">{html.escape(title)}</p>' if title else ""
+    meta = fig.layout.meta
+    finding = meta.get("finding", "") if isinstance(meta, dict) else ""
+    alternative = html.escape(text_alternative(fig))
+    caption = (
+        f'{html.escape(finding)}<span class="chart-alt visually-hidden">{alternative}</span>'
+        if finding
+        else f'<span class="chart-alt">{alternative}</span>'
     )
     return (
         f'<figure class="chart-figure" style="margin:0">{heading}{chart}'
-        f'<figcaption class="chart-alt" style="font-size:.8rem;color:#4a5568">'
-        f"{html.escape(text_alternative(fig))}</figcaption></figure>"
+        f'<figcaption class="chart-caption">{caption}</figcaption></figure>'
     )
 
 
@@ -127,8 +179,8 @@ def quarantine_by_reason(counts: list[dict], title: str) -> go.Figure:
     fig = go.Figure(
         [
             go.Bar(
-                name=reason,
-                x=tables,
+                name=plain(reason),
+                x=[plain(t) for t in tables],
                 y=[
                     sum(c["rows"] for c in counts if c["table"] == t and c["reason"] == reason)
                     for t in tables
@@ -153,7 +205,7 @@ def rows_per_month(frame, title: str) -> go.Figure:
     fig = go.Figure(
         [
             go.Scatter(
-                name=table,
+                name=plain(table),
                 x=part["period"],
                 y=part["rows"],
                 mode="lines+markers",
@@ -181,13 +233,15 @@ def rate_trend(
     y_label: str,
     legend: str = "",
     all_label: str = "all types",
+    target: Target | None = None,
 ) -> go.Figure:
-    """Lines: a rate per segment and month; 'all' drawn bold, empty months left as gaps."""
+    """Lines: a rate per segment and month; 'all' drawn bold, empty months left as gaps;
+    the target as a dashed line."""
     fig = go.Figure()
     for segment, part in sorted(frame.groupby("segment"), key=lambda kv: kv[0] != "all"):
         fig.add_trace(
             go.Scatter(
-                name=all_label if segment == "all" else segment.replace("_", " "),
+                name=all_label if segment == "all" else plain(segment),
                 x=part["period"],
                 y=part[rate],
                 customdata=part[population],
@@ -205,10 +259,51 @@ def rate_trend(
         yaxis_tickformat=".0%",
         yaxis_range=[0, 1.05],
         legend_title=legend,
-        **_style(420),
+        **_style(360),
     )
     fig.update_xaxes(type="category")
+    _target_line(fig, target)
+    pooled = frame[frame["segment"] == "all"]
+    fig.update_layout(meta={"finding": _rate_finding(pooled, rate, all_label, target)})
     return fig
+
+
+def _target_line(fig: go.Figure, target: Target | None) -> None:
+    """The target as a dashed line with its words, where it is more than the axis."""
+    if target is None:
+        return
+    fig.add_hline(
+        y=target.green,
+        line_dash="dash",
+        line_color="#c53030",
+        annotation_text=f"target: {target_text(target)}",
+        annotation_position="top left",
+        annotation_font_color="#c53030",
+    )
+
+
+def _last_two(
+    frame: pd.DataFrame, value: str
+) -> tuple[tuple[str, float | None], tuple[str, float | None]]:
+    """The last two months of a one-line frame: (month, value) each, value None if none."""
+    rows = frame.sort_values("period")
+    months = list(rows["period"])
+    values = [None if pd.isna(v) else float(v) for v in rows[value]]
+    last = (str(months[-1]), values[-1]) if months else ("", None)
+    before = (str(months[-2]), values[-2]) if len(months) > 1 else ("", None)
+    return last, before
+
+
+def _rate_finding(pooled: pd.DataFrame, rate: str, label: str, target: Target | None) -> str:
+    """A rate chart's finding: the latest month's figure, the month before's, the target."""
+    if pooled.empty:
+        return ""
+    (month, value), (before, previous) = _last_two(pooled, rate)
+    said = lambda v: "no figure" if v is None else rate_text(float(v))  # noqa: E731
+    text = f"{label[:1].upper() + label[1:]}: {said(value)} in {month}"
+    if before:
+        text += f", {said(previous)} in {before}"
+    return text + (f"; target {target_text(target)}." if target else ".")
 
 
 def volume_trend(frame, title: str) -> go.Figure:
@@ -231,38 +326,71 @@ def volume_trend(frame, title: str) -> go.Figure:
 
 
 def consent_trend(frame, title: str) -> go.Figure:
-    """Bars: opt-ins and opt-outs per month (all channels); lines: marketing coverage."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    """Grouped bars: opt-ins and opt-outs per month, all channels (one axis: counts)."""
     pooled = frame[frame["segment"] == "all"]
-    fig.add_trace(go.Bar(name="opt-ins", x=pooled["period"], y=pooled["opt_ins"]))
-    fig.add_trace(go.Bar(name="opt-outs", x=pooled["period"], y=pooled["opt_outs"]))
-    for channel, part in frame[frame["segment"].isin(["sms", "email"])].groupby("segment"):
-        fig.add_trace(
-            go.Scatter(
-                name=f"opted in to {channel} marketing",
-                x=part["period"],
-                y=part["coverage_rate"],
-                mode="lines+markers",
-            ),
-            secondary_y=True,
-        )
+    fig = go.Figure(
+        [
+            go.Bar(name="opt-ins", x=pooled["period"], y=pooled["opt_ins"]),
+            go.Bar(name="opt-outs", x=pooled["period"], y=pooled["opt_outs"]),
+        ]
+    )
     fig.update_layout(
         title=title,
         barmode="group",
-        **_style(420),
-        legend={"orientation": "h", "y": -0.25},
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title="consent changes (count)",
+        **_style(340),
     )
-    fig.update_xaxes(title_text="month (clinic's local dates)", type="category")
-    fig.update_yaxes(title_text="consent changes (count)", secondary_y=False)
-    fig.update_yaxes(
-        title_text="patients opted in at month end (%)",
-        tickformat=".0%",
-        range=[0, 1],
-        secondary_y=True,
-    )
+    fig.update_xaxes(type="category")
+    _count_axis(fig, max([0, *pooled["opt_ins"], *pooled["opt_outs"]]))
+    (month, ins), _ = _last_two(pooled, "opt_ins")
+    (_, outs), _ = _last_two(pooled, "opt_outs")
+    if month:
+        finding = f"{int(outs or 0):,} opt-outs and {int(ins or 0):,} opt-ins in {month}."
+        fig.update_layout(meta={"finding": finding})
     return fig
+
+
+def share_trend(frame, value: str, title: str, y_label: str, legend: str = "") -> go.Figure:
+    """Lines: a share per segment and month, every line shown (a channel's coverage)."""
+    fig = go.Figure(
+        [
+            go.Scatter(
+                name=plain(segment),
+                x=part["period"],
+                y=part[value],
+                mode="lines+markers",
+                connectgaps=False,
+                hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>",
+            )
+            for segment, part in frame.groupby("segment", sort=True)
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="month (clinic's local dates)",
+        yaxis_title=y_label,
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        legend_title=legend,
+        **_style(340),
+    )
+    fig.update_xaxes(type="category")
+    latest = []
+    for segment, part in frame.groupby("segment", sort=True):
+        (month, v), _ = _last_two(part, value)
+        if v is not None:
+            latest.append(f"{plain(segment)} {rate_text(float(v))}")
+    if latest:
+        month = str(frame["period"].max())
+        fig.update_layout(meta={"finding": f"At the end of {month}: " + ", ".join(latest) + "."})
+    return fig
+
+
+def _count_axis(fig: go.Figure, most: float) -> None:
+    """A count's axis: whole numbers from zero (no 0.5 of a record), a tick per unit when
+    the counts are small."""
+    fig.update_yaxes(tickformat=",d", rangemode="tozero", **({"dtick": 1} if most <= 6 else {}))
 
 
 def hours_histogram(bins, width: float, limit_hours: float, title: str) -> go.Figure:
@@ -323,12 +451,15 @@ def _hours_sentence(bins, limit_hours: float, title: str) -> str:
     )
 
 
-def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
-    """Stacked bars per segment and month (the pooled 'all' row is left out)."""
+def count_trend(
+    frame, value: str, title: str, y_label: str, target: Target | None = None
+) -> go.Figure:
+    """Stacked bars per segment and month (the pooled 'all' row is left out), whole-number
+    ticks, the target as a line."""
     parts = frame[frame["segment"] != "all"].sort_values(["period", "segment"])
     fig = go.Figure(
         [
-            go.Bar(name=segment.replace("_", " "), x=part["period"], y=part[value])
+            go.Bar(name=plain(segment), x=part["period"], y=part[value])
             for segment, part in parts.groupby("segment", sort=True)
         ]
     )
@@ -337,12 +468,38 @@ def count_trend(frame, value: str, title: str, y_label: str) -> go.Figure:
         title=title,
         xaxis_title="month (clinic's local dates)",
         yaxis_title=y_label,
-        **_style(400),
+        **_style(360),
     )
     # every month in order, whichever segment a month's first bar belongs to
     months = sorted(frame["period"].unique())
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
+    totals = parts.groupby("period")[value].sum()
+    _count_axis(fig, float(totals.max()) if len(totals) else 0.0)
+    if target is not None and target.green > 0:  # a target of none is the axis itself
+        _target_line(fig, target)
+    fig.update_layout(meta={"finding": _count_finding(parts, value, months, target)})
     return fig
+
+
+def _count_finding(parts: pd.DataFrame, value: str, months: list, target: Target | None) -> str:
+    """A count chart's finding: the latest month's total and its largest part, the month
+    before's, the highest month when it was higher, and the target."""
+    if not months:
+        return ""
+    totals = parts.groupby("period")[value].sum()
+    last, before = str(months[-1]), str(months[-2]) if len(months) > 1 else ""
+    latest = int(totals.get(last, 0))
+    text = f"{latest:,} in {last}"
+    month = parts[parts["period"] == last]
+    if latest and len(month) and month["segment"].nunique() > 1:
+        top = month.sort_values([value, "segment"], ascending=[False, True]).iloc[0]
+        text += f" ({int(top[value]):,} {plain(top['segment'])})"
+    if before:
+        text += f", {int(totals.get(before, 0)):,} in {before}"
+    if len(totals) and totals.max() > latest:  # a month worse than the latest
+        worst = totals.idxmax()
+        text += f"; highest {int(totals[worst]):,} in {worst}"
+    return text + (f"; target {target_text(target)}." if target else ".")
 
 
 def trend_figure(trend: Trend) -> go.Figure:
@@ -356,9 +513,12 @@ def trend_figure(trend: Trend) -> go.Figure:
             trend.y_label,
             trend.legend,
             trend.all_label,
+            trend.target,
         )
     if trend.kind == "count":
-        return count_trend(trend.frame, trend.value, trend.title, trend.y_label)
+        return count_trend(trend.frame, trend.value, trend.title, trend.y_label, trend.target)
+    if trend.kind == "share":
+        return share_trend(trend.frame, trend.value, trend.title, trend.y_label, trend.legend)
     if trend.kind == "rows_per_month":
         return rows_per_month(trend.frame, trend.title)
     if trend.kind == "consent":

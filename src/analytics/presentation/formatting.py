@@ -9,9 +9,14 @@ Python value (``True``, ``None``, ``nan``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from analytics.policy import Target
 
 # the contract's codes a reader meets, in the clinic's words; any other code is shown with
 # its underscores as spaces
@@ -29,7 +34,12 @@ VOCABULARY = {
     "sms_phone": "SMS phone number",
     "mhmda": "MHMDA",
     "baa": "BAA",
+    "duckdb": "DuckDB database",
+    "export_database": "DuckDB EXPORT DATABASE folder",
+    "table_files": "folder of table files",
 }
+# a code of the contract or the policy: lower case words joined by underscores
+_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
 def rate_text(value: float) -> str:
@@ -88,4 +98,45 @@ def plain(code: object) -> str:
     if isinstance(code, bool):
         return "Yes" if code else "No"
     text = str(code)
-    return VOCABULARY.get(text, text.replace("_", " ") if text.islower() else text)
+    if text in VOCABULARY:
+        return VOCABULARY[text]
+    return text.replace("_", " ") if _CODE.fullmatch(text) else text
+
+
+def heading(column: object) -> str:
+    """A column's heading in words, its first letter a capital: 'Baa signed on' reads
+    'BAA signed on'."""
+    words = plain(column)
+    return words[:1].upper() + words[1:]
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as a person reads it: headings in words, codes in words, Yes/No for flags;
+    numbers, dates, ids and free text as they are."""
+    out = frame.rename(columns={c: heading(c) for c in frame.columns})
+    for i, column in enumerate(frame.columns):
+        values = frame[column]
+        if values.dtype == bool or values.dtype.name == "boolean":
+            out.isetitem(i, pd.Series([plain(v) for v in values], index=values.index, dtype=object))
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            if any(isinstance(v, bool) or (isinstance(v, str) and _is_code(v)) for v in values):
+                shown = [plain(v) if isinstance(v, bool) or _is_code(v) else v for v in values]
+                out.isetitem(i, pd.Series(shown, index=values.index, dtype=object))
+    return out
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, str) and (value in VOCABULARY or bool(_CODE.fullmatch(value)))
+
+
+def target_text(target: Target) -> str:
+    """The target in plain words ("none allowed", "at least 95 %"): the policy's own
+    wording if it gives one."""
+    if target.target_text:
+        return target.target_text
+    green, amber = format_value(target.green, target.unit), format_value(target.amber, target.unit)
+    if target.better == "lower":
+        said = "none allowed" if target.green == 0 else f"at most {green}"
+        return said if target.amber == target.green else f"{said} (watch up to {amber})"
+    said = green if target.unit == "rate" and target.green == 1 else f"at least {green}"
+    return said if target.amber == target.green else f"{said} (watch from {amber})"

@@ -17,8 +17,8 @@ from analytics.figures import MetricRow
 from analytics.loading.context import ReportContext
 from analytics.policy import Policy, Target
 from analytics.presentation.actions import agenda
-from analytics.presentation.charts import PLOTLY_FILE, figure_html
-from analytics.presentation.formatting import format_value, local_time_text, plain
+from analytics.presentation.charts import CHART_CSS, PLOTLY_FILE, figure_html
+from analytics.presentation.formatting import format_value, local_time_text, plain, target_text
 from analytics.presentation.templates import environment
 from analytics.registry import DOMAINS
 
@@ -82,19 +82,6 @@ def partial_status(state: str, target: Target) -> str:
     lacks could only add violations, so a count past its limit stays off target; every
     other figure is not judged."""
     return "red" if state == "red" and counts_violations(target) else "partial"
-
-
-def target_text(target: Target) -> str:
-    """The target in plain words ("none allowed", "at least 95 %"): the policy's own
-    wording if it gives one."""
-    if target.target_text:
-        return target.target_text
-    green, amber = format_value(target.green, target.unit), format_value(target.amber, target.unit)
-    if target.better == "lower":
-        said = "none allowed" if target.green == 0 else f"at most {green}"
-        return said if target.amber == target.green else f"{said} (watch up to {amber})"
-    said = green if target.unit == "rate" and target.green == 1 else f"at least {green}"
-    return said if target.amber == target.green else f"{said} (watch from {amber})"
 
 
 def _expand(target: Target, metric_rows: list[MetricRow]) -> list[Target]:
@@ -393,7 +380,7 @@ def render_index(
             generated_at=local_time_text(generated_at, ctx.timezone),
             version=__version__,
             source=str(ctx.export.source),
-            source_form=ctx.export.form,
+            source_form=plain(ctx.export.form),
             policy_path=ctx.policy.path,
             policy_sha=ctx.policy.sha256,
             rows_read=sum(s.rows_read for s in summaries),
@@ -409,5 +396,6 @@ def render_index(
             charts=[figure_html(f) for f in charts],
             reports=reports,
             plotly_src=PLOTLY_FILE,
+            chart_css=CHART_CSS,
         )
     )

@@ -13,6 +13,7 @@ from analytics.compute.memo import month_figure
 from analytics.errors import AnalyticsError
 from analytics.figures import MetricRow, segment_table
 from analytics.loading.context import ReportContext
+from analytics.presentation.formatting import local_time_text, plain, rate_text, readable
 from analytics.presentation.worklist import shown_part, worklist_html
 from analytics.registry import open_report
 
@@ -79,8 +80,9 @@ def _show_error(shell, etype, value, tb, tb_offset=None) -> list[str]:
 
 def table(frame: pd.DataFrame, caption: str) -> HTML:
     """A DataFrame as an HTML table with its caption (every table says what it holds),
-    every cell escaped (bodies may hold markup)."""
-    frame = frame.copy()
+    every cell escaped (bodies may hold markup); headings, codes and flags in words
+    (``formatting.readable``)."""
+    frame = readable(frame)
     for column in frame.columns:  # None and <NA> read "—" too, as NaN does
         values = frame[column]
         if values.dtype.kind not in "fmM" and values.isna().any():
@@ -187,10 +189,8 @@ def _text(value, format: Format) -> str | None:
     """One value as text in its format; None when missing (an empty population)."""
     if value is None or pd.isna(value):
         return None
-    if format == "rate":
-        return f"{value:.0%}"
-    if format == "rate_1":
-        return f"{value:.1%}"
+    if format in ("rate", "rate_1"):
+        return rate_text(value)  # the overview's rounding: 82.6 % on every page
     if format == "one_decimal":
         return f"{value:.1f}"
     return f"{int(value):,}"
@@ -250,10 +250,10 @@ def banner_html(ctx: ReportContext, title: str, rule: str) -> str:
         f"as of {e(ctx.period.as_of.isoformat())})</p>"
         + incomplete_html(ctx)
         + f"<p><b>Rule:</b> {e(rule)}</p>"
-        f"<p><b>Source:</b> {e(str(ctx.export.source))} ({e(ctx.export.form)}) · "
+        f"<p><b>Source:</b> {e(str(ctx.export.source))} ({e(plain(ctx.export.form))}) · "
         f"<b>Policy:</b> {e(ctx.policy.path)} (sha256 {e(ctx.policy.sha256[:12])}…)</p>"
         f"<p><b>Figures:</b> {e(figures_origin(ctx))}</p>"
-        f"<p><b>Made:</b> {e(ctx.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} by "
+        f"<p><b>Made:</b> {e(local_time_text(ctx.generated_at, ctx.timezone))} by "
         f"analytics {e(__version__)}</p>"
         "</div>"
     )

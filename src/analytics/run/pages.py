@@ -14,7 +14,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from analytics.files import write_private
-from analytics.presentation.charts import PLOTLY_FILE
+from analytics.presentation.charts import CHART_CSS, PLOTLY_FILE
 from analytics.presentation.templates import FOLDER as TEMPLATES
 
 
@@ -92,7 +92,11 @@ def render_html(
         TagRemovePreprocessor(remove_cell_tags={RECORD_TAG, *drop_tags}, enabled=True),
         enabled=True,
     )
-    resources = {"plotly_src": plotly_src if _has_charts(notebook) else "", "css_href": css_href}
+    resources = {
+        "plotly_src": plotly_src if _has_charts(notebook) else "",
+        "css_href": css_href,
+        "chart_css": CHART_CSS,
+    }
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     return body.replace("<main>", "<main>" + _page_nav(body, overview), 1)
 

@@ -332,7 +332,7 @@ def _build_month(
     log.info("%s: notebooks and the overview's history in %.1f s", ctx.period, _since(started))
     started = time.monotonic()
     reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
-    figures = [charts.trend_figure(t) for t in trends]
+    figures = [charts.trend_figure(t) for t in trends if t.overview]  # leadership's charts
     computed = index.month_tiles(ctx, rows, reports, history)
     page = index.render_index(ctx, rows, figures, reports, generated_at, history, computed)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads

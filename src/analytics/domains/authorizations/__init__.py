@@ -232,7 +232,18 @@ def trends(ctx: ReportContext) -> list[Trend]:
     months = ctx.period.trailing(12)
     frame = QUERIES.run(ctx, "invalid_by_month", months=months)
     title = f"Disclosures not validly authorized, by reason, {months[0]} to {months[-1]}"
-    return [Trend("count", frame, title, "disclosures (count)", "disclosures", legend="reason")]
+    target = ctx.policy.target("authorizations.disclosures_invalid")
+    return [
+        Trend(
+            "count",
+            frame,
+            title,
+            "disclosures (count)",
+            "disclosures",
+            legend="reason",
+            target=target,
+        )
+    ]
 
 
 DOMAIN = Domain(

@@ -476,10 +476,23 @@ def trend_frame(ctx: ReportContext, months: int = 12) -> pd.DataFrame:
 
 @per_month
 def trends(ctx: ReportContext) -> list[Trend]:
-    """Opt-ins, opt-outs and marketing coverage per month, trailing twelve months."""
+    """Opt-ins and opt-outs per month, and the share of patients opted in to marketing
+    per channel at each month's end, trailing twelve months: two charts, one axis each."""
     months = ctx.period.trailing(12)
-    title = f"Consent changes and marketing opt-in coverage, {months[0]} to {months[-1]}"
-    return [Trend("consent", trend_frame(ctx), title)]
+    frame = trend_frame(ctx)
+    span = f"{months[0]} to {months[-1]}"
+    coverage = frame[frame["segment"].isin(["sms", "email"])].reset_index(drop=True)
+    return [
+        Trend("consent", frame, f"Consent changes per month, all channels, {span}"),
+        Trend(
+            "share",
+            coverage,
+            f"Patients opted in to marketing at each month's end, by channel, {span}",
+            y_label="patients opted in (%)",
+            value="coverage_rate",
+            legend="channel",
+        ),
+    ]
 
 
 RULE = (

@@ -210,7 +210,7 @@ def annual_log_due(ctx: ReportContext, year: int) -> date:
 def clocks_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's clocks as applied, each with its source, for the report's reader."""
     p: IncidentsPolicy = DOMAIN.policy(ctx)
-    cdph = "applies" if p.cdph_applies else "does not apply (policy: cdph_applies = false)"
+    cdph = "applies" if p.cdph_applies else "does not apply (the policy says the clinic holds no such licence)"
     rows = [
         (
             "assessment (internal target)",
@@ -275,7 +275,10 @@ def trends(ctx: ReportContext) -> list[Trend]:
         [[str(m) for m in months], sorted(set(frame["segment"]))], names=["period", "segment"]
     )
     frame = frame.set_index(["period", "segment"]).reindex(grid, fill_value=0).reset_index()
-    return [Trend("count", frame, title, "notices overdue (count)", "notices_overdue")]
+    target = ctx.policy.target("incidents.notices_overdue")
+    return [
+        Trend("count", frame, title, "notices overdue (count)", "notices_overdue", target=target)
+    ]
 
 
 DOMAIN = Domain(

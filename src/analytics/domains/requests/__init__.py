@@ -305,7 +305,8 @@ def trends(ctx: ReportContext) -> list[Trend]:
             y_label="on-time rate (% of requests closed)",
             value="on_time_rate",
             population="closed",
-            legend="request type (click to show)",
+            legend="request type",
+            target=ctx.policy.target("requests.on_time_rate"),
         )
     ]
 

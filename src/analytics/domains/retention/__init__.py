@@ -157,7 +157,10 @@ def trends(ctx: ReportContext) -> list[Trend]:
     months = ctx.period.trailing(12)
     title = f"Records overdue for destruction at each month end, {months[0]} to {months[-1]}"
     frame = monthly_frame(ctx, months)
-    return [Trend("count", frame, title, "records overdue (count)", "overdue_disposal")]
+    target = ctx.policy.target("retention.overdue_disposal")
+    return [
+        Trend("count", frame, title, "records overdue (count)", "overdue_disposal", target=target)
+    ]
 
 
 DOMAIN = Domain(

@@ -228,7 +228,7 @@ def rules_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's rules as applied, each with its source."""
     p: SafeguardsPolicy = DOMAIN.policy(ctx)
     roles = ", ".join(r.replace("_", " ") for r in p.relationship_roles)
-    courses = ", ".join(p.required_courses)
+    courses = p.required_courses_text
     return rules_table(
         (
             "required training",
@@ -280,8 +280,9 @@ def trends(ctx: ReportContext) -> list[Trend]:
                 y_label="up to date (% of active members)",
                 value="compliance_rate",
                 population="members_active",
-                legend="role (click to show)",
+                legend="role",
                 all_label="all roles",
+                target=ctx.policy.target("training.compliance_rate"),
             )
         )
     return out

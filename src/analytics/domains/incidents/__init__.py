@@ -210,7 +210,8 @@ def annual_log_due(ctx: ReportContext, year: int) -> date:
 def clocks_applied(ctx: ReportContext) -> pd.DataFrame:
     """The policy's clocks as applied, each with its source, for the report's reader."""
     p: IncidentsPolicy = DOMAIN.policy(ctx)
-    cdph = "applies" if p.cdph_applies else "does not apply (the policy says the clinic holds no such licence)"
+    unlicensed = "does not apply (the policy says the clinic holds no such licence)"
+    cdph = "applies" if p.cdph_applies else unlicensed
     rows = [
         (
             "assessment (internal target)",

@@ -275,3 +275,19 @@ def test_a_table_reads_in_words_its_flags_as_yes_and_no():
     assert list(shown["Legal hold"]) == ["Yes", "No"]
     assert list(shown["Record class"]) == ["consent proof", "medical"]
     assert list(shown["Records"]) == [3, 4] and list(shown["Record id"]) == ["REC_0001", "REC_0002"]
+
+
+def test_open_requests_not_yet_due_are_a_list_with_days_left_and_what_is_new(october):
+    """R3 (due 4 November) and R4 (due 9 December) were received in October: new; R2 was
+    already overdue at the end of September: not new."""
+    from analytics.domains import requests
+
+    ctx, *_ = october
+    not_due = requests.DOMAIN.list_frame(ctx, "open_not_due")
+    assert list(not_due["request_id"]) == ["R3", "R4"]
+    assert list(not_due["days_left"]) == [4, 39]
+    assert list(not_due["new_since_last_month"]) == [True, True]
+    overdue = requests.DOMAIN.list_frame(ctx, "open_overdue")
+    assert list(overdue["request_id"]) == ["R2"] and list(overdue["new_since_last_month"]) == [
+        False
+    ]

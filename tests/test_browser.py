@@ -144,11 +144,11 @@ def test_an_officer_list_sorts_searches_and_pages_offline(worklist_page, browser
     page.get_by_label("Search the list").fill("r59")
     assert status.inner_text() == "rows 1-1 of 1 matching (60 in all), page 1 of 1"
     page.get_by_label("Search the list").fill("")
-    header = page.get_by_role("button", name="days_overdue")
+    header = page.get_by_role("button", name="Days overdue")
     header.click()  # ascending, by value: 0, 1, 2 ... not "0", "1", "10"
     firsts = [visible.nth(i).locator("td").nth(1).inner_text() for i in range(3)]
     assert firsts == ["0", "1", "2"]
-    assert page.locator("th[aria-sort=ascending]").inner_text() == "days_overdue"
+    assert page.locator("th[aria-sort=ascending]").inner_text() == "Days overdue"
     header.click()
     assert visible.first.locator("td").nth(1).inner_text() == "59"
     with page.expect_download() as info:

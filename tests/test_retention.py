@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from analytics.domains import retention as rt
@@ -126,3 +127,25 @@ def test_held_counts_records_not_destroyed_by_the_end_of_the_month(ctx):
 def test_destruction_queue_is_oldest_due_first_and_skips_holds(ctx):
     queue = rt.DOMAIN.list_frame(ctx, "destruction_queue")
     assert list(queue["record_id"]) == ["LEAP", "MINOR_EARLY", "DUE_ASOF", "DUE_SOON"]
+
+
+def test_the_destruction_queue_says_which_records_are_overdue_and_by_how_many_days(ctx):
+    """The queue mixes records past their disposal date and records due soon: each says
+    which, with its days overdue or left (due on the as-of date: 0 days left)."""
+    queue = rt.DOMAIN.list_frame(ctx, "destruction_queue").set_index("record_id")
+    dues = dates(ctx)
+    for record in queue.index:
+        due = dues[record][2]
+        late = (date(2026, 10, 31) - due).days
+        overdue, left = queue.at[record, "days_overdue"], queue.at[record, "days_left"]
+        if late > 0:
+            assert queue.at[record, "status"] == "overdue", record
+            assert overdue == late and pd.isna(left)
+        else:
+            assert queue.at[record, "status"] == "due soon", record
+            assert left == -late and pd.isna(overdue)
+    assert queue.at["DUE_ASOF", "days_left"] == 0
+    # September's queue reached 29 December; the latest due here, DUE_SOON, is due on
+    # 14 December: every record was already on it
+    assert dues["DUE_SOON"][2] == date(2026, 12, 14)
+    assert not queue["new_since_last_month"].any()

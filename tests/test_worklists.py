@@ -112,11 +112,14 @@ def test_a_work_list_holds_every_row_and_its_csv():
         {
             "record_id": [f"R{i}" for i in range(250)],
             "days_overdue": list(range(250)),
-            "due": pd.to_datetime(["2026-10-01"] * 250),
+            "due": pd.to_datetime(["2026-10-01", "2026-10-02"] * 125),
             "note": ["=HYPERLINK(1)"] + ["<b>x</b>"] * 249,
+            "record_class": ["medical"] * 250,  # the same in every row: said once
         }
     )
     page = shown(lambda ctx: frame, "destruction_queue")
+    assert '<p class="worklist-common">Every row: Record class: medical.</p>' in page
+    assert ">Record class<" not in page and ">Days overdue</button>" in page
     assert page.count("<tr>") == 251  # the header and every row, not 200
     assert "R0<" in page and "R249<" in page
     # text left, numbers right (sortable by value), dates without a midnight time
@@ -133,7 +136,47 @@ def test_a_work_list_holds_every_row_and_its_csv():
     )
     assert base64.b64decode(data).decode() == to_csv(frame)
     assert "'=HYPERLINK(1)" in to_csv(frame)
+    assert "\r\nR0,0,2026-10-01,'=HYPERLINK(1),medical\r\n" in to_csv(frame)  # ISO dates
+    assert 'download="retention.destruction_queue.xlsx"' in page
     assert "none" in shown(lambda ctx: frame.head(0))
+
+
+def test_a_work_list_as_a_spreadsheet_keeps_formulas_as_text_and_dates_as_dates():
+    """The .xlsx beside the CSV: headings in words, bold, frozen and filtered; a body
+    starting "=" stored as text with Excel's quote prefix (never a formula, even when
+    edited); a date a date; a flag Yes or No."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from analytics.presentation.worklist import to_xlsx
+
+    frame = pd.DataFrame(
+        {
+            "message_id": ["M1", "M2"],
+            "text_as_received": ['=HYPERLINK("http://x","stop")', "STOP"],
+            "sent": pd.to_datetime(["2026-10-01", "2026-10-02"]),
+            "new_since_last_month": [True, False],
+            "days_overdue": [3, None],
+        }
+    )
+    sheet = load_workbook(io.BytesIO(to_xlsx(frame, "Withdrawals: October"))).active
+    assert sheet.title == "Withdrawals  October"  # a colon may not name a sheet
+    assert [c.value for c in sheet[1]] == [
+        "Message id",
+        "Text as received",
+        "Sent",
+        "New since last month",
+        "Days overdue",
+    ]
+    assert all(c.font.bold for c in sheet[1]) and sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:E3"
+    formula = sheet["B2"]
+    assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
+    assert formula.quotePrefix and not sheet["B3"].quotePrefix
+    assert sheet["C2"].is_date and sheet["C2"].number_format == "yyyy-mm-dd"
+    assert [sheet["D2"].value, sheet["D3"].value] == ["Yes", "No"]
+    assert sheet["E2"].value == 3 and sheet["E3"].value is None
 
 
 def test_a_list_longer_than_a_page_can_hold_says_where_the_rest_is(monkeypatch):

@@ -23,11 +23,16 @@ def read_toml(path: Path, what: str, error: type[UsageError] = UsageError) -> di
         raise error(f"{what} {path} is not valid TOML: {e}") from None
 
 
-def write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write ``text`` to a file created with ``mode`` (no window of wider access)."""
+def write_private(path: Path, text: str | bytes, mode: int = 0o600) -> None:
+    """Write ``text`` (or bytes) to a file created with ``mode`` (no window of wider
+    access)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
+    if isinstance(text, bytes):
+        with os.fdopen(fd, "wb") as out:
+            out.write(text)
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
     os.chmod(path, mode)  # an existing file keeps its old mode through os.open
 
 

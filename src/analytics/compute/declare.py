@@ -14,7 +14,7 @@ counts (``counts``), and the lists each run from their own ``.sql`` file.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -26,6 +26,16 @@ from analytics.loading.context import ReportContext
 from analytics.period import Period
 
 Passes = Callable[[ReportContext, list[Period]], list[list[Period]]]
+# the column a standing list adds: whether a row was not on last month's list
+NEW = "new_since_last_month"
+
+
+def _new_rows(frame: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> list[bool]:
+    """For each row of ``frame``, whether its ``keys`` were not on the list ``before``."""
+    known = {tuple(r) for r in before[keys].astype(str).itertuples(index=False)}
+    return [tuple(r) not in known for r in frame[keys].astype(str).itertuples(index=False)]
+
+
 MonthlyFrame = Callable[[ReportContext, list[Period]], pd.DataFrame]
 
 
@@ -37,12 +47,16 @@ class WorkList:
 
     ``caption`` may name ``{period}`` and ``{as_of}``; ``logs``: the optional logs it
     reads (one absent: the list is not made, and its section says so); ``make``: a list
-    not read from its own ``.sql`` file (the quarantined rows)."""
+    not read from its own ``.sql`` file (the quarantined rows); ``standing``: the columns
+    that name a row of a list of what stands open at the month's end (a request, a
+    record, a member's course), which then says of each row whether it is new since last
+    month's list."""
 
     name: str
     caption: str
     logs: tuple[str, ...] = ()
     make: Callable[[ReportContext], pd.DataFrame] | None = None
+    standing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,7 +175,11 @@ class Domain:
         if work_list.make is not None:
             return work_list.make(ctx)
         assert self.queries is not None, self.name
-        return self.queries.run(ctx, work_list.name)
+        frame = self.queries.run(ctx, work_list.name)
+        if work_list.standing:
+            before = self.queries.run(replace(ctx, period=ctx.period.shift(-1)), work_list.name)
+            frame[NEW] = _new_rows(frame, before, list(work_list.standing))
+        return frame
 
     def work_lists(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         """Its lists for the month, by qualified name: those whose logs the export has."""

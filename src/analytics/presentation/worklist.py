@@ -22,8 +22,13 @@ import csv
 import html
 import io
 import re
+from datetime import datetime
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from analytics.presentation.formatting import heading, plain, readable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
@@ -63,24 +68,95 @@ def _neutral_line(line: str) -> str:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """The frame as CSV text with every text cell neutralised."""
+    """The frame as CSV text with every text cell neutralised, dates in ISO 8601 (a date
+    alone where the column holds no time of day), flags as Yes and No."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CR or LF means quoted
     writer.writerow([neutralise(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        writer.writerow([_csv_cell(v) for v in row])
+    columns = [_csv_column(frame[c]) for c in frame.columns]
+    for i in range(len(frame)):
+        writer.writerow([column[i] for column in columns])
     return buffer.getvalue()
 
 
+def _csv_column(series: pd.Series) -> list[str]:
+    """One column's CSV cells."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        fmt = "%Y-%m-%d" if _dates_only(series) else "%Y-%m-%d %H:%M:%S"
+        return ["" if pd.isna(v) else v.strftime(fmt) for v in series]
+    return [_csv_cell(v) for v in series]
+
+
+def _dates_only(series: pd.Series) -> bool:
+    """Whether a column of instants holds only midnights: dates."""
+    times = series.dropna()
+    return bool((times == times.dt.normalize()).all())
+
+
 def _csv_cell(value) -> str:
-    """One CSV cell: empty for missing, text neutralised, numbers and dates as written."""
+    """One CSV cell: empty for missing, text neutralised, numbers as written."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float) and value != value:
         return ""
+    if isinstance(value, bool):
+        return plain(value)
     if isinstance(value, str):
         return neutralise(value)
     return str(value)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
+    """The list as a spreadsheet: headings in words, bold and frozen with a filter; dates
+    as dates; flags as Yes and No; every text cell stored as text (a body starting ``=``
+    is never a formula, and stays text when edited: Excel's quote prefix)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "List"
+    sheet.append([heading(c) for c in frame.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    formats = [
+        ("yyyy-mm-dd" if _dates_only(frame[c]) else "yyyy-mm-dd hh:mm")
+        if pd.api.types.is_datetime64_any_dtype(frame[c])
+        else None
+        for c in frame.columns
+    ]
+    for r, row in enumerate(frame.itertuples(index=False), start=2):
+        for j, value in enumerate(row, start=1):
+            _xlsx_cell(sheet.cell(row=r, column=j), value, formats[j - 1])
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for j, column in enumerate(frame.columns, start=1):
+        longest = max([len(heading(column)), *(len(str(v)) for v in frame[column].head(200))])
+        sheet.column_dimensions[sheet.cell(row=1, column=j).column_letter].width = min(
+            60, longest + 2
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(cell, value, number_format: str | None) -> None:
+    """One spreadsheet cell: missing left empty, text as text, a date as a date."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return
+    if isinstance(value, float) and value != value:
+        return
+    if isinstance(value, bool):
+        cell.value = plain(value)
+    elif isinstance(value, pd.Timestamp | datetime):
+        cell.value = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+        cell.number_format = number_format or "yyyy-mm-dd hh:mm"
+    elif isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"  # not a formula, whatever it starts with
+        cell.quotePrefix = value.lstrip(" \u00a0").startswith(FORMULA_START)
+    else:
+        cell.value = value
 
 
 def _is_number(series: pd.Series) -> bool:
@@ -116,8 +192,41 @@ def csv_link(frame: pd.DataFrame, name: str) -> str:
     )
 
 
+def xlsx_link(frame: pd.DataFrame, name: str, caption: str) -> str:
+    """A link that downloads the list as a spreadsheet (.xlsx), carried in the link."""
+    data = base64.b64encode(to_xlsx(frame, caption)).decode("ascii")
+    return (
+        f'<a download="{html.escape(name)}.xlsx" style="text-decoration:underline" '
+        f'href="data:{XLSX_TYPE};base64,{data}">or as a spreadsheet (.xlsx)</a>'
+    )
+
+
+def officer_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The list as the officer reads it on the page: a column with one value in every row
+    (of two rows or more) is said once above the table instead of repeated; headings,
+    codes and flags in words. The downloads keep every column."""
+    same = [c for c in frame.columns if len(frame) > 1 and frame[c].nunique(dropna=False) == 1]
+    notes = [f"{heading(c)}: {_said(frame[c].iloc[0])}" for c in same]
+    return readable(frame.drop(columns=same)), notes
+
+
+def _said(value) -> str:
+    """A constant column's value, as the table would show it."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "—"
+    return plain(value) if isinstance(value, bool | str) else str(value)
+
+
 def worklist_html(frame: pd.DataFrame, caption: str, name: str) -> str:
-    """The whole list as a table an officer can work, with its CSV download."""
+    """The whole list as a table an officer can work, with its CSV and spreadsheet
+    downloads (every column, as computed) and, above it, what every row has in common."""
+    downloads = f"{csv_link(frame, name)} {xlsx_link(frame, name, caption)}"
+    frame, notes = officer_view(frame)
+    common = (
+        f'<p class="worklist-common">Every row: {html.escape("; ".join(notes))}.</p>'
+        if notes
+        else ""
+    )
     columns = list(frame.columns)
     numeric = [_is_number(frame[c]) for c in columns]
     cells = [_shown(frame[c]) for c in columns]
@@ -140,7 +249,7 @@ def worklist_html(frame: pd.DataFrame, caption: str, name: str) -> str:
     return (
         STYLE + f'<div class="worklist" data-page-rows="{PAGE_ROWS}">'
         f'<p class="worklist-summary">{html.escape(caption)}: {len(frame):,} '
-        f"row{'s' if len(frame) != 1 else ''}. {csv_link(frame, name)}</p>"
+        f"row{'s' if len(frame) != 1 else ''}. {downloads}</p>{common}"
         f'<div class="worklist-controls" hidden style="margin:.3rem 0">'
         '<label>Search the list <input type="search" class="worklist-search"></label> '
         '<button type="button" class="worklist-prev">Previous page</button> '

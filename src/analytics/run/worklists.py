@@ -1,8 +1,9 @@
 """The officer's work lists as CSV files, safe to open in a spreadsheet.
 
 Each domain declares its lists (``WorkList``); the monthly run writes them to
-``officer/worklists/DOMAIN.LIST.csv`` with owner-only permissions, as
-``presentation.worklist.to_csv`` writes them (formulas neutralised).
+``officer/worklists/DOMAIN.LIST.csv`` and ``.xlsx`` with owner-only permissions, as
+``presentation.worklist.to_csv`` and ``to_xlsx`` write them (formulas neutralised, text
+stored as text).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 from analytics.compute.memo import remember
 from analytics.files import write_private
 from analytics.loading.context import ReportContext
-from analytics.presentation.worklist import shown_part, to_csv
+from analytics.presentation.worklist import shown_part, to_csv, to_xlsx
 from analytics.registry import DOMAINS
 
 
 def write_work_lists(ctx: ReportContext, folder: Path) -> list[Path]:
-    """Write every domain's work lists for the period into ``folder`` (owner-only)."""
+    """Write every domain's work lists for the period into ``folder`` (owner-only): the
+    CSV files, returned, and a spreadsheet beside each."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     written = []
     for domain in DOMAINS:
@@ -26,5 +28,8 @@ def write_work_lists(ctx: ReportContext, folder: Path) -> list[Path]:
             remember(ctx, name, shown_part(frame))
             path = folder / f"{name}.csv"
             write_private(path, to_csv(frame))
+            caption = domain.work_list(name.split(".", 1)[1]).caption
+            title = caption.format(period=ctx.period, as_of=ctx.period.as_of)
+            write_private(path.with_suffix(".xlsx"), to_xlsx(frame, title))
             written.append(path)
     return written

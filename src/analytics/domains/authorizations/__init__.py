@@ -279,6 +279,7 @@ DOMAIN = Domain(
             "expiring_authorizations",
             "Authorizations ending in the 30 days after {as_of}",
             logs=LOGS[NAME],
+            standing=("authorization_id",),
         ),
     ),
     summaries={

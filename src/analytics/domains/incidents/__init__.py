@@ -305,7 +305,12 @@ DOMAIN = Domain(
         ),
     ),
     lists=(
-        WorkList("open_notices", "Notices owed and not sent by {as_of}", logs=LOGS[NAME]),
+        WorkList(
+            "open_notices",
+            "Notices owed and not sent by {as_of}",
+            logs=LOGS[NAME],
+            standing=("incident", "notice"),
+        ),
         WorkList("sent_notices", "Notices sent in {period}", logs=LOGS[NAME]),
     ),
     summaries={

@@ -325,7 +325,12 @@ DOMAIN = Domain(
     queries=QUERIES,
     clocks=(Clock("requests_due", "requests.open_overdue", ("rights request", "rights requests")),),
     lists=(
-        WorkList("open_overdue", "Open and overdue at the end of {as_of}"),
+        WorkList(
+            "open_overdue", "Open and overdue at the end of {as_of}", standing=("request_id",)
+        ),
+        WorkList(
+            "open_not_due", "Open and not yet due at the end of {as_of}", standing=("request_id",)
+        ),
         WorkList("closed_late", "Answered after the due date, {period}"),
     ),
     summaries={

@@ -184,7 +184,11 @@ DOMAIN = Domain(
         ),
     ),
     lists=(
-        WorkList("destruction_queue", "Due for destruction by {as_of} + 90 days"),
+        WorkList(
+            "destruction_queue",
+            "Due for destruction by {as_of} + 90 days",
+            standing=("record_id",),
+        ),
         WorkList("destroyed_early", "Destroyed before retention end, {period}"),
         WorkList("destroyed_under_hold", "Destroyed while on legal hold, {period}"),
     ),

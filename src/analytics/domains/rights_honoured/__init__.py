@@ -348,6 +348,7 @@ DOMAIN = Domain(
             "complaints_overdue_list",
             "Complaints open past due on {as_of}",
             logs=LOGS["complaints"],
+            standing=("complaint",),
         ),
         WorkList(
             "unacknowledged_list",

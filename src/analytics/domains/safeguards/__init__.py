@@ -321,6 +321,7 @@ DOMAIN = Domain(
             "training_overdue_list",
             "Required courses overdue on {as_of}",
             logs=LOGS["training"],
+            standing=("member", "course"),
         ),
     ),
     summaries={

@@ -45,9 +45,14 @@ def test_a_workspace_is_owner_only_with_the_clinics_parameters(export, tmp_path)
     assert f"workspace {folder}: {shipped} notebooks written" in done.stdout
     assert mode(folder) == 0o700
     expected = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} | {"analytics.toml"}
-    assert {p.name for p in folder.iterdir()} == expected | {".validation"}
+    assert {p.name for p in folder.iterdir()} == expected | {".validation", "letters"}
     assert {mode(p) for p in folder.iterdir() if p.is_file()} == {0o600}
-    assert mode(folder / ".validation") == 0o700
+    assert mode(folder / ".validation") == 0o700 and mode(folder / "letters") == 0o700
+    # the accounting notebook writes its letter into the workspace, beside it
+    assert "write_to = 'letters'  # the clinic's" in parameters(
+        folder / "disclosures_accounting.ipynb"
+    )
+    assert "write_to" not in parameters(folder / "requests.ipynb")
     for notebook in folder.glob("*.ipynb"):
         text = parameters(notebook)
         assert f"source = {str(export)!r}  # the clinic's" in text
@@ -144,6 +149,35 @@ def test_a_workspace_notebook_runs_as_is_and_saves_no_plotly_js(export, tmp_path
     monkeypatch.setenv("ANALYTICS_VALIDATION_DIR", str(kept))
     again = run_cli("validate", str(export), "--csv-encoding", "cp1252")
     assert "validated: 0 tables in full, 0 only their added rows" in again.stdout
+
+
+@pytest.mark.slow
+def test_the_workspace_accounting_notebook_writes_the_letter_and_links_it(export, tmp_path):
+    """Run in the workspace as JupyterLab would: the patient's letter is written, HTML and
+    PDF, owner-only into letters/, and the notebook links both, relative to itself."""
+    import papermill
+
+    from analytics.run.kernels import ensure_kernel
+
+    folder = tmp_path / "ws"
+    assert run_cli("workspace", str(folder), "--source", str(export)).returncode == 0
+    saved = folder / "disclosures_accounting.ipynb"
+    papermill.execute_notebook(
+        str(saved), str(saved), kernel_name=ensure_kernel(), cwd=str(folder),
+        parameters={"patient_id": "P1"}, progress_bar=False,
+    )  # fmt: skip
+    letter = folder / "letters" / "accounting-P1-2026-10-31.html"
+    assert letter.is_file() and mode(letter) == 0o600
+    assert "Accounting of disclosures" in letter.read_text()
+    pdf = letter.with_suffix(".pdf")
+    if shutil.which("chromium"):
+        assert pdf.is_file() and mode(pdf) == 0o600
+    shown = "".join(
+        o.get("data", {}).get("text/html", "")
+        for c in nbformat.read(saved, as_version=4).cells
+        for o in c.get("outputs", [])
+    )
+    assert '<a href="letters/accounting-P1-2026-10-31.html" target="_blank">' in shown
 
 
 @pytest.mark.slow  # a child process: git

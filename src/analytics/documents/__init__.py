@@ -107,6 +107,14 @@ class IncompleteDocument(ExportError):
     """Records a document would list were quarantined: it would leave them out."""
 
 
+def write_into(document: Document, where: str | Path) -> list[Path]:
+    """Write a document into a folder (named as the command names it: the patient and the
+    date) or to the file ``where`` names (ending ``.html``); with its PDF."""
+    where = Path(where).expanduser()
+    out = where if where.suffix.lower() in (".html", ".htm") else where / document.default_out.name
+    return write(document, out)
+
+
 def write(document: Document, out: Path) -> list[Path]:
     """Write a document owner-only, and beside it its PDF (when chromium is there)."""
     if out.is_dir():

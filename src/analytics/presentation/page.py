@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -98,6 +99,22 @@ def explain(ctx: ReportContext, template: str) -> Markdown:
     (``Policy.text``: ``{requests.acknowledgment.days}``), so that a notebook never states
     a deadline its policy file does not hold."""
     return Markdown(ctx.policy.text(template, period=ctx.period, as_of=ctx.period.as_of).strip())
+
+
+def written(paths: list[Path], what: str) -> HTML:
+    """Links to files a notebook wrote, relative to the notebook's folder when they are in
+    it (JupyterLab opens them in a tab), with where they are."""
+    here = Path.cwd()
+    links = []
+    for path in paths:
+        try:
+            href = path.resolve().relative_to(here.resolve()).as_posix()
+        except ValueError:
+            href = path.resolve().as_uri()
+        label = f"{path.suffix[1:].upper()}: {path.name}"
+        links.append(f'<a href="{html.escape(href)}" target="_blank">{html.escape(label)}</a>')
+    folder = html.escape(str(paths[0].parent)) if paths else ""
+    return HTML(f"<p><b>{html.escape(what)}</b> {' · '.join(links)} (in {folder})</p>")
 
 
 def note(text: str) -> HTML:

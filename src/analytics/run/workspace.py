@@ -59,6 +59,13 @@ def fill_parameters(nb: nbformat.NotebookNode, values: dict[str, str]) -> None:
 
 MARK = "# how this workspace's notebooks read the export (written by analytics workspace)"
 KEPT = ".validation"  # the workspace's kept validation (quarantined rows name patients)
+LETTERS = "letters"  # the documents its notebooks make on request (owner-only)
+
+
+def _has_parameter(nb: nbformat.NotebookNode, name: str) -> bool:
+    """Whether the notebook's parameters cell assigns ``name``."""
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return re.search(rf"^{name}\s*=", cell.source, re.MULTILINE) is not None
 
 
 def _toml(settings: Settings, folder: Path) -> str:
@@ -118,6 +125,7 @@ def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -
     if settings.policy:
         values["policy"] = str(Path(settings.policy).expanduser().resolve())
     done = Workspace(folder)
+    (folder / LETTERS).mkdir(mode=0o700, exist_ok=True)
     for source in sorted(notebooks_dir().glob("*.ipynb")):
         target = folder / source.name
         if target.exists() and not replace:
@@ -125,7 +133,9 @@ def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -
             done.kept.append(source.name)
             continue
         nb = nbformat.read(source, as_version=4)
-        fill_parameters(nb, values)
+        # a document made on request is written into the workspace, beside its notebook
+        own = {"write_to": LETTERS} if _has_parameter(nb, "write_to") else {}
+        fill_parameters(nb, {**values, **own})
         write_private(target, nbformat.writes(nb) + "\n")
         done.written.append(source.name)
     (folder / KEPT).mkdir(mode=0o700, exist_ok=True)

@@ -50,12 +50,10 @@ format: $(STAMP) ## format the code and strip notebook outputs
 	$(BIN)/python -m analytics.devtools strip-notebooks notebooks
 
 lab: $(STAMP) ## open the officer's workspace in JupyterLab (made on first use, outside git)
-	@# no news feed or update check from jupyter.org: the officer's browser talks to this host only
-	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements >/dev/null 2>&1
+	@# the workspace's own JupyterLab configuration (written by analytics workspace): this
+	@# host only, kernels over Unix sockets, idle kernels shut down, no news or update check
 	umask 077 && $(BIN)/analytics workspace "$(WORKSPACE)" && \
-	  $(BIN)/jupyter lab --notebook-dir="$(WORKSPACE)" --ServerApp.ip=127.0.0.1 \
-	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url="" \
-	  --LabApp.extension_manager=readonly
+	  JUPYTER_CONFIG_DIR="$(WORKSPACE)/.jupyter" $(BIN)/jupyter lab --notebook-dir="$(WORKSPACE)"
 
 sample: $(STAMP) ## regenerate data/sample from the generator
 	$(BIN)/analytics sample --out data/sample

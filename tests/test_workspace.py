@@ -45,9 +45,10 @@ def test_a_workspace_is_owner_only_with_the_clinics_parameters(export, tmp_path)
     assert f"workspace {folder}: {shipped} notebooks written" in done.stdout
     assert mode(folder) == 0o700
     expected = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} | {"analytics.toml"}
-    assert {p.name for p in folder.iterdir()} == expected | {".validation", "letters"}
+    assert {p.name for p in folder.iterdir()} == expected | {".validation", "letters", ".jupyter"}
     assert {mode(p) for p in folder.iterdir() if p.is_file()} == {0o600}
     assert mode(folder / ".validation") == 0o700 and mode(folder / "letters") == 0o700
+    assert mode(folder / ".jupyter") == 0o700
     # the accounting notebook writes its letter into the workspace, beside it
     assert "write_to = 'letters'  # the clinic's" in parameters(
         folder / "disclosures_accounting.ipynb"
@@ -58,6 +59,31 @@ def test_a_workspace_is_owner_only_with_the_clinics_parameters(export, tmp_path)
         assert f"source = {str(export)!r}  # the clinic's" in text
         assert f"policy = {str(policy)!r}  # the clinic's" in text
     assert 'csv_encoding = "latin-1"' in (folder / "analytics.toml").read_text()
+
+
+def test_the_workspaces_jupyterlab_is_configured_for_the_officer(export, tmp_path):
+    """Read as JupyterLab reads its configuration folder (make lab points it there): this
+    host only, kernels over Unix sockets, a kernel with no tab shut down after an hour
+    idle, no news, update check or extension installs, announcements switched off."""
+    from jupyter_client import KernelManager
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from traitlets.config.loader import JSONFileConfigLoader
+
+    folder = tmp_path / "ws"
+    assert run_cli("workspace", str(folder), "--source", str(export)).returncode == 0
+    config_dir = folder / ".jupyter"
+    config = JSONFileConfigLoader("jupyter_server_config.json", str(config_dir)).load_config()
+    assert config.ServerApp.ip == "127.0.0.1" and config.ServerApp.root_dir == str(folder)
+    assert KernelManager(config=config).transport == "ipc"
+    kernels = AsyncMappingKernelManager(config=config)
+    assert (kernels.cull_idle_timeout, kernels.cull_connected) == (3600, False)
+    assert config.LabApp.news_url == "" and config.LabApp.extension_manager == "readonly"
+    assert config.LabApp.check_for_updates_class == "jupyterlab.NeverCheckForUpdate"
+    page = json.loads((config_dir / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] is True
+    assert mode(config_dir / "jupyter_server_config.json") == 0o600
+    makefile = (ROOT / "Makefile").read_text()
+    assert 'JUPYTER_CONFIG_DIR="$(WORKSPACE)/.jupyter"' in makefile
 
 
 def test_the_officers_notebooks_are_kept_unless_replaced(export, tmp_path):

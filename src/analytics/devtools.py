@@ -1,7 +1,8 @@
 """Repository hygiene for notebooks: committed notebooks carry no outputs.
 
-``python -m analytics.devtools check-notebooks DIR`` fails if any notebook has outputs
-or lacks a ``parameters`` cell; ``strip-notebooks DIR`` removes outputs in place;
+``python -m analytics.devtools check-notebooks DIR`` fails if any notebook has outputs,
+lacks a ``parameters`` cell, shows its code or leaves a parameter unexplained;
+``strip-notebooks DIR`` removes outputs in place and hides the code (``presented``);
 ``write-schemas`` writes the policy file's JSON Schema from the registered domains;
 ``write-docs`` the parts of ``docs/`` generated from the code (``analytics.docs``).
 
@@ -13,22 +14,68 @@ committed with the notebook.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from pathlib import Path
 
 import nbformat
 
+# The parameters cell opens as a form: what to change and how to run it.
+FORM_HEADER = (
+    "# Parameters: a form. Change a value after `=` (each line says what it takes), then\n"
+    "# Run > Run All Cells. The monthly run sets its own values after this cell.\n"
+)
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
 
 def problems(path: Path) -> list[str]:
-    """What is wrong with one committed notebook."""
+    """What is wrong with one committed notebook: outputs, no parameters cell, or one that
+    does not read as a report (its code shown, a recording's output shown, a parameter
+    without its explanation)."""
     nb = nbformat.read(path, as_version=4)
     found = []
     if any(c.get("outputs") or c.get("execution_count") for c in nb.cells):
         found.append(f"{path}: has outputs (run `make format` to strip them)")
-    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+    form = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if not form:
         found.append(f"{path}: no cell tagged parameters")
+    if nbformat.writes(presented(nbformat.reads(nbformat.writes(nb), as_version=4))) != (
+        nbformat.writes(nb)
+    ):
+        found.append(f"{path}: code shown or the form's header missing (run `make format`)")
+    for cell in form:
+        for line in cell.source.splitlines():
+            if _ASSIGNMENT.match(line) and "#" not in line:
+                found.append(f"{path}: parameter without its explanation: {line.strip()}")
     return found
+
+
+def presented(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as the officer reads it in JupyterLab (in place, and returned): every
+    code cell's source collapsed but the parameters form's, a recording's output collapsed,
+    and the form opening with how to fill it in."""
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        tags = c.metadata.get("tags", [])
+        shown = c.metadata.setdefault("jupyter", {})
+        if "parameters" in tags:
+            shown.pop("source_hidden", None)
+            body = "\n".join(
+                line for line in c.source.splitlines() if not line.startswith("# Parameters")
+            )
+            body = "\n".join(
+                line for line in body.splitlines() if not line.startswith("# Run > Run All")
+            )
+            c.source = FORM_HEADER + body.lstrip("\n")
+        else:
+            shown["source_hidden"] = True
+        if "record" in tags:
+            shown["outputs_hidden"] = True
+        if not shown:
+            del c.metadata["jupyter"]
+    return nb
 
 
 GIT_FILTER = "analytics-strip-outputs"  # the name .gitattributes gives the filter
@@ -44,7 +91,8 @@ def stripped(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def strip(path: Path) -> None:
-    nbformat.write(stripped(nbformat.read(path, as_version=4)), path)
+    """Strip a notebook of outputs and lay it out as the officer reads it (``presented``)."""
+    nbformat.write(presented(stripped(nbformat.read(path, as_version=4))), path)
 
 
 def strip_stdin() -> int:

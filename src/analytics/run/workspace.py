@@ -60,6 +60,50 @@ def fill_parameters(nb: nbformat.NotebookNode, values: dict[str, str]) -> None:
 MARK = "# how this workspace's notebooks read the export (written by analytics workspace)"
 KEPT = ".validation"  # the workspace's kept validation (quarantined rows name patients)
 LETTERS = "letters"  # the documents its notebooks make on request (owner-only)
+JUPYTER = ".jupyter"  # its JupyterLab's configuration (make lab: JUPYTER_CONFIG_DIR)
+# a kernel (about 275 MB) with no tab open on it for this long is shut down
+IDLE_KERNEL_SECONDS = 3600
+
+
+def jupyter_config(folder: Path) -> dict[str, dict]:
+    """The workspace's JupyterLab: on this machine only, kernels over Unix sockets in the
+    user's private runtime folder (no TCP port), a kernel no tab uses shut down after an
+    hour idle, no news feed or update check from jupyter.org, extensions not installable
+    from the page."""
+    return {
+        "ServerApp": {"ip": "127.0.0.1", "root_dir": str(folder)},
+        "KernelManager": {"transport": "ipc"},
+        "MappingKernelManager": {
+            "cull_idle_timeout": IDLE_KERNEL_SECONDS,
+            "cull_interval": 300,
+            "cull_connected": False,  # a kernel with a tab open is the officer's: kept
+            "cull_busy": False,
+        },
+        "LabApp": {
+            "news_url": "",
+            "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+            "extension_manager": "readonly",
+        },
+    }
+
+
+# JupyterLab's announcements (news from jupyter.org) switched off in the page itself
+PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+
+
+def write_jupyter_config(folder: Path) -> Path:
+    """Write the workspace's JupyterLab configuration into ``folder/.jupyter`` (owner-only);
+    ``make lab`` starts JupyterLab with it as its configuration folder."""
+    config = folder / JUPYTER
+    (config / "labconfig").mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(config, 0o700)
+    write_private(
+        config / "jupyter_server_config.json", json.dumps(jupyter_config(folder), indent=2) + "\n"
+    )
+    write_private(
+        config / "labconfig" / "page_config.json", json.dumps(PAGE_CONFIG, indent=2) + "\n"
+    )
+    return config
 
 
 def _has_parameter(nb: nbformat.NotebookNode, name: str) -> bool:
@@ -140,4 +184,5 @@ def make_workspace(folder: Path, settings: Settings, *, replace: bool = False) -
         done.written.append(source.name)
     (folder / KEPT).mkdir(mode=0o700, exist_ok=True)
     write_private(folder / "analytics.toml", _toml(settings, folder))
+    write_jupyter_config(folder)
     return done

@@ -265,7 +265,9 @@ def test_the_index_of_months_shows_a_missing_month_as_a_gap(tmp_path):
         ("2026-09", False),
         ("2026-08", True),
     ]
-    page = render_months(tmp_path, "Contour <Medical> Spa")
+    page = render_months(tmp_path, "Contour <Medical> Spa", "America/Los_Angeles")
     assert '<a href="2026-10/index.html">October 2026</a>' in page
+    # made at 14:00 UTC on 2 October: 07:00 in Los Angeles (PDT)
+    assert '<td class="made">2026-10-02 07:00 PDT</td>' in page
     assert 'September 2026</th><td colspan="5">No report for this month.' in page
     assert "Contour &lt;Medical&gt; Spa" in page and "<script" not in page

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics.period import Period
+from analytics.presentation.formatting import local_time_text
 from analytics.presentation.templates import environment
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -30,9 +32,9 @@ def months_written(out: Path) -> dict[str, dict]:
     return found
 
 
-def month_rows(out: Path) -> list[dict]:
+def month_rows(out: Path, timezone: str = "UTC") -> list[dict]:
     """One row per month from the first written to the last, newest first; a month not
-    written in between is a row that says so."""
+    written in between is a row that says so. When each was made: in ``timezone``."""
     written = months_written(out)
     if not written:
         return []
@@ -47,7 +49,7 @@ def month_rows(out: Path) -> list[dict]:
                 "period": str(month),
                 "label": month.first_day.strftime("%B %Y"),
                 "written": manifest is not None,
-                "generated_at": (manifest or {}).get("generated_at", "")[:16].replace("T", " "),
+                "generated_at": _made(manifest, timezone),
                 **summary,
             }
         )
@@ -55,6 +57,16 @@ def month_rows(out: Path) -> list[dict]:
     return rows
 
 
-def render_months(out: Path, clinic: str) -> str:
+def _made(manifest: dict | None, timezone: str) -> str:
+    """When a month's report was made, in the clinic's zone ('' when not written)."""
+    try:
+        made = datetime.fromisoformat((manifest or {})["generated_at"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return local_time_text(made if made.tzinfo else made.replace(tzinfo=UTC), timezone)
+
+
+def render_months(out: Path, clinic: str, timezone: str = "UTC") -> str:
     """The index of months as HTML (no script, every value escaped)."""
-    return environment().get_template("months.html.j2").render(clinic=clinic, rows=month_rows(out))
+    rows = month_rows(out, timezone)
+    return environment().get_template("months.html.j2").render(clinic=clinic, rows=rows)

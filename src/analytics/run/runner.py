@@ -286,7 +286,7 @@ def run_month(
                 pages = _build_month(month, staging, notebooks, parameters, pool, progress)
                 os.chmod(staging, 0o755)
                 _swap_into_place(staging, target)
-                write_months_index(out, ctx.policy.clinic_name)
+                write_months_index(out, ctx.policy.clinic_name, ctx.timezone)
         finally:
             _remove_staging(staging)
     moved = [replace(p, **_relocate(p, staging, target)) for p in pages]
@@ -367,9 +367,10 @@ def _remove_staging(staging: Path, seconds: float = 10.0) -> None:
         time.sleep(0.2)
 
 
-def write_months_index(out: Path, clinic: str) -> None:
-    """``out/index.html``: every month written, and the gaps (written whole, then renamed)."""
-    page = render_months(out, clinic)
+def write_months_index(out: Path, clinic: str, timezone: str) -> None:
+    """``out/index.html``: every month written, and the gaps (written whole, then renamed);
+    when each was made, in the clinic's zone."""
+    page = render_months(out, clinic, timezone)
     fd, name = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=out)
     os.close(fd)
     write_private(Path(name), page, 0o644)

@@ -291,3 +291,12 @@ def test_open_requests_not_yet_due_are_a_list_with_days_left_and_what_is_new(oct
     assert list(overdue["request_id"]) == ["R2"] and list(overdue["new_since_last_month"]) == [
         False
     ]
+
+
+def test_a_figure_s_target_is_its_segment_s_own_else_the_one_for_every_segment(october):
+    ctx, *_ = october
+    pooled = ctx.policy.target("requests.on_time_rate")
+    each = ctx.policy.target("requests.on_time_rate", "correct")
+    assert pooled is not None and pooled.segment == "all"
+    assert each is not None and each.segment == "*" and each.owner == "Privacy officer"
+    assert ctx.policy.target("requests.received") is None  # a figure without a target

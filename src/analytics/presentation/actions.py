@@ -122,12 +122,6 @@ def causes(ctx: ReportContext, domain: Domain, metric: str) -> str:
     return ""
 
 
-def target_of(ctx: ReportContext, metric: str) -> Target | None:
-    """The policy's target for a metric (its pooled one when it has several)."""
-    found = [t for d in DOMAINS for t in ctx.policy.targets(d.name) if t.metric == metric]
-    return next((t for t in found if t.segment == "all"), found[0] if found else None)
-
-
 def _missed_text(state: ClockState, as_of: date) -> str:
     """How late a clock's missed items are, and how many people they concern."""
     most, least = (as_of - state.first_due).days, (as_of - state.last_due).days
@@ -169,14 +163,7 @@ def tile_action(
     values: dict[tuple[str, str], float],
 ) -> Action:
     """A figure off target as an action: its sentence, how bad, who and when."""
-    target = next(
-        (
-            t
-            for t in ctx.policy.targets(tile.report)
-            if t.metric == tile.metric and t.segment in (tile.segment, "*")
-        ),
-        None,
-    )
+    target = ctx.policy.target(tile.metric, tile.segment)
     as_of = ctx.period.as_of
     clock, states = clocks.get(tile.metric, (None, []))
     missed = next((s for s in states if s.state == "missed"), None)
@@ -215,7 +202,7 @@ def due_soon_actions(
         for s in states:
             if s.state != "due_soon":
                 continue
-            target = target_of(ctx, metric)
+            target = ctx.policy.target(metric)
             first_in = (s.first_due - as_of).days
             span = (
                 day_text(s.first_due)

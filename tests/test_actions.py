@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import pytest
 
 from analytics.presentation.actions import LIMIT, Action, agenda, pick
-from analytics.presentation.formatting import count_of, day_text, listed, plain
+from analytics.presentation.formatting import count_of, day_text, in_words, listed, plain
 from analytics.presentation.index import is_quiet, month_tiles, render_index, target_text
 from analytics.registry import DOMAINS
 from analytics.run.metrics_json import compute_all
@@ -183,6 +183,10 @@ def test_a_root_cause_names_campaigns_and_states_never_a_patient(october):
     assert action.cause == "2 campaign C9 (to CA, TX) and 1 campaign C8 (to CA)"
     assert action.owner == "Marketing lead"
     assert "P1" not in action.cause and "P4" not in action.cause
+    # P4 never opted in: M3 (campaign C9, a text) went out with no consent on record
+    unconsented = next(t for t in shown if t.metric == "consent.marketing_without_consent")
+    assert unconsented.value == 1
+    assert tile_action(ctx, unconsented, clocks, values).cause == "all 1: campaign C9 (by SMS)"
     baa = next(t for t in shown if t.metric == "disclosures.ba_without_baa")
     assert tile_action(ctx, baa, clocks, values).cause == "all 1: Cloud Fax Co (no BAA on file)"
 
@@ -255,6 +259,7 @@ def test_the_vocabulary_says_codes_in_words():
     assert count_of(320, "person", "people") == "320 people"
     assert listed(["a", "b", "c"]) == "a, b and c"
     assert day_text(datetime(2026, 2, 28).date()) == "Feb 28, 2026"
+    assert in_words("by email, sms") == "by email, SMS"
 
 
 def test_a_table_reads_in_words_its_flags_as_yes_and_no():

@@ -461,3 +461,20 @@ def test_the_pandas_baseline_counts_the_same_on_the_hand_made_exports(fixture, r
     ours = au.DOMAIN.metrics(ctx) + dis.DOMAIN.metrics(ctx)
     key = lambda m: (m["metric"], m["segment"])  # noqa: E731
     assert sorted(theirs, key=key) == sorted(ours, key=key)
+
+
+def test_the_overview_says_what_invalid_authorizations_come_down_to(checks):
+    """By first reason, the largest first, three named and the rest counted: out of scope
+    5, unknown 3, revoked 2; before signature, defective, expired and other patient 1 each."""
+    import re
+
+    from analytics.presentation.actions import causes
+
+    ctx = opened(checks, "2026-10", None)
+    said = causes(ctx, au.DOMAIN, "authorizations.disclosures_invalid")
+    assert re.fullmatch(
+        r"5 out of scope \(to [a-z ,]+\), 3 unknown \(to [a-z ,]+\) and 2 revoked "
+        r"\(to [a-z ,]+\), and 4 others",
+        said,
+    ), said
+    assert "D_" not in said and "P1" not in said  # no disclosure, no patient

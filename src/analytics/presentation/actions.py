@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Literal
 from analytics.compute.declare import Clock, Domain
 from analytics.loading.context import ReportContext
 from analytics.policy import Target
-from analytics.presentation.formatting import count_of, day_text, days_text, listed
+from analytics.presentation.formatting import (
+    count_of,
+    day_text,
+    days_text,
+    in_words,
+    listed,
+    plain,
+)
 from analytics.registry import DOMAINS
 
 if TYPE_CHECKING:  # the overview (``index``) calls this module: the type only, no import
@@ -108,7 +115,9 @@ def causes(ctx: ReportContext, domain: Domain, metric: str) -> str:
             return ""
         total = int(frame["items"].sum())
         named = [
-            f"{r.cause} ({r.detail})" if getattr(r, "detail", "") else str(r.cause)
+            f"{plain(r.cause)} ({in_words(r.detail)})"
+            if getattr(r, "detail", "")
+            else plain(r.cause)
             for r in frame.head(CAUSES_NAMED).itertuples()
         ]
         if len(frame) == 1:

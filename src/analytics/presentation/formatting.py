@@ -103,6 +103,12 @@ def plain(code: object) -> str:
     return text.replace("_", " ") if _CODE.fullmatch(text) else text
 
 
+def in_words(text: str) -> str:
+    """A phrase with each code of the vocabulary in it said in words ("by sms" reads
+    "by SMS"); every other word as written."""
+    return re.sub(r"[a-z][a-z0-9_]*", lambda m: VOCABULARY.get(m[0], m[0]), text)
+
+
 def heading(column: object) -> str:
     """A column's heading in words, its first letter a capital: 'Baa signed on' reads
     'BAA signed on'."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics.compute.declare import Domain, Summary, WorkList, monthly
+from analytics.compute.declare import Cause, Domain, Summary, WorkList, monthly
 from analytics.compute.memo import per_month, per_months
 from analytics.compute.queries import Queries, view
 from analytics.figures import MetricRow, Trend, month_of, row, rules_table
@@ -259,6 +259,7 @@ DOMAIN = Domain(
     trends=trends,
     queries=QUERIES,
     logs=LOGS,
+    causes=(Cause("invalid_reasons", "authorizations.disclosures_invalid", LOGS[NAME]),),
     lists=(
         WorkList(
             "disclosures_not_authorized",

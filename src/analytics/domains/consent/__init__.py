@@ -517,6 +517,7 @@ DOMAIN = Domain(
     causes=(
         Cause("quiet_hours_causes", "consent.marketing_quiet_hours"),
         Cause("forbidden_marketing_causes", "consent.marketing_after_optout"),
+        Cause("unconsented_marketing_causes", "consent.marketing_without_consent"),
     ),
     lists=(
         WorkList("forbidden_marketing", "Forbidden marketing, {period}"),

@@ -164,14 +164,15 @@ class WarmKernel:
             self.close()
             raise KernelStartError(f"the kernel did not start ({e})") from e
 
-    def prepare(self, notebook: Path, timeout: int) -> None:
-        """Make the kernel as a fresh one for ``notebook``: nothing left from the last
-        notebook, and the notebook's folder as working folder."""
-        reset = "get_ipython().run_line_magic('reset', '-f'); " if self.used else ""
-        folder = str(notebook.parent)
-        code = f"{reset}__import__('gc').collect(); __import__('os').chdir({folder!r})"
-        self._run(code, timeout)
+    def prepare(self, notebook: Path) -> str:
+        """The code that makes the kernel as a fresh one for ``notebook``: nothing left
+        from the last notebook (``%reset -f``, which also collects the garbage), and the
+        notebook's folder as working folder. Run as the notebook's first cell, in the
+        same session as its others (``execute``): a session of its own cost a client's
+        start, about 0.2 s a notebook."""
+        reset = "get_ipython().run_line_magic('reset', '-f')\n" if self.used else ""
         self.used = True
+        return f"{reset}__import__('os').chdir({str(notebook.parent)!r})"
 
     def _run(self, code: str, timeout: int) -> None:
         """Run ``code`` silently and wait for its reply, up to ``timeout`` seconds, and
@@ -304,15 +305,30 @@ def execute(
     failing cell. A cell that runs past ``timeouts.cell`` seconds, or a kernel that dies,
     is a ``RunError``.
     """
-    warm.prepare(notebook, timeouts.start)
+    node = nbformat.read(notebook, as_version=4)
+    prepare = nbformat.v4.new_code_cell(warm.prepare(notebook))
+    prepare.metadata["tags"] = [PREPARE_TAG]
+    node.cells.insert(0, prepare)
     try:
-        return _execute(notebook, output, parameters, timeouts, warm)
+        executed = _execute(node, notebook, output, parameters, timeouts, warm)
     finally:
         warm.manager.close_clients()
+    executed.cells = [c for c in executed.cells if PREPARE_TAG not in c.metadata.get("tags", [])]
+    nbformat.write(executed, output)  # as the notebook is, without the preparing cell
+    return executed
+
+
+# the first cell of a notebook as the run executes it: the kernel made fresh for it
+PREPARE_TAG = "analytics-prepare"
 
 
 def _execute(
-    notebook: Path, output: Path, parameters: dict, timeouts: Timeouts, warm: WarmKernel
+    node: nbformat.NotebookNode,
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    timeouts: Timeouts,
+    warm: WarmKernel,
 ) -> nbformat.NotebookNode:
     """Papermill writes the executed notebook once, when it ends (with the error banner if
     a cell failed), not after every cell: for a timeout, the cell running is noted as
@@ -320,11 +336,13 @@ def _execute(
     running: dict = {}
 
     def note(cell: nbformat.NotebookNode, cell_index: int, **_: Any) -> None:
-        running.update(index=cell_index, line=(cell.source.strip().splitlines() or [""])[0])
+        # the notebook's own numbering: the preparing cell is not one of its cells
+        line = (cell.source.strip().splitlines() or [""])[0]
+        running.update(index=cell_index - 1, line=line)
 
     try:
         return papermill.execute_notebook(
-            str(notebook),
+            node,
             str(output),
             parameters=parameters,
             kernel_name=warm.kernel,
@@ -339,7 +357,7 @@ def _execute(
     except papermill.PapermillExecutionError as e:
         first = (e.source or "").strip().splitlines()[:1] or [""]
         raise RunError(
-            f"notebook {notebook.name} failed in cell {e.cell_index} ({first[0][:80]!r}): "
+            f"notebook {notebook.name} failed in cell {e.cell_index - 1} ({first[0][:80]!r}): "
             f"{e.ename}: {e.evalue}"
         ) from None
     except CellTimeoutError:

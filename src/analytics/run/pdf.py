@@ -9,19 +9,22 @@ made as before.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import logging
 import os
+import select
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-PRINT_TIMEOUT = 120  # seconds: a page with charts prints in two or three
-# time the page's scripts get to draw the charts before it is printed (virtual milliseconds)
-SCRIPT_BUDGET_MS = 10_000
+PRINT_TIMEOUT = 120  # seconds: a page with charts loads and prints in two or three
 
 
 def chromium() -> str | None:
@@ -33,12 +36,137 @@ def chromium() -> str | None:
 
 
 def print_pdf(page: Path, pdf: Path, mode: int = 0o644, paper: str | None = None) -> bool:
-    """Print ``page`` to ``pdf`` (created with ``mode``) on chromium's default Letter, or
-    on ``paper`` (a CSS page size such as ``A4``); False, with a warning, when it cannot
-    be printed. Printed into a private folder first: a half-written PDF never takes the
-    name, and an owner-only document is never readable by others."""
-    if paper:
-        return _print_on(page, pdf, mode, paper)
+    """Print ``page`` to ``pdf`` (created with ``mode``) on its CSS page size (chromium's
+    default Letter), or on ``paper`` (a CSS page size such as ``A4``); False, with a
+    warning, when it cannot be printed. Printed into a private folder first: a
+    half-written PDF never takes the name, and an owner-only document is never readable
+    by others."""
+    return print_papers(page, [(pdf, paper)], mode)
+
+
+class Session:
+    """One headless chromium driven over the DevTools protocol on a pipe (no port, no
+    websocket: ``--remote-debugging-pipe``, messages of JSON ended by a NUL byte). A
+    page loaded once is printed on as many papers as asked: the board pack's Letter and
+    A4 copies cost one browser start and one load of plotly.js, not two of each."""
+
+    def __init__(self, browser: str, profile: Path) -> None:
+        to_browser, self._write = os.pipe()
+        self._read, from_browser = os.pipe()
+
+        def pipes() -> None:  # in the child: chromium reads fd 3 and writes fd 4
+            reading, writing = os.dup(to_browser), os.dup(from_browser)  # above 4
+            os.dup2(reading, 3)
+            os.dup2(writing, 4)
+
+        self.process = subprocess.Popen(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=pipes,  # noqa: PLW1509 - dup calls only
+            # the child keeps what is inheritable: fds 3 and 4, made by dup2 in it (the
+            # suite opens every other file not inheritable, as Python does)
+            close_fds=False,
+        )
+        os.close(to_browser)
+        os.close(from_browser)
+        self._buffer = b""
+        self._next = 0
+        self.session = ""
+
+    def call(self, method: str, timeout: float = PRINT_TIMEOUT, **params: object) -> dict:
+        """Send one command (to the page's session once attached) and wait for its reply;
+        events that arrive meanwhile are dropped, but ``load`` is remembered."""
+        self._next += 1
+        message: dict = {"id": self._next, "method": method, "params": params}
+        if self.session and not method.startswith("Target."):
+            message["sessionId"] = self.session
+        os.write(self._write, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._receive(deadline)
+            if reply.get("id") == self._next:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error'].get('message')}")
+                return reply.get("result", {})
+
+    def _receive(self, deadline: float) -> dict:
+        """The next message from chromium."""
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._read], [], [], left)[0]:
+                raise TimeoutError("chromium did not answer in time")
+            chunk = os.read(self._read, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed its pipe")
+            self._buffer += chunk
+        raw, _, self._buffer = self._buffer.partition(b"\0")
+        return json.loads(raw)
+
+    def open(self, page: Path) -> None:
+        """Load ``page`` in a new tab and wait until its charts are drawn."""
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        self.call("Page.navigate", url=page.resolve().as_uri())
+        # deferred plotly.js and the charts' DOMContentLoaded scripts have run once the
+        # document is complete; then two frames for the last layout
+        self.call(
+            "Runtime.evaluate",
+            awaitPromise=True,
+            expression=(
+                "new Promise(done => { const ready = () => requestAnimationFrame(() => "
+                "requestAnimationFrame(done)); document.readyState === 'complete' ? "
+                "ready() : addEventListener('load', ready); })"
+            ),
+        )
+
+    def print(self, pdf: Path, paper: str | None = None) -> None:
+        """Print the open page to ``pdf`` on its CSS page size, or on ``paper``."""
+        if paper:
+            self.call(
+                "Runtime.evaluate",
+                expression="const s = document.createElement('style'); s.textContent = "
+                + json.dumps(f"@page {{ size: {paper}; }}")
+                + "; document.head.appendChild(s); undefined",
+            )
+        data = self.call(
+            "Page.printToPDF",
+            preferCSSPageSize=True,
+            printBackground=True,
+            displayHeaderFooter=False,
+            generateDocumentOutline=False,
+        )["data"]
+        pdf.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, RuntimeError, TimeoutError):
+            self.call("Browser.close", timeout=5)
+        for fd in (self._write, self._read):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def print_papers(page: Path, pdfs: list[tuple[Path, str | None]], mode: int = 0o644) -> bool:
+    """Print ``page`` once loaded to each ``(pdf, paper)`` (paper None: its own CSS page
+    size, else a CSS size such as ``A4``) with one chromium; False, with a warning, when
+    they cannot be printed (none of them is then written)."""
     browser = chromium()
     if browser is None:
         log.warning(
@@ -48,31 +176,23 @@ def print_pdf(page: Path, pdf: Path, mode: int = 0o644, paper: str | None = None
         )
         return False
     with tempfile.TemporaryDirectory(prefix="analytics-pdf-") as tmp:
-        printed = Path(tmp) / pdf.name
-        command = [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-pdf-header-footer",
-            f"--virtual-time-budget={SCRIPT_BUDGET_MS}",
-            f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--print-to-pdf={printed}",
-            page.resolve().as_uri(),
-        ]
+        session = Session(browser, Path(tmp) / "profile")
+        printed = []
         try:
-            done = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as e:
+            session.open(page)
+            for pdf, paper in pdfs:  # Letter before A4: a size once set stays set
+                done = Path(tmp) / pdf.name
+                session.print(done, paper)
+                printed.append((done, pdf))
+        except (OSError, RuntimeError, TimeoutError, ValueError, KeyError) as e:
             log.warning("PDF skipped: chromium could not print %s (%s)", page.name, e)
             return False
-        if done.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
-            tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
-            log.warning("PDF skipped: chromium failed to print %s %s", page.name, tail)
-            return False
-        relative_links(printed, page.parent)
-        os.chmod(printed, mode)
-        shutil.move(printed, pdf)
+        finally:
+            session.close()
+        for done, pdf in printed:
+            relative_links(done, page.parent)
+            os.chmod(done, mode)
+            shutil.move(done, pdf)
     return True
 
 
@@ -107,18 +227,3 @@ def relative_links(pdf: Path, folder: Path) -> int:
     with pdf.open("wb") as f:
         writer.write(f)
     return changed
-
-
-def _print_on(page: Path, pdf: Path, mode: int, paper: str) -> bool:
-    """Print a copy of ``page`` whose CSS asks for ``paper`` (chromium honours ``@page
-    size``), made beside it so that its relative links (plotly.js) still resolve."""
-    text = page.read_text(encoding="utf-8")
-    sized = text.replace("<head>", f"<head><style>@page {{ size: {paper}; }}</style>", 1)
-    fd, name = tempfile.mkstemp(prefix=".print-", suffix=".html", dir=page.parent)
-    copy = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(sized)
-        return print_pdf(copy, pdf, mode)
-    finally:
-        copy.unlink(missing_ok=True)

@@ -40,7 +40,7 @@ from analytics.run import metrics_json
 from analytics.run.kernels import KernelPool, KernelStartError, Timeouts, WarmKernel
 from analytics.run.notebooks import NotebookResult, build_pages, report_notebooks
 from analytics.run.pages import write_page_css
-from analytics.run.pdf import print_pdf
+from analytics.run.pdf import print_papers
 from analytics.run.provenance import manifest, source_sha256
 from analytics.run.worklists import write_work_lists
 
@@ -339,10 +339,11 @@ def _build_month(
     write_page_css(staging)  # and the one copy of their style sheet
     # leadership's files are 0644 whatever the umask (as every page is); the officer's 0600
     write_private(staging / "index.html", page, 0o644)
-    # the board pack's page, for US Letter and for A4, printed at once
-    with ThreadPoolExecutor(2) as printing:
-        printing.submit(print_pdf, staging / "index.html", staging / "index.pdf")
-        printing.submit(print_pdf, staging / "index.html", staging / "index-a4.pdf", paper="A4")
+    # the board pack's page, for US Letter and for A4: loaded once in one chromium
+    print_papers(
+        staging / "index.html",
+        [(staging / "index.pdf", None), (staging / "index-a4.pdf", "A4")],
+    )
     write_private(
         staging / "metrics.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n", 0o644
     )

@@ -252,6 +252,15 @@ def rate_trend(
                 connectgaps=False,
             )
         )
+    _share_axes(fig, title, y_label, legend, 360)
+    _target_line(fig, target)
+    pooled = frame[frame["segment"] == "all"]
+    fig.update_layout(meta={"finding": _rate_finding(pooled, rate, all_label, target)})
+    return fig
+
+
+def _share_axes(fig: go.Figure, title: str, y_label: str, legend: str, height: int) -> None:
+    """A chart of shares by month: months as categories, 0 to 100 % on one axis."""
     fig.update_layout(
         title=title,
         xaxis_title="month (clinic's local dates)",
@@ -259,13 +268,9 @@ def rate_trend(
         yaxis_tickformat=".0%",
         yaxis_range=[0, 1.05],
         legend_title=legend,
-        **_style(360),
+        **_style(height),
     )
     fig.update_xaxes(type="category")
-    _target_line(fig, target)
-    pooled = frame[frame["segment"] == "all"]
-    fig.update_layout(meta={"finding": _rate_finding(pooled, rate, all_label, target)})
-    return fig
 
 
 def _target_line(fig: go.Figure, target: Target | None) -> None:
@@ -366,16 +371,7 @@ def share_trend(frame, value: str, title: str, y_label: str, legend: str = "") -
             for segment, part in frame.groupby("segment", sort=True)
         ]
     )
-    fig.update_layout(
-        title=title,
-        xaxis_title="month (clinic's local dates)",
-        yaxis_title=y_label,
-        yaxis_tickformat=".0%",
-        yaxis_range=[0, 1.05],
-        legend_title=legend,
-        **_style(340),
-    )
-    fig.update_xaxes(type="category")
+    _share_axes(fig, title, y_label, legend, 340)
     latest = []
     for segment, part in frame.groupby("segment", sort=True):
         (month, v), _ = _last_two(part, value)
@@ -493,7 +489,8 @@ def _count_finding(parts: pd.DataFrame, value: str, months: list, target: Target
     month = parts[parts["period"] == last]
     if latest and len(month) and month["segment"].nunique() > 1:
         top = month.sort_values([value, "segment"], ascending=[False, True]).iloc[0]
-        text += f" ({int(top[value]):,} {plain(top['segment'])})"
+        share = "all" if int(top[value]) == latest else f"{int(top[value]):,}"
+        text += f" ({share} {plain(top['segment'])})"
     if before:
         text += f", {int(totals.get(before, 0)):,} in {before}"
     if len(totals) and totals.max() > latest:  # a month worse than the latest

@@ -271,3 +271,32 @@ def test_the_index_of_months_shows_a_missing_month_as_a_gap(tmp_path):
     assert '<td class="made">2026-10-02 07:00 PDT</td>' in page
     assert 'September 2026</th><td colspan="5">No report for this month.' in page
     assert "Contour &lt;Medical&gt; Spa" in page and "<script" not in page
+
+
+def test_a_chart_states_its_finding_and_keeps_its_text_alternative_hidden():
+    """A count chart: this month's total and its largest part, last month's, the highest
+    month when it was higher, the target; whole-number ticks; the caption shows the
+    finding and keeps the screen reader's description."""
+    import pandas as pd
+
+    from analytics.policy import Target
+    from analytics.presentation.charts import count_trend, figure_html
+
+    frame = pd.DataFrame(
+        {
+            "period": ["2026-08", "2026-08", "2026-09", "2026-10", "2026-10"],
+            "segment": ["medical", "billing", "medical", "medical", "billing"],
+            "records": [4, 1, 2, 2, 1],
+        }
+    )
+    target = Target("retention.overdue_disposal", "Records", "lower", 0, 10, "rule")
+    fig = count_trend(frame, "records", "Records overdue", "records (count)", target)
+    assert fig.layout.meta["finding"] == (
+        "3 in 2026-10 (2 medical), 2 in 2026-09; highest 5 in 2026-08; "
+        "target none allowed (watch up to 10)."
+    )
+    assert fig.layout.yaxis.tickformat == ",d" and fig.layout.yaxis.dtick == 1
+    html = figure_html(fig)
+    assert '<figcaption class="chart-caption">3 in 2026-10' in html
+    assert '<span class="chart-alt visually-hidden">Records overdue. billing: 2 points' in html
+    assert 'document.addEventListener("DOMContentLoaded"' in html  # after plotly.js

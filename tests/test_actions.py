@@ -24,7 +24,13 @@ import pytest
 
 from analytics.presentation.actions import LIMIT, Action, agenda, pick
 from analytics.presentation.formatting import count_of, day_text, in_words, listed, plain
-from analytics.presentation.index import is_quiet, month_tiles, render_index, target_text
+from analytics.presentation.index import (
+    is_quiet,
+    month_tiles,
+    needs_action,
+    render_index,
+    target_text,
+)
 from analytics.registry import DOMAINS
 from analytics.run.metrics_json import compute_all
 from helpers import full_export, opened, rows, write_export
@@ -127,7 +133,7 @@ def october(tmp_path_factory):
     all_tiles, _ = month_tiles(ctx, metric_rows, REPORTS)
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     shown = [t for t in all_tiles if not is_quiet(t)]
-    return ctx, metric_rows, shown, agenda(ctx, shown, values, NAMES)
+    return ctx, metric_rows, shown, agenda(ctx, shown, needs_action(shown), values, NAMES)
 
 
 def _action(found, text_start: str) -> Action:

@@ -14,6 +14,7 @@ committed with the notebook.
 
 from __future__ import annotations
 
+import copy
 import re
 import shlex
 import sys
@@ -40,9 +41,7 @@ def problems(path: Path) -> list[str]:
     form = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     if not form:
         found.append(f"{path}: no cell tagged parameters")
-    if nbformat.writes(presented(nbformat.reads(nbformat.writes(nb), as_version=4))) != (
-        nbformat.writes(nb)
-    ):
+    if nbformat.writes(presented(copy.deepcopy(nb))) != nbformat.writes(nb):
         found.append(f"{path}: code shown or the form's header missing (run `make format`)")
     for cell in form:
         for line in cell.source.splitlines():
@@ -62,13 +61,10 @@ def presented(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         shown = c.metadata.setdefault("jupyter", {})
         if "parameters" in tags:
             shown.pop("source_hidden", None)
-            body = "\n".join(
-                line for line in c.source.splitlines() if not line.startswith("# Parameters")
-            )
-            body = "\n".join(
-                line for line in body.splitlines() if not line.startswith("# Run > Run All")
-            )
-            c.source = FORM_HEADER + body.lstrip("\n")
+            # the header as it is, or an older one ("# Parameters (...)"), replaced
+            header = ("# Parameters", *FORM_HEADER.splitlines())
+            body = [line for line in c.source.splitlines() if not line.startswith(header)]
+            c.source = FORM_HEADER + "\n".join(body).lstrip("\n")
         else:
             shown["source_hidden"] = True
         if "record" in tags:

@@ -26,17 +26,9 @@ from analytics.loading.context import ReportContext
 from analytics.period import Period
 
 Passes = Callable[[ReportContext, list[Period]], list[list[Period]]]
+MonthlyFrame = Callable[[ReportContext, list[Period]], pd.DataFrame]
 # the column a standing list adds: whether a row was not on last month's list
 NEW = "new_since_last_month"
-
-
-def _new_rows(frame: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> list[bool]:
-    """For each row of ``frame``, whether its ``keys`` were not on the list ``before``."""
-    known = {tuple(r) for r in before[keys].astype(str).itertuples(index=False)}
-    return [tuple(r) not in known for r in frame[keys].astype(str).itertuples(index=False)]
-
-
-MonthlyFrame = Callable[[ReportContext, list[Period]], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -57,6 +49,16 @@ class WorkList:
     logs: tuple[str, ...] = ()
     make: Callable[[ReportContext], pd.DataFrame] | None = None
     standing: tuple[str, ...] = ()
+
+    def title(self, ctx: ReportContext) -> str:
+        """Its caption for the report's month (a page's table, a spreadsheet's sheet)."""
+        return self.caption.format(period=ctx.period, as_of=ctx.period.as_of)
+
+
+def _new_rows(frame: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> list[bool]:
+    """For each row of ``frame``, whether its ``keys`` were not on the list ``before``."""
+    known = {tuple(r) for r in before[keys].astype(str).itertuples(index=False)}
+    return [tuple(r) not in known for r in frame[keys].astype(str).itertuples(index=False)]
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,9 @@ class Cause:
     logs: tuple[str, ...] = ()
 
 
-# a count; a rate as a whole percentage, or with one decimal; a number to one decimal;
-# a value as computed (a median of days)
-Format = Literal["count", "rate", "rate_1", "one_decimal", "as_is"]
+# a count; a rate as every page writes it (``formatting.rate_text``: 82.6 %); a number to
+# one decimal; a value as computed (a median of days)
+Format = Literal["count", "rate", "one_decimal", "as_is"]
 
 
 @dataclass(frozen=True)
@@ -181,13 +183,13 @@ class Domain:
             frame[NEW] = _new_rows(frame, before, list(work_list.standing))
         return frame
 
+    def lists_made(self, ctx: ReportContext) -> tuple[WorkList, ...]:
+        """Its lists the month has: those whose logs the export has."""
+        return tuple(w for w in self.lists if not ctx.missing_logs(w.logs))
+
     def work_lists(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         """Its lists for the month, by qualified name: those whose logs the export has."""
-        return {
-            self.list_name(w): self.list_frame(ctx, w)
-            for w in self.lists
-            if not ctx.missing_logs(w.logs)
-        }
+        return {self.list_name(w): self.list_frame(ctx, w) for w in self.lists_made(ctx)}
 
     def clock_frame(self, ctx: ReportContext, clock: Clock, days: int) -> pd.DataFrame:
         """One of its clocks as of the report's last day: missed and due within ``days``."""

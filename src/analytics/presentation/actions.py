@@ -4,9 +4,8 @@ Three groups, in this order: a legal rule or deadline missed, a deadline due in 
 days the policy names (``[clinic] due_soon_days``), an internal target missed. Each
 action says how bad (days late, people concerned, "n of m"), who acts (the target's
 ``owner``, a role), the next date, and what it comes down to (a campaign, a vendor, a
-state: aggregates only, never a patient). At most ``LIMIT`` actions: each group that has
-one keeps its first, the rest go by urgency; every other figure off target is in the
-scorecard.
+state: aggregates only, never a patient). At most ``LIMIT`` actions, taken from the
+groups in turn (``pick``); every other figure off target is counted, in the scorecard.
 
 The figures come from the tiles (the month's metric rows); the dates and people from the
 domains' clocks (``Clock``), the root causes from their causes (``Cause``), each a
@@ -68,7 +67,7 @@ class Action:
     cause: str = ""  # what it comes down to (aggregates)
     href: str = ""
     rule: str = ""
-    rank: float = 0.0  # within its group, the larger first
+    rank: float = 0.0  # what falls due: the larger first
     items: int = 0  # a deadline's open items (breach notices, requests, records)
 
 
@@ -81,10 +80,15 @@ class Agenda:
     more: int = 0  # figures off target not shown as actions (in the scorecard)
 
 
-def clock_states(ctx: ReportContext, days: int) -> dict[str, tuple[Clock, list[ClockState]]]:
-    """Every clock of the domains whose logs the export has, by the metric it details."""
+def clock_states(
+    ctx: ReportContext, days: int, reports: set[str] | None = None
+) -> dict[str, tuple[Clock, list[ClockState]]]:
+    """Every clock of the domains (those whose report ran, ``reports``) whose logs the
+    export has, by the metric it details."""
     found: dict[str, tuple[Clock, list[ClockState]]] = {}
     for domain in DOMAINS:
+        if reports is not None and domain.name not in reports:
+            continue
         for clock in domain.clocks:
             if ctx.missing_logs(clock.logs):
                 continue
@@ -197,7 +201,6 @@ def tile_action(
         cause=causes(ctx, domain, tile.metric) if tile.segment == "all" else "",
         href=tile.href,
         rule=tile.rule,
-        rank=tile.severity,
     )
 
 
@@ -252,34 +255,27 @@ def _href_of(metric: str) -> str:
 def agenda(
     ctx: ReportContext,
     all_tiles: list[Tile],
+    off: list[Tile],
     values: dict[tuple[str, str], float],
     reports: set[str],
 ) -> Agenda:
     """The overview's summary line and its actions, at most ``LIMIT``, by urgency
-    (``all_tiles``: the figures the scorecard shows; ``values``: the month's metric rows
-    by metric and segment)."""
+    (``all_tiles``: the figures the scorecard shows; ``off``: those off target, worst
+    first, ``index.needs_action``; ``values``: the month's metric rows by metric and
+    segment)."""
     days = ctx.policy.clinic.due_soon_days
-    clocks = {
-        m: c
-        for m, c in clock_states(ctx, days).items()
-        if any(m in d.metric_names and d.name in reports for d in DOMAINS)
-    }
-    off = [t for t in all_tiles if t.sentence]
+    clocks = clock_states(ctx, days, reports)
     by_urgency: dict[Urgency, list[Action]] = {"legal": [], "due_soon": [], "internal": []}
-    for tile in off:
+    for tile in off:  # worst first: each group keeps that order
         action = tile_action(ctx, tile, clocks, values)
         by_urgency[action.urgency].append(action)
-    by_urgency["due_soon"] = due_soon_actions(ctx, clocks, days)
-    for actions in by_urgency.values():
-        actions.sort(key=lambda a: -a.rank)
+    by_urgency["due_soon"] = sorted(due_soon_actions(ctx, clocks, days), key=lambda a: -a.rank)
     chosen = pick(by_urgency)
-    shown = sum(len(a) for a in chosen.values())
     groups = [(GROUP_TITLES[u].format(days=days), chosen[u]) for u in by_urgency if chosen[u]]
-    shown_off = len(chosen["legal"]) + len(chosen["internal"])
     return Agenda(
         summary=summary_line(all_tiles, by_urgency, days),
         groups=groups,
-        more=len(off) - shown_off if shown else len(off),
+        more=len(off) - len(chosen["legal"]) - len(chosen["internal"]),
     )
 
 
@@ -302,14 +298,13 @@ def pick(by_urgency: dict[Urgency, list[Action]]) -> dict[Urgency, list[Action]]
 
 def summary_line(all_tiles: list[Tile], by_urgency: dict[Urgency, list[Action]], days: int) -> str:
     """One sentence: how many figures are off target, how many of them legal, what is due."""
-    shown = all_tiles
-    red = sum(1 for t in shown if t.status == "red")
+    red = sum(1 for t in all_tiles if t.status == "red")
     legal = len(by_urgency["legal"])
-    parts = [f"{red} of {count_of(len(shown), 'figure')} off target"]
+    parts = [f"{red} of {count_of(len(all_tiles), 'figure')} off target"]
     if red:
         rules = "a legal rule or deadline" if legal == 1 else "legal rules or deadlines"
         parts.append(f"{legal} of them {rules}")
-    not_judged = sum(1 for t in shown if t.status not in ("red", "amber", "green"))
+    not_judged = sum(1 for t in all_tiles if t.status not in ("red", "amber", "green"))
     if not_judged:
         parts.append(f"{not_judged} not judged")
     due = sum(a.items for a in by_urgency["due_soon"])

@@ -304,11 +304,14 @@ def _rate_finding(pooled: pd.DataFrame, rate: str, label: str, target: Target | 
     if pooled.empty:
         return ""
     (month, value), (before, previous) = _last_two(pooled, rate)
-    said = lambda v: "no figure" if v is None else rate_text(float(v))  # noqa: E731
-    text = f"{label[:1].upper() + label[1:]}: {said(value)} in {month}"
+    text = f"{label[:1].upper() + label[1:]}: {_rate_said(value)} in {month}"
     if before:
-        text += f", {said(previous)} in {before}"
+        text += f", {_rate_said(previous)} in {before}"
     return text + (f"; target {target_text(target)}." if target else ".")
+
+
+def _rate_said(value: float | None) -> str:
+    return "no figure" if value is None else rate_text(value)
 
 
 def volume_trend(frame, title: str) -> go.Figure:
@@ -473,16 +476,19 @@ def count_trend(
     _count_axis(fig, float(totals.max()) if len(totals) else 0.0)
     if target is not None and target.green > 0:  # a target of none is the axis itself
         _target_line(fig, target)
-    fig.update_layout(meta={"finding": _count_finding(parts, value, months, target)})
+    finding = _count_finding(parts, totals, value, months, target)
+    fig.update_layout(meta={"finding": finding})
     return fig
 
 
-def _count_finding(parts: pd.DataFrame, value: str, months: list, target: Target | None) -> str:
-    """A count chart's finding: the latest month's total and its largest part, the month
-    before's, the highest month when it was higher, and the target."""
+def _count_finding(
+    parts: pd.DataFrame, totals: pd.Series, value: str, months: list, target: Target | None
+) -> str:
+    """A count chart's finding: the latest month's total (``totals``: per month) and its
+    largest part, the month before's, the highest month when it was higher, and the
+    target."""
     if not months:
         return ""
-    totals = parts.groupby("period")[value].sum()
     last, before = str(months[-1]), str(months[-2]) if len(months) > 1 else ""
     latest = int(totals.get(last, 0))
     text = f"{latest:,} in {last}"

@@ -366,7 +366,7 @@ def render_index(
     previous = ctx.period.shift(-1)
     values = {(m["metric"], m["segment"]): m["value"] for m in metric_rows}
     shown = [t for t in all_tiles if not is_quiet(t)]
-    opening = agenda(ctx, shown, values, {r["name"] for r in reports})
+    opening = agenda(ctx, shown, needs_action(shown), values, {r["name"] for r in reports})
     return (
         environment()
         .get_template("index.html.j2")

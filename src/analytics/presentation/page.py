@@ -158,7 +158,7 @@ def work_list(ctx: ReportContext, domain: Domain, name: str) -> HTML:
     declared = domain.work_list(name)
     if ctx.missing_logs(declared.logs):
         return note(ctx.no_log_text(declared.logs))
-    caption = declared.caption.format(period=ctx.period, as_of=ctx.period.as_of)
+    caption = declared.title(ctx)
     qualified = domain.list_name(declared)
     # the run's, if it ran
     frame, rows = month_figure(ctx, qualified, lambda: shown_part(domain.list_frame(ctx, declared)))
@@ -206,7 +206,7 @@ def _text(value, format: Format) -> str | None:
     """One value as text in its format; None when missing (an empty population)."""
     if value is None or pd.isna(value):
         return None
-    if format in ("rate", "rate_1"):
+    if format == "rate":
         return rate_text(value)  # the overview's rounding: 82.6 % on every page
     if format == "one_decimal":
         return f"{value:.1f}"

@@ -93,11 +93,19 @@ def _dates_only(series: pd.Series) -> bool:
     return bool((times == times.dt.normalize()).all())
 
 
+def _missing(value) -> bool:
+    """Whether a cell holds nothing: None, pandas' NA or NaT, or NaN."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
+
+
 def _csv_cell(value) -> str:
     """One CSV cell: empty for missing, text neutralised, numbers as written."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and value != value:
+    if _missing(value):
         return ""
     if isinstance(value, bool):
         return plain(value)
@@ -142,9 +150,7 @@ def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
 
 def _xlsx_cell(cell, value, number_format: str | None) -> None:
     """One spreadsheet cell: missing left empty, text as text, a date as a date."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return
-    if isinstance(value, float) and value != value:
+    if _missing(value):
         return
     if isinstance(value, bool):
         cell.value = plain(value)
@@ -212,7 +218,7 @@ def officer_view(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 def _said(value) -> str:
     """A constant column's value, as the table would show it."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if _missing(value):
         return "—"
     return plain(value) if isinstance(value, bool | str) else str(value)
 

@@ -23,13 +23,12 @@ def write_work_lists(ctx: ReportContext, folder: Path) -> list[Path]:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     written = []
     for domain in DOMAINS:
-        for name, frame in domain.work_lists(ctx).items():
+        for work_list in domain.lists_made(ctx):
+            name, frame = domain.list_name(work_list), domain.list_frame(ctx, work_list)
             # for page.work_list in the notebooks: what a page shows, not the whole list
             remember(ctx, name, shown_part(frame))
             path = folder / f"{name}.csv"
             write_private(path, to_csv(frame))
-            caption = domain.work_list(name.split(".", 1)[1]).caption
-            title = caption.format(period=ctx.period, as_of=ctx.period.as_of)
-            write_private(path.with_suffix(".xlsx"), to_xlsx(frame, title))
+            write_private(path.with_suffix(".xlsx"), to_xlsx(frame, work_list.title(ctx)))
             written.append(path)
     return written

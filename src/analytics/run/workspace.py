@@ -45,10 +45,15 @@ def git_checkout_holding(folder: Path) -> Path | None:
     return None
 
 
+def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook's cell tagged ``parameters``."""
+    return next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+
+
 def fill_parameters(nb: nbformat.NotebookNode, values: dict[str, str]) -> None:
     """Write ``values`` into the notebook's parameters cell, each in place of the line
     that assigns it."""
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell = _parameters_cell(nb)
     for name, value in values.items():
         pattern = re.compile(rf"^{name}\s*=.*$", re.MULTILINE)
         line = f"{name} = {value!r}  # the clinic's, set by `analytics workspace`"
@@ -108,7 +113,7 @@ def write_jupyter_config(folder: Path) -> Path:
 
 def _has_parameter(nb: nbformat.NotebookNode, name: str) -> bool:
     """Whether the notebook's parameters cell assigns ``name``."""
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell = _parameters_cell(nb)
     return re.search(rf"^{name}\s*=", cell.source, re.MULTILINE) is not None
 
 

@@ -551,7 +551,7 @@ DOMAIN = Domain(
             formats={
                 "consent.optout_hours_median": "one_decimal",
                 "consent.optout_hours_p95": "one_decimal",
-                "consent.marketing_coverage_rate": "rate_1",
+                "consent.marketing_coverage_rate": "rate",
             },
             segments_across=True,
         ),

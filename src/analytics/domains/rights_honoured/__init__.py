@@ -378,7 +378,7 @@ DOMAIN = Domain(
                 "notice.acknowledged": "with an acknowledgment",
                 "notice.ack_rate": "rate",
             },
-            formats={"notice.ack_rate": "rate_1"},
+            formats={"notice.ack_rate": "rate"},
             pooled=True,
         ),
         "breaking": Summary(

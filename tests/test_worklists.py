@@ -229,3 +229,24 @@ def test_the_run_keeps_of_a_long_list_what_a_page_shows_and_its_length(tmp_path,
     page = shown(lambda c: None, ctx=ctx)
     assert f"{INTERACTIVE_ROWS + 7:,} rows" in page
     assert f"R{INTERACTIVE_ROWS - 1}<" in page and f"R{INTERACTIVE_ROWS}<" not in page
+
+
+def test_a_spreadsheet_interrupted_while_written_leaves_no_archive_open(monkeypatch):
+    """SIGTERM during the run's spreadsheets: the archive is closed as the interruption
+    passes through (left open, its finaliser wrote a traceback to the scheduler's log at
+    exit)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    from analytics.presentation.worklist import to_xlsx
+
+    opened = []
+
+    def interrupted(self):
+        opened.append(self._archive)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ExcelWriter, "write_data", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        to_xlsx(pd.DataFrame({"record_id": ["R1"]}), "Due")
+    (archive,) = opened
+    assert archive.fp is None  # closed

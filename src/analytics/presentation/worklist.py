@@ -22,11 +22,13 @@ import csv
 import html
 import io
 import re
+import zipfile
 from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
 
 from analytics.presentation.formatting import heading, plain, readable
 
@@ -144,7 +146,11 @@ def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
             60, longest + 2
         )
     out = io.BytesIO()
-    book.save(out)
+    # openpyxl's own save leaves its zip archive open when interrupted (a SIGTERM during
+    # the run): at exit the archive's finaliser then wrote a traceback to the scheduler's
+    # log. Closed here whatever happens.
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()
     return out.getvalue()
 
 

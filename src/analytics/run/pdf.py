@@ -91,7 +91,10 @@ class Session:
         message: dict = {"id": self._next, "method": method, "params": params}
         if self.session and not method.startswith("Target."):
             message["sessionId"] = self.session
-        os.write(self._write, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._write, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:  # it exited before reading: the same as closing its pipe
+            raise RuntimeError("chromium closed its pipe") from None
         deadline = time.monotonic() + timeout
         while True:
             reply = self._receive(deadline)

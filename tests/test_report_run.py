@@ -185,6 +185,27 @@ def test_pages_load_only_the_months_plotly_js(month):
         assert "hl-ipython3" not in text and "open_report(" not in text  # no code
 
 
+def test_pages_are_what_nbconverts_own_exporter_makes(month, monkeypatch):
+    """The run renders pages with its own exporter (compiled once, no validation after each
+    preprocessor, no BeautifulSoup pass): every page of every notebook, parsed, equals what
+    nbconvert's HTMLExporter makes of it, focusable outputs and cells included."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from analytics.run import pages
+
+    result, _ = month
+    executed = [nbformat.read(p.executed, as_version=4) for p in result.pages]
+    ours = [pages.render_html(node, drop_tags=(pages.OFFICER_TAG,)) for node in executed]
+    monkeypatch.setattr(pages, "_PageExporter", HTMLExporter)
+    monkeypatch.setattr(pages, "_EXPORTERS", pages.threading.local())
+    theirs = [pages.render_html(node, drop_tags=(pages.OFFICER_TAG,)) for node in executed]
+    for page, made in zip(ours, theirs, strict=True):
+        assert 'tabindex="0"' in page
+        assert str(BeautifulSoup(page, "html.parser")) == str(BeautifulSoup(made, "html.parser"))
+
+
 def test_every_table_of_every_page_has_its_caption(month):
     """A table says what it holds (pandas 3 writes <table> without the border attribute
     the caption code once looked for, and every caption vanished unnoticed)."""

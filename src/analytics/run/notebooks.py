@@ -46,6 +46,15 @@ def report_notebooks(directory: Path | None = None) -> list[Path]:
     return sorted(found, key=lambda p: (order.get(p.name, len(order)), p.name))
 
 
+def notebook_title(notebook: Path) -> str:
+    """A notebook's title, as its pages and the overview name it: its metadata's."""
+    return _title(nbformat.read(notebook, as_version=4).metadata, notebook)
+
+
+def _title(metadata: dict, notebook: Path) -> str:
+    return metadata.get("title") or notebook.stem.replace("_", " ")
+
+
 def build_pages(
     notebook: Path, folder: Path, parameters: dict, timeouts: Timeouts, warm: WarmKernel
 ) -> NotebookResult:
@@ -67,6 +76,6 @@ def build_pages(
         node, plotly_src=f"../{PLOTLY_FILE}", overview="../index.html", css_href=f"../{PAGE_CSS}"
     )
     write_private(officer / page.name, officer_page, 0o600)
-    title = node.metadata.get("title") or notebook.stem.replace("_", " ")
+    title = _title(node.metadata, notebook)
     seconds = time.monotonic() - started
     return NotebookResult(notebook.stem, title, executed, page, officer / page.name, seconds)

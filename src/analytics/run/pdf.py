@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -183,6 +184,7 @@ def print_papers(page: Path, pdfs: list[tuple[Path, str | None]], mode: int = 0o
         printed = []
         try:
             session.open(page)
+            session.call("Runtime.evaluate", expression=_UNLINK_ELSEWHERE)
             for pdf, paper in pdfs:  # Letter before A4: a size once set stays set
                 done = Path(tmp) / pdf.name
                 session.print(done, paper)
@@ -199,12 +201,64 @@ def print_papers(page: Path, pdfs: list[tuple[Path, str | None]], mode: int = 0o
     return True
 
 
+# a link to a file outside the page's folder (the index of months) is dead anywhere but
+# this machine: printed as text (its PDF link would name the server's path)
+_UNLINK_ELSEWHERE = """
+const folder = new URL('.', location.href).href;
+for (const a of document.querySelectorAll('a[href]')) {
+  if (a.href.startsWith('file:') && !a.href.startsWith(folder)) a.removeAttribute('href');
+}
+"""
+
+
 def relative_links(pdf: Path, folder: Path) -> int:
     """Make the PDF's links to pages of ``folder`` (where its page was printed) relative to
     it: chromium writes them as ``file://`` links into that folder, which the run renames
     (its staging folder) and which leak the server's path. Links that stay inside the
     document are chromium's own destinations; a ``file://`` link elsewhere is removed.
-    Return how many links were rewritten."""
+    Return how many links were rewritten.
+
+    Chromium writes each link as a plain ``/URI (...)`` string outside any compressed
+    stream: each is rewritten in place, padded with spaces to its old length, so that no
+    offset of the file moves (about 0.01 s, against 0.35 s for reading and writing the
+    whole document). Any other form (an escaped or hex string, a link outside the folder,
+    compressed objects) is rewritten by pypdf."""
+    data = pdf.read_bytes()
+    rewritten = _links_in_place(data, (folder.resolve().as_uri() + "/").encode())
+    if rewritten is not None:
+        pdf.write_bytes(rewritten[0])
+        return rewritten[1]
+    return _links_rewritten(pdf, folder)
+
+
+_URI = re.compile(rb"/URI\s*\(([^()\\]*)\)")  # a link as chromium writes it
+_URI_KEY = re.compile(rb"/URI\s*[(<]")  # any link (not the action's type, ``/S /URI``)
+
+
+def _links_in_place(data: bytes, base: bytes) -> tuple[bytes, int] | None:
+    """``data`` with every link into ``base`` made relative, same length; None when a
+    link is of a form this does not rewrite (``_links_rewritten`` then does)."""
+    if b"/ObjStm" in data or len(_URI.findall(data)) != len(_URI_KEY.findall(data)):
+        return None
+    changed = 0
+
+    def relative(match: re.Match[bytes]) -> bytes:
+        nonlocal changed
+        uri = match[1]
+        if not uri.startswith(base):
+            return match[0]
+        changed += 1
+        made = match[0][: match.start(1) - match.start(0)] + uri[len(base) :] + b")"
+        return made + b" " * (len(match[0]) - len(made))
+
+    rewritten = _URI.sub(relative, data)
+    if b"file:" in rewritten:  # a link elsewhere on this machine: removed by pypdf
+        return None
+    return rewritten, changed
+
+
+def _links_rewritten(pdf: Path, folder: Path) -> int:
+    """``relative_links`` for any PDF: read and written whole by pypdf."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, NameObject, TextStringObject
 

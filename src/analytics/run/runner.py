@@ -38,7 +38,12 @@ from analytics.presentation.months import render_months
 from analytics.registry import open_report
 from analytics.run import metrics_json
 from analytics.run.kernels import KernelPool, KernelStartError, Timeouts, WarmKernel
-from analytics.run.notebooks import NotebookResult, build_pages, report_notebooks
+from analytics.run.notebooks import (
+    NotebookResult,
+    build_pages,
+    notebook_title,
+    report_notebooks,
+)
 from analytics.run.pages import write_page_css
 from analytics.run.pdf import print_papers
 from analytics.run.provenance import manifest, source_sha256
@@ -316,25 +321,49 @@ def _build_month(
     progress(f"{ctx.period}: running {len(notebooks)} notebooks")
     started = time.monotonic()
     with ThreadPoolExecutor(1) as meanwhile:
-        # the overview's history (last month, the change, the sparklines) is computed
-        # while the notebooks run: they do not need it, and this process would only wait
-        past = meanwhile.submit(metrics_json.history, ctx, rows)
+        # the overview (its history: last month, the change, the sparklines) and its PDFs
+        # are made while the notebooks run: they need the notebooks' names, not their
+        # pages, and this process would only wait; a failed notebook discards them
+        overview = meanwhile.submit(_overview, ctx, rows, trends, notebooks, staging)
         try:
             pages = execute_all(pool, notebooks, staging, parameters, progress)
         except BaseException as e:
-            _abandon(past, ctx)
+            _abandon(overview, ctx)
             if not isinstance(e, RunError):
                 raise
             kept = _keep_failed(staging, staging.parent, ctx.period, pool.log_files())
             where = f"\n  failed notebooks kept in {kept}" if kept else ""
             raise RunError(f"{e}{where}") from None
-        history = past.result()
-    log.info("%s: notebooks and the overview's history in %.1f s", ctx.period, _since(started))
+        log.info("%s: notebooks in %.1f s", ctx.period, _since(started))
+        computed = overview.result()
+    log.info("%s: notebooks and the overview in %.1f s", ctx.period, _since(started))
     started = time.monotonic()
-    reports = [{"name": p.name, "title": p.title, "file": p.html.name} for p in pages]
+    write_private(
+        staging / "metrics.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n", 0o644
+    )
+    record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
+    record["summary"] = index.month_summary(computed[0])  # for the index of months
+    write_private(
+        staging / "manifest.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n", 0o644
+    )
+    log.info("%s: files in %.1f s", ctx.period, _since(started))
+    return pages
+
+
+def _overview(
+    ctx: ReportContext, rows: list[dict], trends: list, notebooks: list[Path], staging: Path
+) -> tuple:
+    """Write the month's overview into ``staging`` with the files its pages share, and
+    print its board pack; return its tiles (``index.month_tiles``)."""
+    started = time.monotonic()
+    history = metrics_json.history(ctx, rows)
+    reports = [
+        {"name": nb.stem, "title": notebook_title(nb), "file": f"{nb.stem}.html"}
+        for nb in notebooks
+    ]
     figures = [charts.trend_figure(t) for t in trends if t.overview]  # leadership's charts
     computed = index.month_tiles(ctx, rows, reports, history)
-    page = index.render_index(ctx, rows, figures, reports, generated_at, history, computed)
+    page = index.render_index(ctx, rows, figures, reports, ctx.generated_at, history, computed)
     charts.write_plotly_js(staging)  # the one copy every page of the month loads
     write_page_css(staging)  # and the one copy of their style sheet
     # leadership's files are 0644 whatever the umask (as every page is); the officer's 0600
@@ -344,16 +373,8 @@ def _build_month(
         staging / "index.html",
         [(staging / "index.pdf", None), (staging / "index-a4.pdf", "A4")],
     )
-    write_private(
-        staging / "metrics.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n", 0o644
-    )
-    record = manifest(ctx, parameters, notebooks, generated_at, doc["source"]["sha256"])
-    record["summary"] = index.month_summary(computed[0])  # for the index of months
-    write_private(
-        staging / "manifest.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n", 0o644
-    )
-    log.info("%s: overview, PDFs and files in %.1f s", ctx.period, _since(started))
-    return pages
+    log.info("%s: overview and PDFs in %.1f s", ctx.period, _since(started))
+    return computed
 
 
 def _remove_staging(staging: Path, seconds: float = 10.0) -> None:

@@ -199,7 +199,7 @@ def test_pages_are_what_nbconverts_own_exporter_makes(month, monkeypatch):
     executed = [nbformat.read(p.executed, as_version=4) for p in result.pages]
     ours = [pages.render_html(node, drop_tags=(pages.OFFICER_TAG,)) for node in executed]
     monkeypatch.setattr(pages, "_PageExporter", HTMLExporter)
-    monkeypatch.setattr(pages, "_EXPORTERS", pages.threading.local())
+    monkeypatch.setattr(pages, "_EXPORTERS", {})
     theirs = [pages.render_html(node, drop_tags=(pages.OFFICER_TAG,)) for node in executed]
     for page, made in zip(ours, theirs, strict=True):
         assert 'tabindex="0"' in page

@@ -231,6 +231,22 @@ def test_the_run_keeps_of_a_long_list_what_a_page_shows_and_its_length(tmp_path,
     assert f"R{INTERACTIVE_ROWS - 1}<" in page and f"R{INTERACTIVE_ROWS}<" not in page
 
 
+def test_a_list_longer_than_a_spreadsheet_is_worth_is_its_csv_alone(tmp_path, monkeypatch):
+    """Past ``SPREADSHEET_MAX_ROWS`` rows a list gets no spreadsheet (minutes to write at a
+    health system's size, more than Excel opens): its CSV holds every row; a list at the
+    limit gets both."""
+    from analytics.run import worklists
+
+    monkeypatch.setattr(worklists, "SPREADSHEET_MAX_ROWS", 3)
+    for rows, spreadsheet in ((3, True), (4, False)):
+        frame = pd.DataFrame({"record_id": [f"R{i}" for i in range(rows)]})
+        monkeypatch.setattr(worklists, "DOMAINS", (declared(lambda c, f=frame: f),))
+        folder = tmp_path / str(rows)
+        (path,) = worklists.write_work_lists(officer(), folder)
+        assert path.read_text().count("\n") == rows + 1
+        assert path.with_suffix(".xlsx").exists() is spreadsheet
+
+
 def test_a_spreadsheet_interrupted_while_written_leaves_no_archive_open(monkeypatch):
     """SIGTERM during the run's spreadsheets: the archive is closed as the interruption
     passes through (left open, its finaliser wrote a traceback to the scheduler's log at

@@ -27,7 +27,9 @@ from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from analytics.presentation.formatting import heading, plain, readable
@@ -76,17 +78,17 @@ def to_csv(frame: pd.DataFrame) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CR or LF means quoted
     writer.writerow([neutralise(str(c)) for c in frame.columns])
     columns = [_csv_column(frame[c]) for c in frame.columns]
-    for i in range(len(frame)):
-        writer.writerow([column[i] for column in columns])
+    writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue()
 
 
 def _csv_column(series: pd.Series) -> list[str]:
-    """One column's CSV cells."""
+    """One column's CSV cells (read as Python values once: a cell at a time from an Arrow
+    column boxed each value, a third of a long list's time)."""
     if pd.api.types.is_datetime64_any_dtype(series):
         fmt = "%Y-%m-%d" if _dates_only(series) else "%Y-%m-%d %H:%M:%S"
-        return ["" if pd.isna(v) else v.strftime(fmt) for v in series]
-    return [_csv_cell(v) for v in series]
+        return series.dt.strftime(fmt).fillna("").tolist()
+    return [_csv_cell(v) for v in series.tolist()]
 
 
 def _dates_only(series: pd.Series) -> bool:
@@ -122,29 +124,29 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     """The list as a spreadsheet: headings in words, bold and frozen with a filter; dates
     as dates; flags as Yes and No; every text cell stored as text (a body starting ``=``
-    is never a formula, and stays text when edited: Excel's quote prefix)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "List"
-    sheet.append([heading(c) for c in frame.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    formats = [
-        ("yyyy-mm-dd" if _dates_only(frame[c]) else "yyyy-mm-dd hh:mm")
-        if pd.api.types.is_datetime64_any_dtype(frame[c])
-        else None
-        for c in frame.columns
-    ]
-    for r, row in enumerate(frame.itertuples(index=False), start=2):
-        for j, value in enumerate(row, start=1):
-            _xlsx_cell(sheet.cell(row=r, column=j), value, formats[j - 1])
+    is never a formula, and stays text when edited: Excel's quote prefix).
+
+    Written row by row (openpyxl's write-only workbook: about a fifth of the time of a
+    workbook held whole, 0.25 ms a row, for the same file as read back)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "List")
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
     for j, column in enumerate(frame.columns, start=1):
         longest = max([len(heading(column)), *(len(str(v)) for v in frame[column].head(200))])
-        sheet.column_dimensions[sheet.cell(row=1, column=j).column_letter].width = min(
-            60, longest + 2
-        )
+        sheet.column_dimensions[get_column_letter(j)].width = min(60, longest + 2)
+    if len(frame.columns):
+        last = get_column_letter(len(frame.columns))
+        sheet.auto_filter.ref = f"A1:{last}{len(frame) + 1}"
+    bold = Font(bold=True)
+    sheet.append([_xlsx_cell(sheet, heading(c), None, bold) for c in frame.columns])
+    columns = [_xlsx_column(sheet, frame[c]) for c in frame.columns]
+    try:
+        for row in zip(*columns, strict=True):
+            sheet.append(row)
+    finally:
+        # the rows' writer ends its sheet now, not when collected: a sheet left open by
+        # an interruption wrote a traceback at exit, into its file closed by then
+        sheet.close()
     out = io.BytesIO()
     # openpyxl's own save leaves its zip archive open when interrupted (a SIGTERM during
     # the run): at exit the archive's finaliser then wrote a traceback to the scheduler's
@@ -154,21 +156,47 @@ def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     return out.getvalue()
 
 
-def _xlsx_cell(cell, value, number_format: str | None) -> None:
-    """One spreadsheet cell: missing left empty, text as text, a date as a date."""
+def _xlsx_column(sheet, series: pd.Series) -> list:
+    """One column's spreadsheet cells: a date column's as dates (a date alone where it
+    holds no time of day), the others as ``_xlsx_cell`` makes them."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        fmt = "yyyy-mm-dd" if _dates_only(series) else "yyyy-mm-dd hh:mm"
+        return [
+            None if pd.isna(v) else _xlsx_cell(sheet, v.to_pydatetime(), fmt)
+            for v in series.tolist()
+        ]
+    return [_xlsx_cell(sheet, v) for v in series.tolist()]
+
+
+def _xlsx_cell(sheet, value, number_format: str | None = None, font: Font | None = None):
+    """One spreadsheet cell: missing left empty, a flag as Yes or No, text as text (with
+    the quote prefix where it would start a formula), a date as a date. A plain value
+    where openpyxl stores it as it is (a number, text that starts no formula)."""
     if _missing(value):
-        return
+        return None
     if isinstance(value, bool):
-        cell.value = plain(value)
-    elif isinstance(value, pd.Timestamp | datetime):
-        cell.value = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
-        cell.number_format = number_format or "yyyy-mm-dd hh:mm"
-    elif isinstance(value, str):
-        cell.value = value
+        value = plain(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        number_format = number_format or "yyyy-mm-dd hh:mm"
+    styled = number_format or font
+    if isinstance(value, str):
+        quoted = value.lstrip(" \u00a0").startswith(FORMULA_START)
+        if not (quoted or value.startswith("=") or styled):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # not a formula, whatever it starts with
-        cell.quotePrefix = value.lstrip(" \u00a0").startswith(FORMULA_START)
+        cell.quotePrefix = quoted
+    elif not styled:
+        return value
     else:
-        cell.value = value
+        cell = WriteOnlyCell(sheet, value=value)
+    if number_format:
+        cell.number_format = number_format
+    if font:
+        cell.font = font
+    return cell
 
 
 def _is_number(series: pd.Series) -> bool:

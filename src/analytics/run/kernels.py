@@ -159,9 +159,11 @@ class WarmKernel:
         try:
             run_sync(self.manager.start_kernel)()
             preload = [f"__import__({m!r})" for m in PRELOAD]
-            # what was imported stays: kept out of the garbage collector's full passes,
-            # which ``%reset -f`` makes before each notebook (0.1 to 0.2 s each otherwise)
-            self._run("; ".join([*preload, "__import__('gc').freeze()"]), timeout)
+            # a chart drawn unseen loads the rest of Plotly; then what was loaded stays
+            # out of the garbage collector's full passes, which ``%reset -f`` makes before
+            # each notebook (0.1 to 0.2 s each otherwise)
+            warm = "__import__('analytics.presentation.charts').presentation.charts.warm_up()"
+            self._run("; ".join([*preload, warm, "__import__('gc').freeze()"]), timeout)
         except (RuntimeError, TimeoutError, OSError) as e:
             self.close()
             raise KernelStartError(f"the kernel did not start ({e})") from e

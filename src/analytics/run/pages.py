@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -79,27 +80,31 @@ def render_html(
     officer's work lists, which name patients, requests and messages). The page opens with
     a link back to the month's ``overview`` and its contents, from its section headings.
     """
-    exporter = _exporter(drop_tags)
     resources = {
         "plotly_src": plotly_src if _has_charts(notebook) else "",
         "css_href": css_href,
         "chart_css": CHART_CSS,
     }
-    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    with _exporter(drop_tags) as exporter:
+        body, _ = exporter.from_notebook_node(notebook, resources=resources)
     return body.replace("<main>", "<main>" + _page_nav(body, overview), 1)
 
 
-_EXPORTERS = threading.local()
+_EXPORTERS: dict[tuple[str, ...], tuple[HTMLExporter, threading.Lock]] = {}
+_MAKING = threading.Lock()
 
 
-def _exporter(drop_tags: tuple[str, ...]) -> HTMLExporter:
-    """This thread's exporter for pages leaving out ``drop_tags``: made once, so that its
-    templates are compiled once (about 0.15 s a page otherwise), and used by one thread
-    only (an exporter registers its filters on each call)."""
-    made = _EXPORTERS.__dict__.setdefault("made", {})
-    if drop_tags not in made:
-        made[drop_tags] = _new_exporter(drop_tags)
-    return made[drop_tags]
+@contextmanager
+def _exporter(drop_tags: tuple[str, ...]):
+    """The exporter for pages leaving out ``drop_tags``, for this call alone: made once per
+    process, so that its templates are compiled once (about 0.15 s a page otherwise), and
+    used by one thread at a time (an exporter registers its filters on each call)."""
+    with _MAKING:
+        if drop_tags not in _EXPORTERS:
+            _EXPORTERS[drop_tags] = (_new_exporter(drop_tags), threading.Lock())
+        exporter, lock = _EXPORTERS[drop_tags]
+    with lock:
+        yield exporter
 
 
 class _PageExporter(HTMLExporter):

@@ -6,6 +6,8 @@ import logging
 import stat
 from pathlib import Path
 
+import pytest
+
 from analytics.run.pdf import print_papers, relative_links
 
 
@@ -93,3 +95,26 @@ def test_a_link_elsewhere_or_an_escaped_one_is_rewritten_whole(tmp_path):
     assert relative_links(pdf, month) == 2
     assert _links(pdf) == ["quality.html#Rows-(read)", "consent.html"]
     assert b"file:" not in pdf.read_bytes() and str(tmp_path).encode() not in pdf.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_chromium_started_early_prints_or_is_closed_at_exit(tmp_path, monkeypatch):
+    """``start_early`` starts the next print's chromium before its page exists: the print
+    uses that one, and one never used (the command refused its input) is closed at exit."""
+    import shutil
+
+    from analytics.run import pdf
+
+    if pdf.chromium() is None or shutil.which("chromium") is None:
+        pytest.skip("needs Debian's chromium (make browser)")
+    page = tmp_path / "letter.html"
+    page.write_text("<!DOCTYPE html><title>t</title><p>accounting</p>")
+    pdf.start_early()
+    (early,) = [session for session, _ in pdf._EARLY.values()]
+    assert pdf.print_papers(page, [(tmp_path / "letter.pdf", None)])
+    assert (tmp_path / "letter.pdf").read_bytes().startswith(b"%PDF")
+    assert pdf._EARLY == {} and early.process.poll() is not None  # used, then closed
+    pdf.start_early()
+    (unused,) = [session for session, _ in pdf._EARLY.values()]
+    pdf._close_early()  # as at exit
+    assert unused.process.poll() is not None and pdf._EARLY == {}

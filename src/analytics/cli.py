@@ -198,8 +198,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_accounting(args: argparse.Namespace) -> int:
     from analytics.documents import accounting
+    from analytics.run.pdf import start_early
 
     settings = _settings(args)
+    start_early()  # its PDF's chromium starts while the letter is made
     made = accounting.make(
         settings.source, settings.policy, args.patient, args.as_of, args.allow_incomplete
     )
@@ -208,8 +210,10 @@ def _cmd_accounting(args: argparse.Namespace) -> int:
 
 def _cmd_breach_log(args: argparse.Namespace) -> int:
     from analytics.documents import breach_log
+    from analytics.run.pdf import start_early
 
     settings = _settings(args)
+    start_early()  # its PDF's chromium starts while the log is made
     as_of = _date_option("--as-of", args.as_of)
     made = breach_log.make(
         settings.source, settings.policy, args.year, as_of, args.allow_incomplete

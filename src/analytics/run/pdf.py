@@ -169,10 +169,10 @@ class Session:
 
 
 # a chromium started before its page is ready (``start_early``), by executable
-_EARLY: dict[str, tuple[Session, tempfile.TemporaryDirectory]] = {}
+_EARLY: dict[str, tuple[Session, tempfile.TemporaryDirectory[str]]] = {}
 
 
-def _started(browser: str) -> tuple[Session, tempfile.TemporaryDirectory]:
+def _started(browser: str) -> tuple[Session, tempfile.TemporaryDirectory[str]]:
     """A chromium started now, with its own profile in a private temporary folder."""
     folder = tempfile.TemporaryDirectory(prefix="analytics-pdf-")
     return Session(browser, Path(folder.name) / "profile"), folder
@@ -207,7 +207,7 @@ def print_papers(page: Path, pdfs: list[tuple[Path, str | None]], mode: int = 0o
             page.name,
         )
         return False
-    session, folder = _EARLY.pop(browser, None) or _started(browser)
+    session, folder = _EARLY.pop(browser) if browser in _EARLY else _started(browser)
     with folder as tmp:
         printed = []
         try:

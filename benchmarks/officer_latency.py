@@ -33,7 +33,7 @@ from pathlib import Path
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 BIN = Path(sys.executable).parent
-TIMEOUT_MS = 600_000
+TIMEOUT_MS = 180_000  # a step that takes longer fails, with a screenshot of the page
 
 
 def free_port() -> int:
@@ -80,8 +80,8 @@ def _api(url: str, path: str, method: str = "GET"):
 def wait_idle(url: str, quiet: float = 0.5) -> float:
     """Wait until the server has a kernel and every kernel has been idle for ``quiet``
     seconds; return when they became idle (``time.perf_counter``)."""
-    since = None
-    while True:
+    since, deadline = None, time.perf_counter() + TIMEOUT_MS / 1000
+    while time.perf_counter() < deadline:
         states = {k["execution_state"] for k in _api(url, "/api/kernels")}
         if states == {"idle"}:
             since = since or time.perf_counter()
@@ -90,6 +90,7 @@ def wait_idle(url: str, quiet: float = 0.5) -> float:
         else:
             since = None
         time.sleep(0.05)
+    raise TimeoutError(f"no kernel idle within {TIMEOUT_MS / 1000:.0f} s")
 
 
 def end_sessions(url: str) -> None:
@@ -104,6 +105,19 @@ def one_open(browser, url: str) -> dict[str, float]:
     first chart of Run All, and to the last cell done."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(TIMEOUT_MS)
+    try:
+        return _timed(page, url)
+    except Exception:
+        shot = Path(tempfile.gettempdir()) / "officer-latency-failed.png"
+        page.screenshot(path=str(shot))
+        step(f"failed: the page as it stood is {shot}")
+        raise
+    finally:
+        page.close()
+        end_sessions(url)
+
+
+def _timed(page, url: str) -> dict[str, float]:
     started = time.perf_counter()
     page.goto(url)
     step("opened")
@@ -122,8 +136,6 @@ def one_open(browser, url: str) -> dict[str, float]:
     # the kernel idle for half a second: Run All queues every cell at once (JupyterLab
     # leaves cells out of view out of the page, so their outputs cannot be waited on)
     done = wait_idle(url) - started
-    page.close()
-    end_sessions(url)
     return {
         "kernel ready": ready,
         "first figure": figure,
